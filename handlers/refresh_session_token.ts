@@ -1,0 +1,24 @@
+import { isoWithMicroseconds, type HandlerServices } from '../src/app/handler-services';
+import type { HandlerReply, HandlerRequest } from '../src/app/http-types';
+import type { operations } from '../generated/session';
+
+type Ok = operations['refresh_session_token']['responses'][200]['content']['application/json'];
+
+/** session: `{refresh_token}` in, the success envelope out, expiries as ISO with microseconds. */
+export default function refresh_session_token({ tokens }: HandlerServices) {
+  return async (request: HandlerRequest): Promise<HandlerReply> => {
+    const { refresh_token } = request.body as { refresh_token: string };
+    const rotated = await tokens.rotateRefreshToken({ api: 'session', refreshToken: refresh_token });
+    const body: Ok = {
+      data: {
+        access_token: rotated.accessToken,
+        access_expires: isoWithMicroseconds(rotated.accessExpiresAtMs),
+        refresh_token: rotated.refreshToken,
+        refresh_expires: isoWithMicroseconds(rotated.refreshExpiresAtMs),
+      },
+      code: 0,
+      msg: '',
+    };
+    return { status: 200, body };
+  };
+}

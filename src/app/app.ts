@@ -1,0 +1,125 @@
+import express from 'express';
+import pino, { type Logger } from 'pino';
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { API_DESCRIPTORS, API_NAMES, type ApiName } from '../apis';
+import { createDocsRouter } from '../docs/router';
+import { compileApi, type CompiledApi } from '../spec/registry';
+import { notFoundReply, Pipeline, type Responder } from './pipeline';
+import type { ResponseViolation } from './response-validation';
+
+export interface AppOptions {
+  /** Which apis to serve (default: all five). */
+  apis?: readonly ApiName[];
+  /** Builds the responder of each operation: real handlers or the mock. */
+  responders: (apis: CompiledApi[]) => Map<string, Responder> | Promise<Map<string, Responder>>;
+  logger?: Logger;
+  /** Largest request body accepted, in bytes (default 64 KiB); larger gets the dialect's 413. */
+  maxBodyBytes?: number;
+  /** Debug mode: the envelope's `error` carries internal details. */
+  debug?: boolean;
+  onResponseViolation?: (violation: ResponseViolation) => void;
+  /** Extra routes (JWKS, admin API) mounted before the api pipeline. */
+  extraRoutes?: (app: express.Express, apis: CompiledApi[]) => void;
+  /** Readiness probe beyond "documents loaded" (e.g. the store answers). */
+  ready?: () => Promise<boolean>;
+}
+
+export interface BuiltApp {
+  app: express.Express;
+  apis: CompiledApi[];
+  metrics: Registry;
+}
+
+/**
+ * Builds the express app (does not listen): the documents at /openapi, the docs, health,
+ * metrics, then every api operation through the spec-first {@link Pipeline}.
+ */
+export async function buildApp(options: AppOptions): Promise<BuiltApp> {
+  const logger = options.logger ?? pino({ level: 'silent' });
+  const names = options.apis ?? API_NAMES;
+  const apis = await Promise.all(names.map((name) => compileApi(API_DESCRIPTORS[name])));
+  const pipeline = new Pipeline({
+    apis,
+    responders: await options.responders(apis),
+    logger,
+    maxBodyBytes: options.maxBodyBytes ?? 64 * 1024,
+    debug: options.debug ?? false,
+    onResponseViolation: options.onResponseViolation,
+  });
+
+  const metrics = new Registry();
+  collectDefaultMetrics({ register: metrics });
+  const requests = new Counter({ name: 'refreshd_requests_total', help: 'Requests answered, by api and status', labelNames: ['api', 'status'], registers: [metrics] });
+  const latency = new Histogram({
+    name: 'refreshd_request_duration_seconds',
+    help: 'Time to answer an api request',
+    labelNames: ['api'],
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5],
+    registers: [metrics],
+  });
+  const apiOfPath = new Map(apis.flatMap((api) => api.operations.map((op) => [op.path, api.name] as const)));
+  const documents = new Map(apis.map((api) => [api.name, JSON.stringify(api.loaded.document)]));
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+
+  // The api paths come first and bypass express's routing: the pipeline owns them whole.
+  app.use((req, res, next) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (!pipeline.ownsPath(path)) return next();
+    const api = apiOfPath.get(path) as string;
+    const stopTimer = latency.startTimer({ api });
+    res.on('finish', () => {
+      stopTimer();
+      requests.inc({ api, status: String(res.statusCode) });
+    });
+    pipeline.handle(req, res, path).catch((error: Error) => {
+      logger.error({ err: { name: error.name, stack: error.stack } }, 'pipeline failed');
+      if (!res.headersSent) res.status(500).json({ detail: 'Internal Server Error' });
+    });
+  });
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    const ready = options.ready ? await options.ready().catch(() => false) : true;
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready' });
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.type(metrics.contentType).send(await metrics.metrics());
+  });
+  app.get('/openapi/:file', (req, res, next) => {
+    const match = /^([a-z0-9_-]+)\.json$/.exec(req.params.file);
+    const document = match ? documents.get(match[1]) : undefined;
+    if (!document) return next();
+    res.type('application/json').send(document);
+  });
+  app.get('/openapi', (_req, res) => {
+    res.json({ apis: apis.map((api) => ({ name: api.name, title: api.title, spec: `/openapi/${api.name}.json` })) });
+  });
+  app.use(
+    createDocsRouter(
+      apis.map((api) => ({
+        name: api.name,
+        title: api.title,
+        specUrl: `/openapi/${api.name}.json`,
+        operations: api.operations.map((op) => ({ method: op.method, path: op.path, operationId: op.operationId, summary: op.summary })),
+      })),
+    ),
+  );
+  options.extraRoutes?.(app, apis);
+
+  app.use((_req, res) => {
+    const reply = notFoundReply();
+    res.status(reply.status).json(reply.body);
+  });
+  // Express's own failures (a malformed URL, a parser error in an extra route) are client errors.
+  app.use((error: { status?: number; statusCode?: number }, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+    const status = error.status ?? error.statusCode ?? 500;
+    logger.warn({ status }, 'request failed outside the api pipeline');
+    res.status(status >= 400 && status < 500 ? status : 500).json({ detail: status >= 400 && status < 500 ? 'Bad Request' : 'Internal Server Error' });
+  });
+  return { app, apis, metrics };
+}

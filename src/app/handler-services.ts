@@ -1,0 +1,25 @@
+import type { TokenService } from '../tokens/service';
+
+/** What a real-mode handler may use: the token service and the transport settings. */
+export interface HandlerServices {
+  tokens: TokenService;
+  clock: { nowMs(): number };
+  /** `Secure` on refresh cookies; off only for plain-http development. */
+  secureCookies: boolean;
+}
+
+/** `Set-Cookie` for a rotated refresh token, scoped to the refresh path (RFC 6265bis). */
+export function refreshTokenCookie(options: { token: string; path: string; maxAgeSeconds: number; secure: boolean }): string {
+  const attributes = [`refresh_token=${options.token}`, 'HttpOnly'];
+  if (options.secure) attributes.push('Secure');
+  attributes.push('SameSite=Strict', `Path=${options.path}`, `Max-Age=${Math.max(0, Math.floor(options.maxAgeSeconds))}`);
+  return attributes.join('; ');
+}
+
+/** ISO 8601 with offset and microseconds, as the session document's example: `2025-04-26T15:58:28.456762+00:00`. */
+export function isoWithMicroseconds(epochMs: number): string {
+  const whole = Math.floor(epochMs);
+  const micros = Math.round((epochMs - whole) * 1000);
+  const iso = new Date(whole).toISOString(); // 2025-04-26T15:58:28.456Z
+  return `${iso.slice(0, 23)}${String(micros).padStart(3, '0')}+00:00`;
+}

@@ -1,0 +1,44 @@
+import type { ValidationProblem } from '../dialects/dialect';
+
+/** What a handler (or the mock responder) receives: the request after validation. */
+export interface HandlerRequest {
+  api: string;
+  operationId: string;
+  /** The JSON body as validated; undefined when the operation has none or none was sent. */
+  body: unknown;
+  /** Declared parameters by name, defaults applied. */
+  parameters: Record<string, unknown>;
+  /** First value of each request header, lower-case names. */
+  headers: Record<string, string>;
+  /** Cookies as Starlette parses them (last occurrence wins). */
+  cookies: Record<string, string>;
+  /** The Bearer credential when the operation declares bearer security. */
+  bearer?: string;
+  correlationId: string;
+}
+
+/** What a handler returns: the status, body and headers the document declares for it. */
+export interface HandlerReply {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string | string[]>;
+}
+
+/**
+ * Thrown by a handler for a request that passed the document's schemas but breaks a rule
+ * stated only in prose (pathstack's supported versions): rendered as the dialect's 422.
+ */
+export class RequestProblemError extends Error {
+  constructor(readonly problems: ValidationProblem[]) {
+    super(problems.map((p) => p.msg).join('; '));
+    this.name = 'RequestProblemError';
+  }
+}
+
+/** The store (or another dependency) is down: the dialect's 503, never a 500. */
+export class ServiceUnavailableError extends Error {
+  constructor(readonly internalDetail: string) {
+    super('Service Unavailable');
+    this.name = 'ServiceUnavailableError';
+  }
+}

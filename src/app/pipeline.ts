@@ -1,0 +1,267 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ErrorObject } from 'ajv';
+import type { Logger } from 'pino';
+import type { Dialect, ErrorContext, ErrorReply, ValidationProblem } from '../dialects/dialect';
+import { fastapiDialect } from '../dialects/fastapi';
+import { explainValue } from '../dialects/pydantic/explain';
+import { decodeJsonBytes, parsePythonJson } from '../dialects/pydantic/pyjson';
+import type { CompiledApi, CompiledOperation } from '../spec/registry';
+import { isTokenError } from '../tokens/errors';
+import { RequestProblemError, ServiceUnavailableError, type HandlerReply, type HandlerRequest } from './http-types';
+import { bearerCredential, firstHeaderValues, isJsonContentType, parseCookies, readBody } from './request-input';
+import { validateReply, type ResponseViolation } from './response-validation';
+
+/** Answers one validated request: a real handler, or the mock responder. */
+export type Responder = (request: HandlerRequest) => Promise<HandlerReply> | HandlerReply;
+
+export interface PipelineOptions {
+  apis: CompiledApi[];
+  /** operationId → responder, for every operation of every api. */
+  responders: Map<string, Responder>;
+  logger: Logger;
+  maxBodyBytes: number;
+  debug: boolean;
+  /** Called for every response that fails validation against the served document. */
+  onResponseViolation?: (violation: ResponseViolation) => void;
+}
+
+type Route = Map<string, CompiledOperation>;
+
+/** The body as FastAPI sees it after reading: nothing, a JSON value, or raw text. */
+type BodyState = { kind: 'absent' } | { kind: 'json'; value: unknown } | { kind: 'raw'; text: string };
+
+/**
+ * The request path: route → read and decode the body → security → validate parameters and
+ * body against the document → responder → validate the reply against the document → send.
+ * Every table it consults is built once, here, at start-up.
+ */
+export class Pipeline {
+  private readonly routes = new Map<string, Route>();
+  private readonly responders: Map<string, Responder>;
+
+  constructor(private readonly options: PipelineOptions) {
+    this.responders = options.responders;
+    for (const api of options.apis) {
+      for (const operation of api.operations) {
+        if (operation.path.includes('{')) throw new Error(`${api.name}: templated paths are not supported (${operation.path})`);
+        const route = this.routes.get(operation.path) ?? new Map<string, CompiledOperation>();
+        route.set(operation.method, operation);
+        this.routes.set(operation.path, route);
+        if (!this.responders.has(operation.operationId)) {
+          throw new Error(`${api.name}: operationId ${operation.operationId} resolves to no handler`);
+        }
+      }
+    }
+  }
+
+  /** Whether `path` belongs to one of the served apis (so the pipeline must answer it). */
+  ownsPath(path: string): boolean {
+    return this.routes.has(path);
+  }
+
+  /** Handles a request whose path {@link ownsPath}. Never rejects. */
+  async handle(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
+    const startedAt = process.hrtime.bigint();
+    const route = this.routes.get(path) as Route;
+    const operation = route.get(req.method ?? '');
+    const anyOperation = operation ?? (route.values().next().value as CompiledOperation);
+    const context: ErrorContext = { correlationId: randomUUID(), debug: this.options.debug };
+    let reply: ErrorReply | HandlerReply;
+    if (!operation) {
+      req.resume();
+      reply = anyOperation.dialect.methodNotAllowed([...route.keys()], context);
+      this.send(res, reply, anyOperation, context);
+    } else {
+      reply = await this.answer(req, operation, context);
+      reply = this.checked(operation, reply, context);
+      this.send(res, reply, operation, context);
+    }
+    this.options.logger.info(
+      {
+        api: anyOperation.api,
+        operationId: operation?.operationId,
+        method: req.method,
+        path,
+        status: reply.status,
+        correlationId: context.correlationId,
+        durationMs: Number(process.hrtime.bigint() - startedAt) / 1e6,
+        ...(context.internalDetail ? { detail: context.internalDetail } : {}),
+      },
+      'request',
+    );
+  }
+
+  private async answer(req: IncomingMessage, operation: CompiledOperation, context: ErrorContext): Promise<ErrorReply | HandlerReply> {
+    const { dialect } = operation;
+    const headers = firstHeaderValues(req);
+    let body: BodyState = { kind: 'absent' };
+    if (operation.body) {
+      const read = await readBody(req, this.options.maxBodyBytes);
+      if (read.kind === 'too_large') return dialect.payloadTooLarge(context);
+      if (read.kind === 'aborted') return dialect.undecodableBody(context);
+      if (read.bytes.length > 0) {
+        const decoded = this.decodeBody(read.bytes, headers['content-type'], dialect, context);
+        if ('status' in decoded) return decoded;
+        body = decoded;
+      }
+    } else {
+      req.resume();
+    }
+
+    let bearer: string | undefined;
+    if (operation.requiresBearer) {
+      bearer = bearerCredential(headers.authorization);
+      if (bearer === undefined) return dialect.notAuthenticated(context);
+    }
+
+    const cookies = parseCookies(req);
+    const { parameters, problems } = this.validate(operation, headers, cookies, body);
+    if (problems.length > 0) return dialect.validationFailed(problems, context);
+
+    const responder = this.responders.get(operation.operationId) as Responder;
+    const request: HandlerRequest = {
+      api: operation.api,
+      operationId: operation.operationId,
+      body: body.kind === 'json' ? body.value : undefined,
+      parameters,
+      headers,
+      cookies,
+      bearer,
+      correlationId: context.correlationId,
+    };
+    try {
+      return await responder(request);
+    } catch (error) {
+      return this.renderFailure(error, dialect, context);
+    }
+  }
+
+  private decodeBody(bytes: Buffer, contentType: string | undefined, dialect: Dialect, context: ErrorContext): BodyState | ErrorReply {
+    if (!isJsonContentType(contentType)) {
+      if (dialect.nonJsonBody === 'unsupported-media-type') return dialect.unsupportedMediaType(context);
+      // FastAPI validates the raw bytes against the model; its error echoes them decoded.
+      const text = decodeJsonBytes(bytes);
+      return text.ok ? { kind: 'raw', text: text.text } : dialect.undecodableBody(context);
+    }
+    const text = decodeJsonBytes(bytes);
+    if (!text.ok) return dialect.undecodableBody(context);
+    const parsed = parsePythonJson(text.text);
+    if (!parsed.ok) {
+      return dialect.malformedJson(
+        { type: 'json_invalid', loc: ['body', parsed.pos], msg: 'JSON decode error', input: {}, ctx: { error: parsed.msg } },
+        context,
+      );
+    }
+    return { kind: 'json', value: parsed.value };
+  }
+
+  /**
+   * Ajv (openapi-backend's validators, compiled from the document) decides; the dialect's
+   * explainer words the failure in FastAPI's order: path, query, header, cookie, body.
+   */
+  private validate(
+    operation: CompiledOperation,
+    headers: Record<string, string>,
+    cookies: Record<string, string>,
+    body: BodyState,
+  ): { parameters: Record<string, unknown>; problems: ValidationProblem[] } {
+    const sources = { path: {}, query: {}, header: headers, cookie: cookies } as Record<string, Record<string, string>>;
+    const declared: Record<string, Record<string, unknown>> = { path: {}, query: {}, header: {}, cookie: {} };
+    const parameters: Record<string, unknown> = {};
+    for (const parameter of operation.parameters) {
+      const value = sources[parameter.in][parameter.key];
+      if (value !== undefined) declared[parameter.in][parameter.key] = value;
+      parameters[parameter.name] = value ?? parameter.default;
+    }
+    const parametersValid = operation.parametersValidator(structuredClone(declared)) as boolean;
+    const parameterErrors = parametersValid ? [] : operation.parametersValidator.errors ?? [];
+
+    let bodyValid = true;
+    let bodyErrors: ErrorObject[] = [];
+    if (operation.body) {
+      const bodyValue = body.kind === 'json' ? body.value : body.kind === 'raw' ? body.text : undefined;
+      if (body.kind === 'absent') bodyValid = !operation.body.required;
+      else if (operation.bodyValidator) {
+        bodyValid = operation.bodyValidator({ requestBody: bodyValue }) as boolean;
+        bodyErrors = bodyValid ? [] : operation.bodyValidator.errors ?? [];
+      }
+    }
+    if (parametersValid && bodyValid) return { parameters, problems: [] };
+
+    const problems: ValidationProblem[] = [];
+    if (!parametersValid) {
+      for (const parameter of operation.parameters) {
+        const value = declared[parameter.in][parameter.key];
+        const loc = [parameter.in, parameter.name];
+        if (value === undefined) {
+          if (parameter.required) problems.push({ type: 'missing', loc, msg: 'Field required', input: null });
+          continue;
+        }
+        const pointer = `/${parameter.in}/${parameter.key}`;
+        const ajvErrors = parameterErrors.filter((e) => e.instancePath === pointer || e.instancePath.startsWith(`${pointer}/`));
+        if (ajvErrors.length === 0) continue;
+        const explained = explainValue(parameter.schema, value, loc);
+        problems.push(...(explained.length > 0 ? explained : [genericProblem(ajvErrors[0], loc, value)]));
+      }
+    }
+    if (!bodyValid) {
+      if (body.kind === 'absent') problems.push({ type: 'missing', loc: ['body'], msg: 'Field required', input: null });
+      else {
+        const value = body.kind === 'json' ? body.value : body.text;
+        const explained = explainValue(operation.body?.schema, value, ['body'], true);
+        problems.push(...(explained.length > 0 ? explained : [genericProblem(bodyErrors[0], ['body'], value)]));
+      }
+    }
+    if (problems.length === 0 && parameterErrors[0]) problems.push(genericProblem(parameterErrors[0], ['header'], null));
+    return { parameters, problems };
+  }
+
+  private renderFailure(error: unknown, dialect: Dialect, context: ErrorContext): ErrorReply {
+    if (isTokenError(error)) {
+      context.internalDetail = `${error.code}: ${error.internalDetail}`;
+      return dialect.domainError(error, context);
+    }
+    if (error instanceof RequestProblemError) return dialect.validationFailed(error.problems, context);
+    if (error instanceof ServiceUnavailableError) {
+      context.internalDetail = error.internalDetail;
+      return dialect.unavailable(context);
+    }
+    context.internalDetail = `unexpected ${(error as Error)?.name ?? 'error'}: ${(error as Error)?.message ?? String(error)}`;
+    this.options.logger.error({ correlationId: context.correlationId, err: { name: (error as Error)?.name, stack: (error as Error)?.stack } }, 'handler failed');
+    return dialect.internalError(context);
+  }
+
+  /** A reply that breaks the document is never sent: the client gets the dialect's 500. */
+  private checked(operation: CompiledOperation, reply: ErrorReply | HandlerReply, context: ErrorContext): ErrorReply | HandlerReply {
+    const violation = validateReply(operation, reply);
+    if (!violation) return reply;
+    this.options.onResponseViolation?.(violation);
+    this.options.logger.error({ correlationId: context.correlationId, violation: { ...violation, body: undefined } }, 'response violates the document');
+    context.internalDetail = `response ${violation.status} violates the document: ${violation.reason}`;
+    return operation.dialect.internalError(context);
+  }
+
+  private send(res: ServerResponse, reply: ErrorReply | HandlerReply, operation: CompiledOperation, context: ErrorContext): void {
+    if (res.headersSent) return;
+    res.statusCode = reply.status;
+    for (const [name, value] of Object.entries(reply.headers ?? {})) res.setHeader(name, value);
+    if (operation.dialect.name === 'envelope') res.setHeader('x-correlation-id', context.correlationId);
+    if (reply.body === undefined) {
+      res.end();
+      return;
+    }
+    const payload = JSON.stringify(reply.body);
+    res.setHeader('content-type', 'application/json');
+    res.setHeader('content-length', Buffer.byteLength(payload));
+    res.end(payload);
+  }
+}
+
+/** A problem for a constraint the explainer does not model, worded from Ajv's error. */
+function genericProblem(error: ErrorObject | undefined, loc: Array<string | number>, input: unknown): ValidationProblem {
+  return { type: 'value_error', loc, msg: `Value error, ${error?.message ?? 'invalid value'}`, input };
+}
+
+/** Unknown paths answer in FastAPI's words: Starlette's `{"detail": "Not Found"}`. */
+export const notFoundReply = (): ErrorReply => fastapiDialect.routeNotFound({ correlationId: '', debug: false });

@@ -1,0 +1,97 @@
+import type { IncomingMessage } from 'node:http';
+
+/**
+ * How refreshd reads the raw pieces of a request the way Starlette does, so handlers and
+ * validators see the values FastAPI would.
+ */
+
+/** First value of each header (Starlette's `headers.get`), lower-case names. */
+export function firstHeaderValues(req: IncomingMessage): Record<string, string> {
+  const headers: Record<string, string> = {};
+  const raw = req.rawHeaders;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i].toLowerCase();
+    if (!(name in headers)) headers[name] = raw[i + 1];
+  }
+  return headers;
+}
+
+/**
+ * Starlette's `cookie_parser`: split on `;`, split each chunk on the first `=`, strip,
+ * unquote; a later occurrence of a name wins.
+ */
+export function parseCookies(req: IncomingMessage): Record<string, string> {
+  const cookies: Record<string, string> = Object.create(null);
+  const values = req.rawHeaders.filter((_, i) => i % 2 === 1 && req.rawHeaders[i - 1].toLowerCase() === 'cookie');
+  for (const chunk of values.join('; ').split(';')) {
+    const eq = chunk.indexOf('=');
+    const key = (eq === -1 ? '' : chunk.slice(0, eq)).trim();
+    const value = (eq === -1 ? chunk : chunk.slice(eq + 1)).trim();
+    if (key || value) cookies[key] = unquoteCookie(value);
+  }
+  return cookies;
+}
+
+/** Python's `http.cookies._unquote`: strips surrounding quotes and undoes `\ooo` and `\"`. */
+function unquoteCookie(value: string): string {
+  if (value.length < 2 || value[0] !== '"' || value[value.length - 1] !== '"') return value;
+  return value.slice(1, -1).replace(/\\([0-3][0-7][0-7]|.)/g, (_, escaped: string) =>
+    escaped.length === 3 ? String.fromCharCode(parseInt(escaped, 8)) : escaped,
+  );
+}
+
+/** FastAPI's `get_authorization_scheme_param`: `scheme, _, param = value.partition(" ")`. */
+export function bearerCredential(authorization: string | undefined): string | undefined {
+  if (!authorization) return undefined;
+  const space = authorization.indexOf(' ');
+  const scheme = space === -1 ? authorization : authorization.slice(0, space);
+  const credentials = space === -1 ? '' : authorization.slice(space + 1);
+  if (!scheme || !credentials || scheme.toLowerCase() !== 'bearer') return undefined;
+  return credentials;
+}
+
+/**
+ * FastAPI reads a body as JSON when there is no Content-Type, or when it is
+ * `application/json` or `application/*+json` (parameters ignored); otherwise the raw bytes.
+ */
+export function isJsonContentType(contentType: string | undefined): boolean {
+  if (contentType === undefined) return true;
+  const mediaType = contentType.split(';')[0].trim().toLowerCase();
+  const [type, subtype] = mediaType.split('/');
+  if (type !== 'application' || subtype === undefined) return false;
+  return subtype === 'json' || subtype.endsWith('+json');
+}
+
+export type BodyReadResult = { kind: 'ok'; bytes: Buffer } | { kind: 'too_large' } | { kind: 'aborted' };
+
+/** Reads the body up to `limitBytes`; beyond it, stops reading and reports too_large. */
+export function readBody(req: IncomingMessage, limitBytes: number): Promise<BodyReadResult> {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limitBytes) {
+    req.resume();
+    return Promise.resolve({ kind: 'too_large' });
+  }
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let received = 0;
+    let settled = false;
+    const settle = (result: BodyReadResult) => {
+      if (settled) return;
+      settled = true;
+      resolve(result);
+    };
+    req.on('data', (chunk: Buffer) => {
+      if (settled) return;
+      received += chunk.length;
+      if (received > limitBytes) {
+        settle({ kind: 'too_large' });
+        req.resume();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => settle({ kind: 'ok', bytes: chunks.length === 1 ? chunks[0] : Buffer.concat(chunks) }));
+    req.on('error', () => settle({ kind: 'aborted' }));
+    req.on('aborted', () => settle({ kind: 'aborted' }));
+  });
+}

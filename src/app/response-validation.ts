@@ -1,0 +1,46 @@
+import type { ErrorReply } from '../dialects/dialect';
+import type { CompiledOperation, ResponseSpec } from '../spec/registry';
+import type { HandlerReply } from './http-types';
+
+export interface ResponseViolation {
+  api: string;
+  operationId: string;
+  status: number;
+  reason: string;
+  body?: unknown;
+}
+
+/** The document's response for `status`: exact code, then `4XX`-style range, then default. */
+export function findResponseSpec(operation: CompiledOperation, status: number): ResponseSpec | undefined {
+  return (
+    operation.responses.get(String(status)) ??
+    operation.responses.get(`${String(status)[0]}XX`) ??
+    operation.responses.get('default')
+  );
+}
+
+/**
+ * Checks a reply against the document: status declared, content type declared, body valid.
+ * refreshd sends JSON bodies only, so a body means `application/json`.
+ */
+export function validateReply(operation: CompiledOperation, reply: ErrorReply | HandlerReply): ResponseViolation | undefined {
+  const violation = (reason: string): ResponseViolation => ({
+    api: operation.api,
+    operationId: operation.operationId,
+    status: reply.status,
+    reason,
+    body: reply.body,
+  });
+  const spec = findResponseSpec(operation, reply.status);
+  if (!spec) return violation(`status ${reply.status} is not declared`);
+  if (reply.body === undefined) {
+    return spec.bodies.size === 0 ? undefined : violation('the document declares a body and none was sent');
+  }
+  if (!spec.bodies.has('application/json')) return violation('content type application/json is not declared');
+  const validate = spec.bodies.get('application/json');
+  if (validate && !validate(reply.body)) {
+    const first = validate.errors?.[0];
+    return violation(`body does not match the schema: ${first?.instancePath || '/'} ${first?.message}`);
+  }
+  return undefined;
+}

@@ -1,0 +1,52 @@
+import type { TokenError } from '../tokens/errors';
+
+/** One request-validation failure, in Pydantic v2's shape (FastAPI's `detail` items). */
+export interface ValidationProblem {
+  type: string;
+  loc: Array<string | number>;
+  msg: string;
+  input: unknown;
+  ctx?: Record<string, unknown>;
+}
+
+/** What a dialect hands back: everything the pipeline needs to send (and validate). */
+export interface ErrorReply {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
+}
+
+export interface ErrorContext {
+  correlationId: string;
+  /** Debug mode: internal details may be sent (envelope `error`). */
+  debug: boolean;
+  /** Logged always, sent only in debug mode and only by dialects with a place for it. */
+  internalDetail?: string;
+}
+
+/**
+ * An api's error format. Dialects build every error body refreshd sends; nothing else does.
+ * Each method answers one kind of failure, in the order the pipeline meets them.
+ */
+export interface Dialect {
+  readonly name: 'fastapi' | 'pathstack' | 'envelope';
+  /**
+   * FastAPI semantics for a body whose Content-Type is not JSON: FastAPI validates the raw
+   * bytes against the model (so the client gets a 422); the envelope dialect answers 415.
+   */
+  readonly nonJsonBody: 'validate-raw' | 'unsupported-media-type';
+  validationFailed(problems: ValidationProblem[], context: ErrorContext): ErrorReply;
+  /** The body is not valid JSON; `problem` is FastAPI's `json_invalid` error for it. */
+  malformedJson(problem: ValidationProblem, context: ErrorContext): ErrorReply;
+  /** The body bytes cannot be decoded as text (FastAPI: 400 "There was an error parsing the body"). */
+  undecodableBody(context: ErrorContext): ErrorReply;
+  unsupportedMediaType(context: ErrorContext): ErrorReply;
+  /** A declared bearer security requirement is not met (missing or non-Bearer Authorization). */
+  notAuthenticated(context: ErrorContext): ErrorReply;
+  domainError(error: TokenError, context: ErrorContext): ErrorReply;
+  routeNotFound(context: ErrorContext): ErrorReply;
+  methodNotAllowed(allowedMethods: string[], context: ErrorContext): ErrorReply;
+  payloadTooLarge(context: ErrorContext): ErrorReply;
+  internalError(context: ErrorContext): ErrorReply;
+  unavailable(context: ErrorContext): ErrorReply;
+}

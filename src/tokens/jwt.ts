@@ -1,0 +1,106 @@
+/**
+ * JWS compact serialization for the token service: sign claims with a key of
+ * the key set, and check a token's signature against the key its `kid` names.
+ * Claim rules (type, audience, issuer, time) are the service's, in one place
+ * for every algorithm.
+ *
+ * HS256, RS256 and ES256 go through jsonwebtoken with KeyObjects. jsonwebtoken 9
+ * has no EdDSA, so Ed25519 is signed and verified here with node:crypto,
+ * producing the same header shape (`alg`, `typ`, `kid`).
+ */
+import { sign as cryptoSign, verify as cryptoVerify } from 'node:crypto';
+import jwt from 'jsonwebtoken';
+import { TokenError } from './errors';
+import type { KeySet, SigningKey } from './keys';
+
+export type JwtClaims = Record<string, unknown>;
+
+export interface VerifiedJws {
+  header: { alg: string; kid: string; typ?: string };
+  claims: JwtClaims;
+  key: SigningKey;
+}
+
+/** Longer tokens are refused before any parsing: ours are well under 2 KB. */
+export const MAX_TOKEN_LENGTH = 8192;
+
+const BASE64URL = /^[A-Za-z0-9_-]+$/;
+
+function decodeJsonPart(part: string, what: string): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
+  } catch {
+    throw new TokenError('token_malformed', `${what} is not base64url JSON`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new TokenError('token_malformed', `${what} is not a JSON object`);
+  }
+  return value as Record<string, unknown>;
+}
+
+export function signJwt(claims: JwtClaims, key: SigningKey): string {
+  if (!key.signingKey) throw new Error(`key ${key.kid} is verify-only`);
+  if (key.alg === 'EdDSA') {
+    const header = { alg: 'EdDSA', typ: 'JWT', kid: key.kid };
+    const signingInput = `${Buffer.from(JSON.stringify(header)).toString('base64url')}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
+    const signature = cryptoSign(null, Buffer.from(signingInput), key.signingKey);
+    return `${signingInput}.${signature.toString('base64url')}`;
+  }
+  // Claims carry explicit iat/nbf/exp, so jsonwebtoken never reads the wall clock here.
+  return jwt.sign(claims, key.signingKey, { algorithm: key.alg, keyid: key.kid });
+}
+
+/**
+ * Parses a compact JWS and checks its signature with the key named by `kid`,
+ * accepting only that key's algorithm. Throws `token_malformed` or
+ * `token_invalid_signature`; checks no claim.
+ */
+export function verifyJws(token: string, keys: KeySet, nowSeconds: number): VerifiedJws {
+  if (token.length === 0 || token.length > MAX_TOKEN_LENGTH) {
+    throw new TokenError('token_malformed', `token length ${token.length} outside 1..${MAX_TOKEN_LENGTH}`);
+  }
+  const parts = token.split('.');
+  if (parts.length !== 3) throw new TokenError('token_malformed', `token has ${parts.length} parts, not 3`);
+  const [encodedHeader, encodedClaims, encodedSignature] = parts;
+  if (!BASE64URL.test(encodedHeader) || !BASE64URL.test(encodedClaims)) {
+    throw new TokenError('token_malformed', 'header or payload is not base64url');
+  }
+  const header = decodeJsonPart(encodedHeader, 'header');
+  const claims = decodeJsonPart(encodedClaims, 'payload');
+  const { alg, kid } = header;
+  if (typeof alg !== 'string') throw new TokenError('token_malformed', 'header has no alg');
+  if (encodedSignature === '' || alg === 'none') {
+    throw new TokenError('token_invalid_signature', 'unsigned token (alg none) refused');
+  }
+  if (typeof kid !== 'string') throw new TokenError('token_invalid_signature', 'header has no kid');
+  const key = keys.find(kid);
+  if (!key) throw new TokenError('token_invalid_signature', `no key with kid ${JSON.stringify(kid.slice(0, 64))}`);
+  if (alg !== key.alg) {
+    throw new TokenError('token_invalid_signature', `alg ${JSON.stringify(alg.slice(0, 16))} is not ${key.alg}, the algorithm pinned to kid ${key.kid}`);
+  }
+  const signature = Buffer.from(encodedSignature, 'base64url');
+  // Buffer's base64url decoder ignores stray characters and trailing bits; only the canonical encoding is accepted.
+  if (!BASE64URL.test(encodedSignature) || signature.toString('base64url') !== encodedSignature) {
+    throw new TokenError('token_invalid_signature', 'signature is not canonical base64url');
+  }
+
+  if (key.alg === 'EdDSA') {
+    const valid = cryptoVerify(null, Buffer.from(`${encodedHeader}.${encodedClaims}`), key.verificationKey, signature);
+    if (!valid) throw new TokenError('token_invalid_signature', `signature does not verify with kid ${key.kid}`);
+  } else {
+    try {
+      // Time claims are the service's to judge, with the same injected clock for every algorithm.
+      jwt.verify(token, key.verificationKey, {
+        algorithms: [key.alg],
+        clockTimestamp: nowSeconds,
+        ignoreExpiration: true,
+        ignoreNotBefore: true,
+      });
+    } catch (error) {
+      // The structure was checked above, so whatever jsonwebtoken refuses now is the signature.
+      throw new TokenError('token_invalid_signature', `jsonwebtoken: ${(error as Error).message} (kid ${key.kid})`);
+    }
+  }
+  return { header: { alg, kid, typ: typeof header.typ === 'string' ? header.typ : undefined }, claims, key };
+}
