@@ -1,4 +1,5 @@
 import type { HandlerServices } from '../src/app/handler-services';
+import { canonicalUuid } from '../src/app/subjects';
 import { RequestProblemError, type HandlerReply, type HandlerRequest } from '../src/app/http-types';
 import type { components, operations } from '../generated/pathstack';
 
@@ -15,14 +16,6 @@ function versionDate(value: string): string {
   return Number.isFinite(seconds) ? new Date(seconds * (Math.abs(seconds) > 2e10 ? 1 : 1000)).toISOString().slice(0, 10) : value;
 }
 
-/**
- * Pydantic parses `sub` into a UUID whatever its spelling (braces, urn:, no hyphens, upper
- * case); pathstack sessions are minted with the canonical spelling, so compare that.
- */
-export function canonicalUuid(value: string): string {
-  const hex = value.toLowerCase().replace(/^urn:uuid:|[{}-]/g, '');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-}
 
 /** pathstack: `{sub, refresh_token}` in, `{data: {...}}` out, with the rotated refresh token. */
 export default function refresh_refresh_post({ tokens }: HandlerServices) {

@@ -3,13 +3,15 @@ import pino, { type Logger } from 'pino';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 import { API_DESCRIPTORS, API_NAMES, type ApiName } from '../apis';
 import { createDocsRouter } from '../docs/router';
-import { compileApi, type CompiledApi } from '../spec/registry';
+import { compileApi, type ApiDescriptor, type CompiledApi } from '../spec/registry';
 import { notFoundReply, Pipeline, type Responder } from './pipeline';
 import type { ResponseViolation } from './response-validation';
 
 export interface AppOptions {
   /** Which apis to serve (default: all five). */
   apis?: readonly ApiName[];
+  /** Further spec-first apis served by the same pipeline (the admin api). */
+  extraApis?: readonly ApiDescriptor[];
   /** Builds the responder of each operation: real handlers or the mock. */
   responders: (apis: CompiledApi[]) => Map<string, Responder> | Promise<Map<string, Responder>>;
   logger?: Logger;
@@ -37,7 +39,8 @@ export interface BuiltApp {
 export async function buildApp(options: AppOptions): Promise<BuiltApp> {
   const logger = options.logger ?? pino({ level: 'silent' });
   const names = options.apis ?? API_NAMES;
-  const apis = await Promise.all(names.map((name) => compileApi(API_DESCRIPTORS[name])));
+  const descriptors = [...names.map((name) => API_DESCRIPTORS[name]), ...(options.extraApis ?? [])];
+  const apis = await Promise.all(descriptors.map((descriptor) => compileApi(descriptor)));
   const pipeline = new Pipeline({
     apis,
     responders: await options.responders(apis),

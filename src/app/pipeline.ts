@@ -116,7 +116,8 @@ export class Pipeline {
     }
 
     const cookies = parseCookies(req);
-    const { parameters, problems } = this.validate(operation, headers, cookies, body);
+    const query = parseQuery(req.url ?? '');
+    const { parameters, problems } = this.validate(operation, { header: headers, cookie: cookies, query, path: {} }, body);
     if (problems.length > 0) return dialect.validationFailed(problems, context);
 
     const responder = this.responders.get(operation.operationId) as Responder;
@@ -146,7 +147,9 @@ export class Pipeline {
     }
     const text = decodeJsonBytes(bytes);
     if (!text.ok) return dialect.undecodableBody(context);
-    const parsed = parsePythonJson(text.text);
+    const parsed = parsePythonJson(text.text, { input: 'bytes' });
+    // FastAPI answers 400 for anything json.loads raises that is not a JSONDecodeError (RecursionError, ValueError).
+    if (!parsed.ok && parsed.kind !== 'JSONDecodeError') return dialect.undecodableBody(context);
     if (!parsed.ok) {
       return dialect.malformedJson(
         { type: 'json_invalid', loc: ['body', parsed.pos], msg: 'JSON decode error', input: {}, ctx: { error: parsed.msg } },
@@ -162,11 +165,9 @@ export class Pipeline {
    */
   private validate(
     operation: CompiledOperation,
-    headers: Record<string, string>,
-    cookies: Record<string, string>,
+    sources: Record<'path' | 'query' | 'header' | 'cookie', Record<string, string>>,
     body: BodyState,
   ): { parameters: Record<string, unknown>; problems: ValidationProblem[] } {
-    const sources = { path: {}, query: {}, header: headers, cookie: cookies } as Record<string, Record<string, string>>;
     const declared: Record<string, Record<string, unknown>> = { path: {}, query: {}, header: {}, cookie: {} };
     const parameters: Record<string, unknown> = {};
     for (const parameter of operation.parameters) {
@@ -256,6 +257,15 @@ export class Pipeline {
     res.setHeader('content-length', Buffer.byteLength(payload));
     res.end(payload);
   }
+}
+
+/** Starlette's `query_params.get`: the last value of a repeated name wins. */
+function parseQuery(url: string): Record<string, string> {
+  const mark = url.indexOf('?');
+  const query: Record<string, string> = Object.create(null);
+  if (mark === -1) return query;
+  for (const [name, value] of new URLSearchParams(url.slice(mark + 1))) query[name] = value;
+  return query;
 }
 
 /** A problem for a constraint the explainer does not model, worded from Ajv's error. */

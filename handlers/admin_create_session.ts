@@ -1,0 +1,40 @@
+import { requireAdmin } from '../src/app/admin-auth';
+import type { HandlerServices } from '../src/app/handler-services';
+import { pathstackSubject } from '../src/app/subjects';
+import { RequestProblemError, type HandlerReply, type HandlerRequest } from '../src/app/http-types';
+import type { components } from '../generated/admin';
+
+type NewSession = components['schemas']['NewSession'];
+type MintedSession = components['schemas']['MintedSession'];
+
+/** Mints a session: what a login upstream of refreshd would do. */
+export default function admin_create_session({ tokens, adminToken }: HandlerServices) {
+  return async (request: HandlerRequest): Promise<HandlerReply> => {
+    requireAdmin(request.bearer, adminToken);
+    const input = request.body as NewSession;
+    let sub = input.sub;
+    if (input.api === 'pathstack') {
+      // pathstack clients send `sub` as a UUID4 beside the token; a session with another subject could never refresh.
+      const subject = pathstackSubject(sub);
+      if (!subject.ok) throw new RequestProblemError([{ ...subject.problem, loc: ['body', 'sub'], input: sub }]);
+      sub = subject.sub;
+    }
+    const minted = await tokens.mintSession({
+      api: input.api,
+      sub,
+      organizations: input.organizations ?? [],
+      organizationId: input.organization_id ?? null,
+    });
+    const body: MintedSession = {
+      session_id: minted.sessionId,
+      api: minted.api,
+      sub: minted.sub,
+      access_token: minted.accessToken,
+      refresh_token: minted.refreshToken,
+      access_expires_at: new Date(minted.accessExpiresAtMs).toISOString(),
+      refresh_expires_at: new Date(minted.refreshExpiresAtMs).toISOString(),
+      organization_id: minted.organizationId,
+    };
+    return { status: 201, body };
+  };
+}

@@ -1,0 +1,46 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Express } from 'express';
+import type { Logger } from 'pino';
+
+export interface RunningServer {
+  server: Server;
+  url: string;
+  /** Stops accepting, lets in-flight requests finish, then runs `onClosed`. */
+  close(): Promise<void>;
+}
+
+/** Listens on `host:port`; SIGTERM/SIGINT close gracefully when `handleSignals` is set. */
+export async function listen(
+  app: Express,
+  options: { port: number; host: string; logger: Logger; handleSignals?: boolean; onClosed?: () => Promise<void> | void },
+): Promise<RunningServer> {
+  const server = createServer(app);
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  const url = `http://${address.address.includes(':') ? `[${address.address}]` : address.address}:${address.port}`;
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeIdleConnections();
+    }).then(() => options.onClosed?.());
+    return closing;
+  };
+  if (options.handleSignals) {
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+      process.once(signal, () => {
+        options.logger.info({ signal }, 'shutting down: finishing in-flight requests');
+        void close().then(() => {
+          options.logger.info('stopped');
+          process.exit(0);
+        });
+      });
+    }
+  }
+  return { server, url, close };
+}

@@ -1,0 +1,106 @@
+import path from 'node:path';
+import type { Logger } from 'pino';
+import { fastapiDialect } from '../dialects/fastapi';
+import type { ApiName } from '../spec/documents';
+import { openSqliteStore } from '../store/sqlite';
+import type { TokenStore } from '../store/contract';
+import { loadKeySet, loadOrCreateDataDirKey, KeySet, type KeyConfig } from '../tokens/keys';
+import { systemClock, TokenService, type Clock } from '../tokens/service';
+import { buildApp, type BuiltApp } from './app';
+import { bindHandlers } from './handlers';
+import type { ResponseViolation } from './response-validation';
+
+/** Every setting of `refreshd serve`, with its default. */
+export interface ServeConfig {
+  /** Where the SQLite file and the generated key live. Default `./data`. */
+  dataDir: string;
+  /** Signing keys; empty means the data dir's generated HS256 key (refused in production). */
+  keys: KeyConfig[];
+  /** `NODE_ENV=production`: refuse to start without configured keys. */
+  production: boolean;
+  issuer: string;
+  accessTtlSeconds?: number;
+  refreshIdleTtlSeconds?: number;
+  sessionAbsoluteTtlSeconds?: number;
+  graceWindowSeconds?: number;
+  /** Bearer API keys almanac accepts beside access tokens. */
+  apiKeys?: string[];
+  /** Serves the admin api when set. */
+  adminToken?: string;
+  apis?: readonly ApiName[];
+  secureCookies: boolean;
+  debug?: boolean;
+  maxBodyBytes?: number;
+}
+
+export interface RealRuntime {
+  built: BuiltApp;
+  tokens: TokenService;
+  store: TokenStore;
+  keys: KeySet;
+  /** True when this start generated the data dir's signing key. */
+  generatedKeyPath?: string;
+}
+
+export const ADMIN_API = { name: 'admin', dialect: fastapiDialect, formats: 'pydantic' as const };
+
+/** Opens the store and keys named by `config` (the token engine without HTTP; the sessions CLI uses it too). */
+export function openTokenEngine(
+  config: ServeConfig,
+  clock: Clock = systemClock,
+  store?: TokenStore,
+  keySet?: KeySet,
+): { tokens: TokenService; store: TokenStore; keys: KeySet; generatedKeyPath?: string } {
+  let keys: KeySet;
+  let generatedKeyPath: string | undefined;
+  if (keySet) keys = keySet;
+  else if (config.keys.length > 0) keys = loadKeySet(config.keys);
+  else if (config.production) throw new Error('refusing to start in production without configured signing keys (--key-file / REFRESHD_KEY_FILES)');
+  else {
+    const dataDirKey = loadOrCreateDataDirKey(config.dataDir);
+    keys = new KeySet([dataDirKey.key]);
+    if (dataDirKey.created) generatedKeyPath = dataDirKey.path;
+  }
+  const openedStore = store ?? openSqliteStore(path.join(config.dataDir, 'refreshd.sqlite'));
+  const tokens = new TokenService({
+    store: openedStore,
+    keys,
+    clock,
+    issuer: config.issuer,
+    accessTtlSeconds: config.accessTtlSeconds,
+    refreshIdleTtlSeconds: config.refreshIdleTtlSeconds,
+    sessionAbsoluteTtlSeconds: config.sessionAbsoluteTtlSeconds,
+    graceWindowSeconds: config.graceWindowSeconds,
+    apiKeys: config.apiKeys,
+  });
+  return { tokens, store: openedStore, keys, generatedKeyPath };
+}
+
+/** The real server's app: handlers bound to the token engine, JWKS, and the admin api when configured. */
+export async function buildRealApp(
+  config: ServeConfig,
+  options: { logger?: Logger; clock?: Clock; store?: TokenStore; keySet?: KeySet; onResponseViolation?: (v: ResponseViolation) => void } = {},
+): Promise<RealRuntime> {
+  const clock = options.clock ?? systemClock;
+  const engine = openTokenEngine(config, clock, options.store, options.keySet);
+  const built = await buildApp({
+    apis: config.apis,
+    extraApis: config.adminToken ? [ADMIN_API] : [],
+    logger: options.logger,
+    debug: config.debug,
+    maxBodyBytes: config.maxBodyBytes,
+    onResponseViolation: options.onResponseViolation,
+    responders: (apis) =>
+      bindHandlers(apis, { tokens: engine.tokens, clock, secureCookies: config.secureCookies, adminToken: config.adminToken }),
+    extraRoutes: (app) => {
+      app.get('/.well-known/jwks.json', (_req, res) => {
+        res.json(engine.tokens.jwks());
+      });
+    },
+    ready: async () => {
+      await engine.store.listSessions({ sub: '\u0000readiness' });
+      return true;
+    },
+  });
+  return { built, ...engine };
+}

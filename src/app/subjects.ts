@@ -1,0 +1,16 @@
+import { validateUuid } from '../dialects/pydantic/uuid';
+
+/**
+ * Pydantic parses pathstack's `sub` into a UUID whatever its spelling (braces, `urn:uuid:`,
+ * no hyphens, upper case); sessions are minted with the canonical spelling and compared in it.
+ */
+export function canonicalUuid(value: string): string {
+  const hex = value.toLowerCase().replace(/^urn:uuid:|[{}-]/g, '');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/** The subject a pathstack session is minted with, or the Pydantic problem with it. */
+export function pathstackSubject(sub: string): { ok: true; sub: string } | { ok: false; problem: NonNullable<ReturnType<typeof validateUuid>> } {
+  const problem = validateUuid(sub, 4);
+  return problem ? { ok: false, problem } : { ok: true, sub: canonicalUuid(sub) };
+}

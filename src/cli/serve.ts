@@ -1,0 +1,47 @@
+import { Command } from 'commander';
+import pino from 'pino';
+import { listen } from '../app/listen';
+import { buildRealApp } from '../app/real-server';
+import { addEngineOptions, engineConfig } from './engine-options';
+import { envOption, parseApiList, parseNonNegativeInt, parsePort } from './options';
+
+export function serveCommand(): Command {
+  const command = new Command('serve')
+    .description('The real server: JWTs, rotation with reuse detection, revocation, SQLite store')
+    .addOption(envOption('-p, --port <n>', 'port to listen on', 'REFRESHD_PORT', '8080').argParser(parsePort))
+    .addOption(envOption('--host <host>', 'address to bind', 'REFRESHD_HOST', '127.0.0.1'))
+    .addOption(envOption('--apis <list>', 'comma-separated apis to serve (default: all five)', 'REFRESHD_APIS').argParser(parseApiList))
+    .addOption(envOption('--admin-token <token>', 'serve the admin api, protected by this bearer token', 'REFRESHD_ADMIN_TOKEN'))
+    .addOption(envOption('--insecure-cookies', 'omit Secure on refresh cookies (plain-http development only)', 'REFRESHD_INSECURE_COOKIES'))
+    .addOption(envOption('--max-body-bytes <n>', 'largest request body accepted', 'REFRESHD_MAX_BODY_BYTES', '65536').argParser(parseNonNegativeInt))
+    .addOption(envOption('--debug', 'send internal error details (session envelope `error`)', 'REFRESHD_DEBUG'))
+    .addOption(envOption('--log-level <level>', 'pino log level', 'REFRESHD_LOG_LEVEL', 'info'));
+  return addEngineOptions(command).action(async (options) => {
+    const logger = pino({ level: options.logLevel });
+    const config = {
+      ...engineConfig(options),
+      apis: options.apis,
+      secureCookies: !options.insecureCookies,
+      debug: Boolean(options.debug),
+      maxBodyBytes: Number(options.maxBodyBytes),
+    };
+    const runtime = await buildRealApp(config, { logger });
+    if (runtime.generatedKeyPath) {
+      logger.warn({ path: runtime.generatedKeyPath }, 'no signing key configured: generated an HS256 key in the data dir (configure --key-file for production)');
+    }
+    const server = await listen(runtime.built.app, {
+      port: Number(options.port),
+      host: options.host,
+      logger,
+      handleSignals: true,
+      onClosed: () => runtime.store.close(),
+    });
+    const lines = [
+      `refreshd serve listening on ${server.url} (data: ${config.dataDir})`,
+      ...runtime.built.apis.flatMap((api) => api.operations.map((op) => `  ${api.name.padEnd(10)} ${op.method} ${server.url}${op.path}`)),
+      `  docs       ${server.url}/docs`,
+      `mint a session: npx refreshd sessions create --api watchr --sub alice --data-dir ${config.dataDir}`,
+    ];
+    process.stdout.write(`${lines.join('\n')}\n`);
+  });
+}

@@ -1,0 +1,67 @@
+import Database from 'better-sqlite3';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SQLITE_SCHEMA_VERSION } from '../../src/store/migrations';
+import { openSqliteStore } from '../../src/store/sqlite';
+
+describe('sqlite store specifics', () => {
+  let dir: string;
+  let file: string;
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'refreshd-sqlite-'));
+    file = join(dir, 'refreshd.sqlite');
+  });
+
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('a new file database is migrated to the newest schema version, in WAL mode', async () => {
+    const store = openSqliteStore(file);
+    await store.close();
+
+    const db = new Database(file, { readonly: true });
+    try {
+      expect(db.pragma('user_version', { simple: true })).toBe(SQLITE_SCHEMA_VERSION);
+      expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+      const indexes = db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%'").pluck().all();
+      expect(indexes).toEqual(expect.arrayContaining(['sessions_by_sub', 'refresh_tokens_by_session']));
+    } finally {
+      db.close();
+    }
+  });
+
+  test('reopening an up-to-date database runs no migration again', async () => {
+    await openSqliteStore(file).close();
+
+    const store = openSqliteStore(file);
+
+    await expect(store.listSessions()).resolves.toEqual([]);
+    await store.close();
+  });
+
+  test('a database written by a newer schema is refused rather than misread', () => {
+    const db = new Database(file);
+    db.pragma(`user_version = ${SQLITE_SCHEMA_VERSION + 1}`);
+    db.close();
+
+    expect(() => openSqliteStore(file)).toThrow(/newer than this refreshd supports/);
+  });
+
+  test('the stored refresh token row holds claims and a kid, never a token string', async () => {
+    const store = openSqliteStore(file);
+    await store.createSession(
+      { id: 's1', api: 'watchr', sub: 'alice', organizations: [], organizationId: null, createdAtMs: 0, absoluteExpiresAtMs: 10, stateHash: 'h' },
+      { jti: 't1', sessionId: 's1', parentJti: null, issuedAtMs: 0, expiresAtMs: 10, kid: 'k', claims: { jti: 't1' } },
+    );
+    await store.close();
+
+    const db = new Database(file, { readonly: true });
+    try {
+      const columns = db.prepare("SELECT name FROM pragma_table_info('refresh_tokens')").pluck().all();
+      expect(columns).toEqual(['jti', 'session_id', 'parent_jti', 'issued_at', 'expires_at', 'used_at', 'successor_jti', 'kid', 'claims']);
+    } finally {
+      db.close();
+    }
+  });
+});
