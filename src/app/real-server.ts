@@ -98,7 +98,7 @@ export async function buildRealApp(
       });
     },
     ready: async () => {
-      await engine.store.listSessions({ sub: '\u0000readiness' });
+      await engine.store.ping();
       return true;
     },
   });

@@ -8,6 +8,7 @@ import type { Dialect, ErrorContext, ErrorReply, ValidationProblem } from './dia
  */
 export const ENVELOPE_CODES = {
   bad_request: 40000,
+  token_missing: 40116,
   token_malformed: 40101,
   token_invalid_signature: 40102,
   token_expired: 40103,

@@ -28,9 +28,11 @@ function randomDate(rnd: Rnd): string {
   return `${int(rnd, 2000, 2035)}-${pad(int(rnd, 1, 12))}-${pad(int(rnd, 1, 28))}`;
 }
 
+const OFFSETS = ['Z', 'Z', '+00:00', '+01:00', '+02:00', '+05:30', '+08:00', '+09:00', '-03:00', '-05:00', '-08:00'];
+
 function randomTime(rnd: Rnd): string {
   const frac = rnd() < 0.5 ? '' : `.${pad(int(rnd, 0, 999), 3)}`;
-  const tz = rnd() < 0.5 ? 'Z' : `${rnd() < 0.5 ? '+' : '-'}${pad(int(rnd, 0, 14))}:${pick(rnd, ['00', '30', '45'])}`;
+  const tz = pick(rnd, OFFSETS);
   return `${pad(int(rnd, 0, 23))}:${pad(int(rnd, 0, 59))}:${pad(int(rnd, 0, 59))}${frac}${tz}`;
 }
 

@@ -99,7 +99,7 @@ export function sampleSchema(schema: unknown, options: SampleOptions): unknown {
       stack: new Map(),
       path: [],
       depth: 0,
-      sawCycle: false,
+      flags: { sawCycle: false },
       omitWriteOnly: options.omitWriteOnly === true,
       omitReadOnly: options.omitReadOnly === true,
     };
@@ -108,7 +108,7 @@ export function sampleSchema(schema: unknown, options: SampleOptions): unknown {
     } catch (e) {
       if (!(e instanceof GenFail)) throw e;
       last = e;
-      if (!ctx.sawCycle) break;
+      if (!ctx.flags.sawCycle) break;
     }
   }
   const f = last as GenFail;
@@ -125,7 +125,14 @@ export function sampleSchema(schema: unknown, options: SampleOptions): unknown {
 const MAX_REENTRY = 2;
 const MAX_DEPTH = 48;
 const MAX_VARIANTS = 64;
-const DYNAMIC_ATTEMPTS = 6;
+const DYNAMIC_ATTEMPTS = 8;
+/** Extra attempts with a fixed-seed PRNG when the plain static value is not valid (e.g. `not`, overlapping oneOf). */
+const STATIC_VARIATIONS = 8;
+
+/** A derived context that generates varied (random) values from a fixed seed: deterministic. */
+function variation(ctx: Ctx, salt: number): Ctx {
+  return { ...ctx, dynamic: true, rnd: seededRandom(0x9e3779b1 ^ (salt * 2654435761)) };
+}
 
 interface Ctx {
   dynamic: boolean;
@@ -136,7 +143,8 @@ interface Ctx {
   stack: Map<object, number>;
   path: string[];
   depth: number;
-  sawCycle: boolean;
+  /** Shared by all derived contexts: a recursion cut happened somewhere. */
+  flags: { sawCycle: boolean };
   omitWriteOnly: boolean;
   omitReadOnly: boolean;
 }
@@ -153,11 +161,25 @@ class GenFail extends Error {
 
 const pointer = (ctx: Ctx): string => ctx.path.map((p) => '/' + p.replace(/~/g, '~0').replace(/\//g, '~1')).join('');
 const fail = (ctx: Ctx, msg: string, cycle = false): GenFail => {
-  if (cycle) ctx.sawCycle = true;
+  if (cycle) ctx.flags.sawCycle = true;
   return new GenFail(msg, pointer(ctx), cycle);
 };
 
-const clone = <T>(v: T): T => (v === undefined ? v : structuredClone(v));
+/**
+ * Deep copy of JSON-like data. (Not structuredClone: under jest's VM sandbox it
+ * returns objects of another realm, which breaks deep-equality checks.)
+ */
+export function cloneJson<T>(v: T): T {
+  if (typeof v !== 'object' || v === null) return v;
+  if (Array.isArray(v)) return v.map((x) => cloneJson(x)) as T;
+  if (Object.getPrototypeOf(v) !== Object.prototype && Object.getPrototypeOf(v) !== null) {
+    if (v instanceof Date) return new Date(v.getTime()) as T;
+  }
+  const out: JsonObject = {};
+  for (const k of Object.keys(v as object)) setProp(out, k, cloneJson((v as JsonObject)[k]));
+  return out as T;
+}
+const clone = cloneJson;
 
 function randInt(rnd: () => number, lo: number, hi: number): number {
   return lo + Math.floor(rnd() * (hi - lo + 1));
@@ -184,9 +206,9 @@ function identities(s: JsonObject): object[] {
 }
 
 function gen(schema: unknown, ctx: Ctx): unknown {
-  if (schema === undefined || schema === true) return genAny(ctx, []);
+  if (schema === undefined || schema === true) return genAny(ctx);
   if (schema === false) throw fail(ctx, 'the schema is `false` (no value is valid)');
-  if (!isObject(schema)) return genAny(ctx, []);
+  if (!isObject(schema)) return genAny(ctx);
   if (typeof schema.$ref === 'string' && !hasStructure(schema)) {
     throw fail(ctx, `unresolved $ref "${schema.$ref}" (dereference the document first)`);
   }
@@ -484,10 +506,11 @@ function genFlatInner(flat: Flat, ctx: Ctx): unknown {
   const types = typeOrder(flat, ctx);
   let last: GenFail | undefined;
   for (const t of types) {
-    const attempts = ctx.dynamic ? DYNAMIC_ATTEMPTS : 1;
+    const attempts = ctx.dynamic ? DYNAMIC_ATTEMPTS : 1 + STATIC_VARIATIONS;
     for (let a = 0; a < attempts; a++) {
+      const c = ctx.dynamic || a === 0 ? ctx : variation(ctx, a + 17 * ctx.depth);
       try {
-        const v = genType(t, flat, ctx);
+        const v = genType(t, flat, c);
         if (ok(v)) return v;
         last = fail(ctx, `generated ${t} does not satisfy the schema`);
       } catch (e) {
@@ -527,7 +550,7 @@ function typeOrder(flat: Flat, ctx: Ctx): string[] {
   return order;
 }
 
-function genAny(ctx: Ctx, _sources: JsonObject[]): unknown {
+function genAny(ctx: Ctx): unknown {
   if (!ctx.dynamic) return 'string';
   switch (randInt(ctx.rnd, 0, 2)) {
     case 0:
@@ -706,7 +729,8 @@ function genString(flat: Flat, ctx: Ctx): string {
   }
   for (let i = 0; i < 8; i++) {
     const rnd = ctx.dynamic ? ctx.rnd : seededRandom(2000 + i);
-    const lo = Math.max(minL, Math.min(6, maxL));
+    // Mostly readable lengths (>= 6), sometimes short ones (helps with `not`/oneOf constraints).
+    const lo = i % 3 === 2 ? minL : Math.max(minL, Math.min(6, maxL));
     const hi = Math.min(maxL, Math.max(lo, minL + 12, 16));
     const v = randomWord(rnd, lo, hi);
     if (attempt(v)) return v;
@@ -733,7 +757,7 @@ function itemConstraints(flat: Flat, i: number): unknown[] {
 }
 
 function genList(list: unknown[], ctx: Ctx): unknown {
-  if (list.length === 0) return genAny(ctx, []);
+  if (list.length === 0) return genAny(ctx);
   if (list.length === 1) return gen(list[0], ctx);
   return gen({ allOf: list }, ctx);
 }
@@ -773,12 +797,11 @@ function genArray(flat: Flat, ctx: Ctx): unknown[] {
       let lastErr: GenFail | undefined;
       for (let a = 0; a < tries && !placed; a++) {
         // Static mode + uniqueItems: vary later items with a fixed-seed PRNG so they differ.
-        const c: Ctx = a === 0 && (i === 0 || !flat.uniqueItems) ? ctx : { ...ctx, dynamic: true, rnd: ctx.dynamic ? ctx.rnd : seededRandom(31 * i + a) };
+        const c: Ctx = a === 0 && (i === 0 || !flat.uniqueItems) ? ctx : ctx.dynamic ? { ...ctx } : variation(ctx, 31 * i + a);
         try {
           v = genList(list, c);
         } catch (e) {
           if (!(e instanceof GenFail)) throw e;
-          if (c.sawCycle) ctx.sawCycle = true;
           lastErr = e;
           break;
         }
@@ -822,6 +845,14 @@ function propertyConstraints(flat: Flat, k: string): unknown[] | null {
   return out.some((s) => s === false) ? null : out;
 }
 
+const own = (o: object, k: string): boolean => Object.prototype.hasOwnProperty.call(o, k);
+
+/** Assign without triggering the `__proto__` setter. */
+function setProp(o: JsonObject, k: string, v: unknown): void {
+  if (k === '__proto__') Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
+  else o[k] = v;
+}
+
 function flagged(list: unknown[], flag: 'readOnly' | 'writeOnly'): boolean {
   return list.some((s) => isObject(s) && s[flag] === true);
 }
@@ -841,7 +872,7 @@ function genObject(flat: Flat, ctx: Ctx): JsonObject {
     if (!mandatory && ((ctx.omitWriteOnly && flagged(list, 'writeOnly')) || (ctx.omitReadOnly && flagged(list, 'readOnly')))) return false;
     ctx.path.push(k);
     try {
-      out[k] = genList(list, ctx);
+      setProp(out, k, genList(list, ctx));
       return true;
     } catch (e) {
       if (!(e instanceof GenFail) || mandatory) throw e;
@@ -852,7 +883,7 @@ function genObject(flat: Flat, ctx: Ctx): JsonObject {
   };
 
   for (const k of declared) put(k, required.has(k));
-  for (const k of flat.required) if (!(k in out)) put(k, true);
+  for (const k of flat.required) if (!own(out, k)) put(k, true);
 
   // Map-like objects (no declared properties, a schema for additional ones): one sample entry.
   const mapLike = declared.length === 0 && flat.props.some((r) => isObject(r.additional));
@@ -860,7 +891,7 @@ function genObject(flat: Flat, ctx: Ctx): JsonObject {
   const nextKey = (): string => {
     extra++;
     if (flat.propertyNames.length) {
-      const c: Ctx = { ...ctx, dynamic: true, rnd: ctx.dynamic ? ctx.rnd : seededRandom(97 + extra) };
+      const c: Ctx = ctx.dynamic ? ctx : variation(ctx, 97 + extra);
       try {
         const k = gen({ allOf: [...flat.propertyNames, { type: 'string' }] }, c);
         if (typeof k === 'string') return k;
@@ -873,7 +904,7 @@ function genObject(flat: Flat, ctx: Ctx): JsonObject {
   const wantExtra = Math.max(flat.minProperties - Object.keys(out).length, mapLike && Object.keys(out).length === 0 ? (ctx.dynamic ? randInt(ctx.rnd, 0, 2) : 1) : 0);
   for (let i = 0, guard = 0; i < wantExtra && guard < wantExtra + 16; guard++) {
     const k = nextKey();
-    if (k in out) continue;
+    if (own(out, k)) continue;
     const mandatory = Object.keys(out).length < flat.minProperties;
     if (put(k, mandatory)) i++;
   }
@@ -882,8 +913,8 @@ function genObject(flat: Flat, ctx: Ctx): JsonObject {
   for (let changed = true, guard = 0; changed && guard < 8; guard++) {
     changed = false;
     for (const [k, deps] of flat.dependentRequired) {
-      if (!(k in out)) continue;
-      for (const d of deps) if (!(d in out)) changed = put(d, true) || changed;
+      if (!own(out, k)) continue;
+      for (const d of deps) if (!own(out, d)) changed = put(d, true) || changed;
     }
   }
 

@@ -62,13 +62,30 @@ export interface ApiDescriptor {
 const LOCATION_ORDER = { path: 0, query: 1, header: 2, cookie: 3 } as const;
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
 
+/**
+ * A copy of a dereferenced schema without `x-` extension keys. They are annotations to a
+ * validator, and Apifox's (`x-apifox-refs`) hold reference cycles that Ajv would recurse into.
+ */
+export function withoutExtensions(schema: unknown, copies = new Map<object, unknown>()): unknown {
+  if (Array.isArray(schema)) return schema.map((item) => withoutExtensions(item, copies));
+  if (!schema || typeof schema !== 'object') return schema;
+  const existing = copies.get(schema);
+  if (existing) return existing;
+  const copy: Record<string, unknown> = {};
+  copies.set(schema, copy);
+  for (const [key, value] of Object.entries(schema)) {
+    if (!key.startsWith('x-')) copy[key] = withoutExtensions(value, copies);
+  }
+  return copy;
+}
+
 function compileResponses(operation: Record<string, any>, ajv: Ajv, where: string): Map<string, ResponseSpec> {
   const responses = new Map<string, ResponseSpec>();
   for (const [status, response] of Object.entries<any>(operation.responses ?? {})) {
     const bodies = new Map<string, ValidateFunction | null>();
     for (const [mediaType, media] of Object.entries<any>(response?.content ?? {})) {
       try {
-        bodies.set(mediaType.toLowerCase(), media?.schema ? ajv.compile(media.schema) : null);
+        bodies.set(mediaType.toLowerCase(), media?.schema ? ajv.compile(withoutExtensions(media.schema) as object) : null);
       } catch (error) {
         throw new Error(`${where} response ${status} ${mediaType}: schema does not compile: ${(error as Error).message}`);
       }

@@ -154,6 +154,9 @@ export interface TokenStore {
    */
   purgeExpired(nowMs: number): Promise<PurgeResult>;
 
+  /** Resolves when the backend answers a trivial query (readiness probes); rejects if closed or unreachable. */
+  ping(): Promise<void>;
+
   /** Releases the connection. Idempotent; every other method rejects afterwards. */
   close(): Promise<void>;
 }

@@ -7,6 +7,8 @@
  * rotation single-winner across processes too.
  */
 import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type {
   ConsumeRefreshTokenInput,
   ConsumeRefreshTokenResult,
@@ -166,6 +168,7 @@ class SqliteTokenStore implements TokenStore {
       ),
       purgeRefreshTokens: db.prepare<{ now: number }>('DELETE FROM refresh_tokens WHERE expires_at <= @now'),
       countRefreshTokens: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM refresh_tokens'),
+      ping: db.prepare('SELECT 1'),
     };
     this.statements = statements;
 
@@ -272,6 +275,11 @@ class SqliteTokenStore implements TokenStore {
     return this.purgeTransaction.immediate(nowMs);
   }
 
+  async ping(): Promise<void> {
+    this.open();
+    this.statements.ping.get();
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -280,10 +288,11 @@ class SqliteTokenStore implements TokenStore {
 }
 
 /**
- * Opens (creating if needed) a SQLite store and migrates it. `':memory:'` gives
+ * Opens (creating it and its directory if needed) a SQLite store and migrates it. `':memory:'` gives
  * a private in-memory database, for tests.
  */
 export function openSqliteStore(filePath: string, options: SqliteStoreOptions = {}): TokenStore {
+  if (filePath !== ':memory:' && filePath !== '') mkdirSync(dirname(filePath), { recursive: true, mode: 0o700 });
   const db = new Database(filePath);
   try {
     db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(options.busyTimeoutMs ?? 5000))}`);

@@ -9,6 +9,8 @@
 
 /** Stable machine codes: a union, so a `switch (err.code)` narrows. */
 export type TokenErrorCode =
+  /** No token where one is required (an absent cookie, an empty field). */
+  | 'token_missing'
   /** Not three base64url JSON parts, or a required claim missing or mistyped. */
   | 'token_malformed'
   /** Signature does not verify, unknown `kid`, or an algorithm other than the key's pinned one (incl. `none`). */
@@ -41,6 +43,7 @@ export type TokenErrorCode =
 export type TokenErrorStatus = 401 | 403;
 
 const PUBLIC_MESSAGES: Record<TokenErrorCode, string> = {
+  token_missing: 'Token is missing',
   token_malformed: 'Token is malformed',
   token_invalid_signature: 'Token signature is invalid',
   token_expired: 'Token has expired',

@@ -263,7 +263,7 @@ export class TokenService {
    * token. Then the token is consumed atomically; a caller that loses the race
    * or replays a used token within the grace window gets the family's current
    * refresh token again. Throws `TokenError` with:
-   * `token_malformed`, `token_invalid_signature`, `token_wrong_issuer`,
+   * `token_missing` (empty), `token_malformed`, `token_invalid_signature`, `token_wrong_issuer`,
    * `token_wrong_type` (an access token), `token_wrong_audience` (another api's
    * token), `token_not_yet_valid`, `token_expired`, `subject_mismatch`,
    * `token_unknown`, `session_revoked`, `session_expired`, `subject_revoked`,
@@ -519,6 +519,7 @@ export class TokenService {
     nowSeconds: number,
     ignoreExpiry: boolean,
   ): AccessTokenClaims | RefreshTokenClaims {
+    if (token === undefined || token === null || token === '') throw new TokenError('token_missing', `no ${expectedType} token`);
     if (typeof token !== 'string') throw new TokenError('token_malformed', 'token is not a string');
     const { claims } = verifyJws(token, this.keys, nowSeconds);
     const { token_type, sub, sid, jti, iat, nbf, exp, iss, aud, org, state_hash } = claims;

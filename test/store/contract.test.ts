@@ -220,10 +220,13 @@ describe.each(backends)('store contract: $name', (backend) => {
   });
 
   test('a closed store rejects every call, and closing twice is harmless', async () => {
+    await expect(store.ping()).resolves.toBeUndefined();
+
     await store.close();
     await store.close();
 
     await expect(store.findSession('s1')).rejects.toThrow('closed');
+    await expect(store.ping()).rejects.toThrow('closed');
   });
 
   durableTest('closing and reopening the database loses nothing', async () => {

@@ -31,6 +31,13 @@ describe('sqlite store specifics', () => {
     }
   });
 
+  test('a missing parent directory is created', async () => {
+    const store = openSqliteStore(join(dir, 'nested', 'deeper', 'refreshd.sqlite'));
+
+    await expect(store.listSessions()).resolves.toEqual([]);
+    await store.close();
+  });
+
   test('reopening an up-to-date database runs no migration again', async () => {
     await openSqliteStore(file).close();
 

@@ -224,12 +224,20 @@ describe('refusing bad tokens', () => {
   });
 
   test('garbage is malformed, not a crash', async () => {
-    for (const garbage of ['', 'abc', 'a.b', 'a.b.c.d', '!!.??.**', `${encodePart([1])}.${encodePart({})}.x`, 'x'.repeat(10_000)]) {
+    for (const garbage of ['abc', 'a.b', 'a.b.c.d', '!!.??.**', `${encodePart([1])}.${encodePart({})}.x`, 'x'.repeat(10_000)]) {
       await expectTokenError(harness.service.rotateRefreshToken({ api: 'watchr', refreshToken: garbage }), 'token_malformed');
     }
     await expectTokenError(
       harness.service.rotateRefreshToken({ api: 'watchr', refreshToken: 42 as unknown as string }),
       'token_malformed',
+    );
+  });
+
+  test('an empty or absent refresh token is missing', async () => {
+    await expectTokenError(harness.service.rotateRefreshToken({ api: 'watchr', refreshToken: '' }), 'token_missing');
+    await expectTokenError(
+      harness.service.rotateRefreshToken({ api: 'watchr', refreshToken: undefined as unknown as string }),
+      'token_missing',
     );
   });
 

@@ -274,15 +274,25 @@ export function parsePythonJson(text: string, options: PythonJsonOptions = {}): 
 /**
  * A document `JSON.parse` accepts is rejected by CPython only for an integer of
  * more than 4300 digits or nesting deeper than the recursion limit; both need a
- * long text, so short bodies skip the checks.
+ * long text, so short bodies skip the checks. One linear pass (a regex such as
+ * /[0-9]{4301}/ backtracks quadratically on long digit runs); a long run of
+ * digits inside a string only sends the text to the scanner, which decides.
  */
 function mayFailOnlyInPython(text: string, maxNestingDepth: number): boolean {
-  if (text.length > INT_MAX_STR_DIGITS && /[0-9]{4301}/.test(text)) return true;
-  if (text.length <= maxNestingDepth) return false;
+  const checkDigits = text.length > INT_MAX_STR_DIGITS;
+  const checkDepth = text.length > maxNestingDepth;
+  if (!checkDigits && !checkDepth) return false;
   let depth = 0;
+  let digitRun = 0;
   let inString = false;
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i);
+    if (isDigit(code)) {
+      if (checkDigits && ++digitRun > INT_MAX_STR_DIGITS) return true;
+      continue;
+    }
+    digitRun = 0;
+    if (!checkDepth) continue;
     if (inString) {
       if (code === 0x5c) i++;
       else if (code === 0x22) inString = false;
