@@ -39,8 +39,7 @@ export interface ExampleObject {
 export interface MediaTypeObject {
   schema?: unknown;
   example?: unknown;
-  examples?: Record<string, ExampleObject | undefined>;
-  [extension: string]: unknown;
+  examples?: Record<string, unknown>;
 }
 
 export interface HeaderObject {
@@ -48,24 +47,25 @@ export interface HeaderObject {
   required?: boolean;
   schema?: unknown;
   example?: unknown;
-  examples?: Record<string, ExampleObject | undefined>;
+  examples?: Record<string, unknown>;
   content?: Record<string, MediaTypeObject>;
-  [extension: string]: unknown;
 }
 
 export interface ResponseObject {
   description?: string;
-  headers?: Record<string, HeaderObject>;
+  headers?: Record<string, unknown>;
   content?: Record<string, MediaTypeObject>;
-  [extension: string]: unknown;
 }
 
-/** A dereferenced OpenAPI 3.0/3.1 Operation Object (only what mocking needs). */
+/**
+ * A dereferenced OpenAPI 3.0/3.1 Operation Object (only what mocking needs;
+ * openapi-types' OperationObject is assignable to it). `$ref`s must have been
+ * resolved (e.g. with `dereferenceDocument` or openapi-backend's dereference).
+ */
 export interface OpenApiOperation {
   operationId?: string;
   deprecated?: boolean;
-  responses?: Record<string, ResponseObject | unknown>;
-  [key: string]: unknown;
+  responses?: Record<string, unknown>;
 }
 
 export interface MockSuccess {
@@ -219,7 +219,7 @@ export function selectMediaType(content: Record<string, MediaTypeObject> | undef
 type BodyOk = { body: unknown; source: MockSuccess['source']; exampleName?: string; seed?: number };
 type BodyResult = BodyOk | MockFailure;
 
-function exampleEntries(media: MediaTypeObject): [string, ExampleObject][] {
+function exampleEntries(media: { examples?: unknown }): [string, ExampleObject][] {
   if (!isObj(media.examples)) return [];
   return Object.entries(media.examples).filter((e): e is [string, ExampleObject] => isObj(e[1]));
 }
@@ -287,7 +287,7 @@ function headerValue(h: HeaderObject, dynamic: boolean, rnd: (() => number) | un
     example = first?.example;
     examples = first?.examples;
   }
-  const firstExample = isObj(examples) ? Object.values(examples).find((e) => isObj(e) && hasValue(e)) : undefined;
+  const firstExample = exampleEntries({ examples }).find(([, e]) => hasValue(e))?.[1];
   if (!dynamic && example !== undefined) v = example;
   else if (!dynamic && firstExample) v = firstExample.value;
   else if (schema !== undefined) {

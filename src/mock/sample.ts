@@ -362,14 +362,14 @@ function tighterUpper(a: Bound | undefined, b: Bound): Bound {
 }
 
 /** Adds `schema` (and, recursively, its allOf members) to `flat`; anyOf/oneOf/if go to `groups`. */
-function addToFlat(flat: Flat, schema: unknown, groups: unknown[][], chain: Set<object>): void {
+function addToFlat(flat: Flat, schema: unknown, groups: unknown[][]): void {
   if (schema === undefined || schema === true) return;
   if (schema === false) {
     flat.never = true;
     return;
   }
-  if (!isObject(schema) || chain.has(schema)) return;
-  chain.add(schema);
+  // Conjunction is idempotent: a schema already merged adds nothing (this also stops allOf cycles).
+  if (!isObject(schema) || flat.sources.includes(schema)) return;
   const s = schema;
   flat.sources.push(s);
 
@@ -414,13 +414,12 @@ function addToFlat(flat: Flat, schema: unknown, groups: unknown[][], chain: Set<
   const deps = isObject(s.dependencies) ? s.dependencies : undefined;
   if (deps) for (const [k, v] of Object.entries(deps)) if (Array.isArray(v)) flat.dependentRequired.push([k, v.filter((x): x is string => typeof x === 'string')]);
 
-  if (Array.isArray(s.allOf)) for (const m of s.allOf) addToFlat(flat, m, groups, chain);
+  if (Array.isArray(s.allOf)) for (const m of s.allOf) addToFlat(flat, m, groups);
   if (Array.isArray(s.anyOf) && s.anyOf.length) groups.push(s.anyOf);
   if (Array.isArray(s.oneOf) && s.oneOf.length) groups.push(s.oneOf);
   if (s.if !== undefined && (s.then !== undefined || s.else !== undefined)) {
     groups.push([{ allOf: [s.if, s.then ?? true] }, s.else ?? true]);
   }
-  chain.delete(schema);
 }
 
 function isNullOnly(s: unknown): boolean {
@@ -437,25 +436,27 @@ function orderBranches(branches: unknown[], ctx: Ctx): unknown[] {
   return [...branches.filter((b) => !isNullOnly(b)), ...branches.filter(isNullOnly)];
 }
 
-function* variants(base: Flat, groups: unknown[][], ctx: Ctx): Generator<Flat> {
-  if (base.never) return;
+function* variants(base: Flat, groups: unknown[][], ctx: Ctx, depth = 0): Generator<Flat> {
+  if (base.never || depth > 32) return;
   if (groups.length === 0) {
     yield base;
     return;
   }
   const [g, ...rest] = groups;
   for (const b of orderBranches(g, ctx)) {
+    // A branch that is already part of the conjunction is a composition cycle (A = anyOf[A, ...]): not a way out.
+    if (isObject(b) && base.sources.includes(b)) continue;
     const f = copyFlat(base);
     const more: unknown[][] = [];
-    addToFlat(f, b, more, new Set());
-    yield* variants(f, [...more, ...rest], ctx);
+    addToFlat(f, b, more);
+    yield* variants(f, [...more, ...rest], ctx, depth + 1);
   }
 }
 
 function genComposite(schema: JsonObject, ctx: Ctx): unknown {
   const base = emptyFlat();
   const groups: unknown[][] = [];
-  addToFlat(base, schema, groups, new Set());
+  addToFlat(base, schema, groups);
   if (base.never) throw fail(ctx, 'the schema contains `false` in an allOf (no value is valid)');
   let last: GenFail | undefined;
   let n = 0;

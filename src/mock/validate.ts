@@ -176,11 +176,24 @@ export function conformsAll(schemas: readonly unknown[], value: unknown): boolea
   return true;
 }
 
+/** Guards against composition cycles that do not descend into the data (A = anyOf[A, ...]). */
+let nesting = 0;
+const MAX_NESTING = 400;
+
 function check(s: unknown, x: unknown): boolean {
   if (s === true || s === undefined || s === null) return true;
   if (s === false) return false;
   if (!isObject(s)) return true;
+  if (nesting >= MAX_NESTING) return false;
+  nesting++;
+  try {
+    return checkObjectSchema(s, x);
+  } finally {
+    nesting--;
+  }
+}
 
+function checkObjectSchema(s: JsonObject, x: unknown): boolean {
   const types = declaredTypes(s);
   if (types && !types.some((t) => isOfType(t, x))) return false;
   if (hasOwn(s, 'const') && !deepEqual(s.const, x)) return false;

@@ -3,14 +3,13 @@
  *
  * Fails (does not skip) when /usr/bin/chromium is missing: CI installs it (`apt-get install chromium`).
  */
+import { buildMockApp } from '../../src/app/mock-server';
 import * as fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import * as path from 'node:path';
 import express from 'express';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import request from 'supertest';
-import { parse as parseYaml } from 'yaml';
-import { createDocsRouter, DOCS_CSP, type DocsApi } from '../../src/docs/router';
+import { createDocsRouter, DOCS_CSP } from '../../src/docs/router';
 
 const API_NAMES = ['watchr', 'galileo', 'pathstack', 'almanac', 'session'] as const;
 const CHROMIUM = '/usr/bin/chromium';
@@ -22,39 +21,12 @@ type OpenApiDoc = {
 };
 
 /**
- * The app under test: the docs router + `/openapi/<api>.json` served from `specs/<api>.yaml`.
- * This is the one place that composes the server; swap in the real app here. The tests below
- * take their expectations from the documents the server serves, not from these specs.
+ * The app under test: refreshd's own app (mock mode: no store or keys needed), which mounts
+ * the docs router and serves `/openapi/<api>.json`. The tests below take their expectations
+ * from the documents the server serves.
  */
-// TODO(lead): switch to buildApp
 async function startDocsServer(): Promise<{ baseUrl: string; close: () => Promise<void> }> {
-  const specsDir = path.join(__dirname, '..', '..', 'specs');
-  const docs = new Map<string, OpenApiDoc>(
-    API_NAMES.map((name) => [name, parseYaml(fs.readFileSync(path.join(specsDir, `${name}.yaml`), 'utf8')) as OpenApiDoc]),
-  );
-  const apis: DocsApi[] = API_NAMES.map((name) => {
-    const doc = docs.get(name)!;
-    return {
-      name,
-      title: doc.info?.title ?? name,
-      specUrl: `/openapi/${name}.json`,
-      operations: listOperations(doc).map((op) => ({
-        method: op.method,
-        path: op.path,
-        summary: op.summary,
-        operationId: op.operationId ?? `${op.method}_${op.path.replace(/[^A-Za-z0-9]+/g, '_').replace(/^_|_$/g, '')}`,
-      })),
-    };
-  });
-  const app = express();
-  app.get('/openapi/:file', (req, res) => {
-    const doc = /^(.+)\.json$/.exec(req.params.file)?.[1];
-    const body = doc === undefined ? undefined : docs.get(doc);
-    if (body === undefined) return void res.status(404).json({ detail: 'Not Found' });
-    res.json(body);
-  });
-  app.use(createDocsRouter(apis));
-
+  const { app } = await buildMockApp();
   const server = app.listen(0, '127.0.0.1');
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);

@@ -1,3 +1,4 @@
+import type { OpenAPIV3, OpenAPIV3_1 } from 'openapi-types';
 import { dereferenceDocument } from '../../src/mock/deref';
 import { buildMockResponders, isMockFailure, mockResponse, MockResult, MockSuccess, OpenApiOperation } from '../../src/mock/respond';
 import { parsePrefer } from '../../src/mock/prefer';
@@ -241,6 +242,13 @@ describe('negotiation rules on synthetic operations', () => {
 
   it('deprecated operations carry a Deprecation header (Prism)', () => {
     expect(success(mockResponse(op({ '200': json({ type: 'integer' }) }, { deprecated: true }), {})).headers).toEqual({ Deprecation: 'true' });
+  });
+
+  it('accepts openapi-types operation objects (type-level compatibility)', () => {
+    const v3: OpenAPIV3.OperationObject = { responses: { '200': { description: '', content: { 'application/json': { schema: { type: 'string' } } } } } };
+    const v31: OpenAPIV3_1.OperationObject = { responses: { '200': { description: '', content: { 'application/json': { schema: { type: ['string', 'null'] } } } } } };
+    expect(success(mockResponse(v3, {})).body).toBe('string');
+    expect(success(mockResponse(v31, {})).body).toBe('string');
   });
 
   it('end to end with parsePrefer', () => {

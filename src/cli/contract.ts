@@ -1,0 +1,88 @@
+import { writeFileSync } from 'node:fs';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { formatConsoleReport, toJUnitXml } from '../contract/report';
+import { DEFAULT_GRACE_SECONDS, runContract } from '../contract/runner';
+import { API_NAMES, isApiName, type ApiName } from '../spec/documents';
+import { envOption, parseNonNegativeInt } from './options';
+
+function collectApis(value: string, previous: ApiName[] | undefined): ApiName[] {
+  const names = value.split(',').map((name) => name.trim()).filter(Boolean);
+  for (const name of names) if (!isApiName(name)) throw new InvalidArgumentError(`unknown api "${name}" (one of ${API_NAMES.join(', ')})`);
+  return [...(previous ?? []), ...(names as ApiName[])];
+}
+
+/** `<api>=<token>` pairs; the token itself is never echoed in an error. */
+function parsePairs(values: string[], flag: string): Record<string, string> {
+  const pairs: Record<string, string> = {};
+  for (const value of values) {
+    const eq = value.indexOf('=');
+    const api = eq === -1 ? '' : value.slice(0, eq).trim();
+    const token = eq === -1 ? '' : value.slice(eq + 1).trim();
+    if (!isApiName(api) || !token) throw new InvalidArgumentError(`${flag} takes <api>=<token> with api one of ${API_NAMES.join(', ')}`);
+    pairs[api] = token;
+  }
+  return pairs;
+}
+
+const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
+const fromEnv = (name: string) => (process.env[name] ?? '').split(',').map((v) => v.trim()).filter(Boolean);
+
+function parseBaseUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InvalidArgumentError('must be an http(s) URL, e.g. http://127.0.0.1:8080');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new InvalidArgumentError('must be an http(s) URL');
+  return value;
+}
+
+export function contractCommand(): Command {
+  return new Command('contract')
+    .description('Run the checks derived from the documents + overlays against a server (refreshd serve or mock, or another implementation)')
+    .argument('<base-url>', 'where the apis are served, e.g. http://127.0.0.1:8080', parseBaseUrl)
+    .addOption(new Option('--api <name>', `api to check, repeatable or comma-separated (default: ${API_NAMES.join(', ')})`).argParser(collectApis))
+    .addOption(envOption('--admin-token <token>', "refreshd's admin token: the checks mint their own sessions", 'REFRESHD_ADMIN_TOKEN'))
+    .addOption(
+      new Option(
+        '--token <api=refresh-token>',
+        'a refresh token for a server that cannot mint, repeatable (it is rotated and finally replayed, which revokes its session) [env: REFRESHD_CONTRACT_TOKENS, comma-separated]',
+      ).argParser(collect),
+    )
+    .addOption(
+      new Option(
+        '--bearer <api=credential>',
+        'the Bearer credential (access token or API key) to go with --token where the api declares bearer security, repeatable [env: REFRESHD_CONTRACT_BEARERS]',
+      ).argParser(collect),
+    )
+    .addOption(envOption('--junit <file>', 'also write a JUnit XML report to <file>', 'REFRESHD_CONTRACT_JUNIT'))
+    .addOption(
+      envOption('--grace-seconds <n>', "the target's reuse grace window; the rotation check waits it out once per api", 'REFRESHD_GRACE_SECONDS', String(DEFAULT_GRACE_SECONDS)).argParser(
+        parseNonNegativeInt,
+      ),
+    )
+    .option('--no-wait', 'do not wait out the grace window: the rotation check is skipped unless it is 0')
+    .addOption(envOption('--timeout <ms>', 'per-request timeout', 'REFRESHD_CONTRACT_TIMEOUT_MS', '10000').argParser(parseNonNegativeInt))
+    .action(async (baseUrl: string, options) => {
+      const tokens = parsePairs([...fromEnv('REFRESHD_CONTRACT_TOKENS'), ...(options.token ?? [])], '--token');
+      const bearers = parsePairs([...fromEnv('REFRESHD_CONTRACT_BEARERS'), ...(options.bearer ?? [])], '--bearer');
+      const report = await runContract({
+        baseUrl,
+        apis: options.api ? [...new Set<ApiName>(options.api)] : undefined,
+        adminToken: options.adminToken || undefined,
+        tokens,
+        bearers,
+        graceSeconds: Number(options.graceSeconds),
+        wait: options.wait !== false,
+        timeoutMs: Number(options.timeout),
+        log: (line) => console.error(line),
+      });
+      console.log(formatConsoleReport(report));
+      if (options.junit) {
+        writeFileSync(options.junit, toJUnitXml(report));
+        console.log(`JUnit report written to ${options.junit}`);
+      }
+      if (!report.ok) process.exitCode = 1;
+    });
+}

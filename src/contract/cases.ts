@@ -1,0 +1,390 @@
+import { sampleSchema } from '../mock/sample';
+import type { CompiledOperation, ParameterSpec } from '../spec/registry';
+
+/**
+ * Test cases derived from one operation of a document + overlay, never from a list per api:
+ * where the credentials go is read from the parameters, body and security the document
+ * declares, and every negative case is one constraint the document states, broken once.
+ */
+
+/** The body of a request as the case sends it. */
+export type CaseBody =
+  | { kind: 'none' }
+  | { kind: 'json'; value: unknown }
+  /** Bytes sent as they are: malformed JSON, or JSON under another media type. */
+  | { kind: 'raw'; text: string; contentType: string };
+
+export interface CaseRequest {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  /** Lower-case names. */
+  headers: Record<string, string>;
+  cookies: Record<string, string>;
+  body: CaseBody;
+}
+
+/**
+ * - `placeholder`: schema-valid, but with made-up credentials (feeds the response checks only);
+ * - `negative`: breaks one constraint of the document; must be rejected in the api's dialect;
+ * - `positive`: schema-valid with real credentials; must be accepted;
+ * - `auth`: missing, non-Bearer or forged credentials; must get 401;
+ * - `rotation`: a step of the rotation scenario.
+ */
+export type CaseKind = 'placeholder' | 'negative' | 'positive' | 'auth' | 'rotation';
+
+export interface RequestCase {
+  /** Names the broken constraint or the scenario step, e.g. `body.refresh_token: missing`. */
+  name: string;
+  kind: CaseKind;
+  request: CaseRequest;
+}
+
+/** Real credentials of one session, as far as the caller has them. */
+export interface Credentials {
+  refreshToken: string;
+  /** The Bearer credential (an access token of the session, or an API key). */
+  accessToken?: string;
+  /** The session's subject, for a body property that must repeat it (pathstack's `sub`). */
+  sub?: string;
+}
+
+export type RefreshTokenSlot =
+  | { in: 'cookie' | 'header' | 'query'; name: string; required: boolean }
+  | { in: 'body'; name: string; required: boolean; bodyRequired: boolean };
+
+/** Where the operation takes credentials, read from its document. */
+export interface CredentialSlots {
+  refreshToken?: RefreshTokenSlot;
+  /** Every security alternative needs an http bearer credential. */
+  bearer: boolean;
+  /** A body property that must carry the session's subject. */
+  subject?: string;
+}
+
+const REFRESH_TOKEN_NAME = /^refresh[-_]?token$/i;
+const SUBJECT_NAME = /^sub(ject)?$/i;
+
+/** Made-up credentials: well-formed for the schema, known to no server. */
+export const PLACEHOLDER_REFRESH_TOKEN = 'refreshd-contract-placeholder-refresh-token';
+export const PLACEHOLDER_BEARER = 'refreshd-contract-placeholder-bearer';
+
+const isObject = (value: unknown): value is Record<string, any> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** The body schema's top-level object view (properties, required, additionalProperties). */
+function objectSchema(schema: Record<string, any> | undefined): Record<string, any> | undefined {
+  if (!isObject(schema)) return undefined;
+  if (isObject(schema.properties) || schema.type === 'object') return schema;
+  return undefined;
+}
+
+function jsonBody(operation: CompiledOperation): { required: boolean; schema: Record<string, any> } | undefined {
+  if (!operation.body) return undefined;
+  const mediaType = operation.body.mediaTypes.find((type) => isJsonMediaType(type));
+  if (!mediaType) return undefined;
+  return { required: operation.body.required, schema: operation.body.schema };
+}
+
+export function isJsonMediaType(mediaType: string): boolean {
+  const type = mediaType.split(';')[0].trim().toLowerCase();
+  return type === 'application/json' || (type.startsWith('application/') && type.endsWith('+json'));
+}
+
+export function credentialSlots(operation: CompiledOperation): CredentialSlots {
+  const slots: CredentialSlots = { bearer: operation.requiresBearer };
+  const parameter = operation.parameters.find((p) => p.in !== 'path' && REFRESH_TOKEN_NAME.test(p.name));
+  if (parameter) {
+    slots.refreshToken = { in: parameter.in as 'cookie' | 'header' | 'query', name: parameter.name, required: parameter.required };
+  }
+  const body = jsonBody(operation);
+  const schema = objectSchema(body?.schema);
+  if (body && schema && isObject(schema.properties)) {
+    const required: string[] = Array.isArray(schema.required) ? schema.required : [];
+    const tokenProperty = Object.keys(schema.properties).find((name) => REFRESH_TOKEN_NAME.test(name));
+    if (tokenProperty && !slots.refreshToken) {
+      slots.refreshToken = { in: 'body', name: tokenProperty, required: required.includes(tokenProperty), bodyRequired: body.required };
+    }
+    slots.subject = Object.keys(schema.properties).find((name) => SUBJECT_NAME.test(name));
+  }
+  return slots;
+}
+
+/** A value the schema accepts (the mock's static sampler), or undefined when none can be built. */
+function sampleFor(schema: unknown): unknown {
+  try {
+    return sampleSchema(schema ?? {}, { dynamic: false, omitReadOnly: true });
+  } catch {
+    return undefined;
+  }
+}
+
+function parameterText(parameter: ParameterSpec): string | undefined {
+  const value = sampleFor(parameter.schema);
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return undefined;
+}
+
+/** The sampled body with only its required top-level properties (a minimal valid request). */
+function minimalBody(operation: CompiledOperation, schema: Record<string, any>): unknown {
+  const full = sampleFor(schema);
+  const object = objectSchema(schema);
+  if (!isObject(full) || !object) return full ?? {};
+  const required = new Set<string>(Array.isArray(object.required) ? object.required : []);
+  const minimal = Object.fromEntries(Object.entries(full).filter(([name]) => required.has(name)));
+  return requestIsValid(operation, { ...emptyRequest(operation), body: { kind: 'json', value: minimal } }, true) ? minimal : full;
+}
+
+function emptyRequest(operation: CompiledOperation): CaseRequest {
+  return { method: operation.method, path: operation.path, query: {}, headers: {}, cookies: {}, body: { kind: 'none' } };
+}
+
+function setParameter(request: CaseRequest, parameter: { in: string; name: string }, value: string | undefined): void {
+  const target =
+    parameter.in === 'header' ? request.headers : parameter.in === 'cookie' ? request.cookies : parameter.in === 'query' ? request.query : undefined;
+  if (!target) return;
+  const key = parameter.in === 'header' ? parameter.name.toLowerCase() : parameter.name;
+  if (value === undefined) delete target[key];
+  else target[key] = value;
+}
+
+/**
+ * A schema-valid request: required parameters and required body properties sampled from the
+ * document, the credential slots filled with `credentials` (made-up ones when absent).
+ */
+export function validRequest(operation: CompiledOperation, credentials?: Credentials): CaseRequest {
+  const slots = credentialSlots(operation);
+  const request = emptyRequest(operation);
+  for (const parameter of operation.parameters) {
+    if (!parameter.required || parameter.in === 'path') continue;
+    setParameter(request, parameter, parameterText(parameter) ?? 'x');
+  }
+  const body = jsonBody(operation);
+  if (body) request.body = { kind: 'json', value: minimalBody(operation, body.schema) };
+
+  const refreshToken = credentials?.refreshToken ?? PLACEHOLDER_REFRESH_TOKEN;
+  const slot = slots.refreshToken;
+  if (slot?.in === 'body') {
+    const value = request.body.kind === 'json' && isObject(request.body.value) ? request.body.value : {};
+    request.body = { kind: 'json', value: { ...value, [slot.name]: refreshToken } };
+  } else if (slot) setParameter(request, slot, refreshToken);
+  if (slots.subject && credentials?.sub && request.body.kind === 'json' && isObject(request.body.value)) {
+    request.body = { kind: 'json', value: { ...request.body.value, [slots.subject]: credentials.sub } };
+  }
+  if (slots.bearer) request.headers.authorization = `Bearer ${credentials?.accessToken ?? PLACEHOLDER_BEARER}`;
+  return request;
+}
+
+/**
+ * Whether the document accepts `request`, decided by the operation's own compiled validators
+ * (the ones the pipeline runs), so a negative case is never valid by accident.
+ */
+export function requestIsValid(operation: CompiledOperation, request: CaseRequest, ignoreParameters = false): boolean {
+  if (!ignoreParameters) {
+    const declared: Record<string, Record<string, string>> = { path: {}, query: {}, header: {}, cookie: {} };
+    for (const parameter of operation.parameters) {
+      const source = parameter.in === 'header' ? request.headers : parameter.in === 'cookie' ? request.cookies : parameter.in === 'query' ? request.query : {};
+      const value = source[parameter.key];
+      if (value !== undefined) declared[parameter.in][parameter.key] = value;
+    }
+    if (!operation.parametersValidator(structuredClone(declared))) return false;
+    for (const parameter of operation.parameters) {
+      if (parameter.required && declared[parameter.in][parameter.key] === undefined) return false;
+    }
+  }
+  if (!operation.body) return true;
+  const { body } = request;
+  if (body.kind === 'none') return !operation.body.required;
+  if (body.kind === 'raw') {
+    if (isJsonMediaType(body.contentType)) {
+      try {
+        JSON.parse(body.text);
+      } catch {
+        return false;
+      }
+    }
+    if (!operation.body.mediaTypes.some((type) => type.toLowerCase() === body.contentType.split(';')[0].trim().toLowerCase())) return false;
+  }
+  if (!operation.bodyValidator) return true;
+  const value = body.kind === 'json' ? body.value : JSON.parse((body as { text: string }).text);
+  return operation.bodyValidator({ requestBody: structuredClone(value) }) as boolean;
+}
+
+/** The JSON types a schema admits, or undefined when it does not say. */
+function admittedTypes(schema: unknown): Set<string> | undefined {
+  if (!isObject(schema)) return undefined;
+  const types = new Set<string>();
+  const add = (type: unknown) => {
+    for (const t of ([] as unknown[]).concat(type)) {
+      if (t === 'integer') types.add('number');
+      else if (typeof t === 'string') types.add(t);
+    }
+  };
+  if (schema.type !== undefined) add(schema.type);
+  if (schema.nullable === true) types.add('null');
+  for (const keyword of ['anyOf', 'oneOf']) {
+    if (!Array.isArray(schema[keyword])) continue;
+    for (const branch of schema[keyword]) {
+      const branchTypes = admittedTypes(branch);
+      if (!branchTypes) return undefined;
+      branchTypes.forEach((t) => types.add(t));
+    }
+  }
+  if (Array.isArray(schema.enum)) schema.enum.forEach((value: unknown) => types.add(jsonType(value)));
+  if ('const' in schema) types.add(jsonType(schema.const));
+  return types.size > 0 ? types : undefined;
+}
+
+function jsonType(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'array';
+  return typeof value === 'number' ? 'number' : typeof value;
+}
+
+/** Values of other JSON types, none of which Pydantic's lax mode would coerce into a string, number or bool. */
+const WRONG_TYPE_CANDIDATES: unknown[] = [123, 'not-a-valid-value', { unexpected: 'object' }, ['unexpected', 'array']];
+
+function formatsOf(schema: unknown): string[] {
+  if (!isObject(schema)) return [];
+  const own = typeof schema.format === 'string' ? [schema.format] : [];
+  const branches = ['anyOf', 'oneOf', 'allOf'].flatMap((keyword) => (Array.isArray(schema[keyword]) ? schema[keyword] : []));
+  return [...own, ...branches.flatMap(formatsOf)];
+}
+
+const clone = (request: CaseRequest): CaseRequest => structuredClone(request);
+
+/**
+ * One invalid request per constraint the document states, each built from the valid
+ * `base` with exactly that constraint broken: required parameters missing, parameter types
+ * and formats violated, the body missing, not an object, malformed, under another media
+ * type, a required property missing, a property of the wrong type or format, an extra
+ * property where the schema forbids them. Cases the document would in fact accept are dropped.
+ */
+export function negativeCases(operation: CompiledOperation, base: CaseRequest): RequestCase[] {
+  const cases: RequestCase[] = [];
+  const add = (name: string, request: CaseRequest) => {
+    if (!requestIsValid(operation, request)) cases.push({ name, kind: 'negative', request });
+  };
+
+  for (const parameter of operation.parameters) {
+    if (parameter.in === 'path') continue;
+    const label = `${parameter.in} "${parameter.name}"`;
+    if (parameter.required) {
+      const request = clone(base);
+      setParameter(request, parameter, undefined);
+      add(`${label}: missing`, request);
+    }
+    const types = admittedTypes(parameter.schema);
+    if (types && !types.has('string')) {
+      const request = clone(base);
+      setParameter(request, parameter, 'not-a-valid-value');
+      add(`${label}: wrong type`, request);
+    }
+    for (const format of formatsOf(parameter.schema)) {
+      const request = clone(base);
+      setParameter(request, parameter, `not-a-valid-${format}`);
+      add(`${label}: invalid ${format}`, request);
+    }
+  }
+
+  const body = jsonBody(operation);
+  if (!body) return cases;
+  if (body.required) add('body: missing', { ...clone(base), body: { kind: 'none' } });
+  const baseValue = base.body.kind === 'json' ? base.body.value : undefined;
+  add('body: malformed JSON', { ...clone(base), body: { kind: 'raw', text: '{"refreshd": ', contentType: 'application/json' } });
+  if (baseValue !== undefined) {
+    add('body: not application/json', { ...clone(base), body: { kind: 'raw', text: JSON.stringify(baseValue), contentType: 'text/plain' } });
+  }
+  const schema = objectSchema(body.schema);
+  if (!schema || !isObject(baseValue)) return cases;
+  add('body: not an object', { ...clone(base), body: { kind: 'json', value: ['not', 'an', 'object'] } });
+
+  const withBody = (value: Record<string, unknown>): CaseRequest => ({ ...clone(base), body: { kind: 'json', value } });
+  const required: string[] = Array.isArray(schema.required) ? schema.required : [];
+  for (const name of required) {
+    const value = structuredClone(baseValue);
+    delete value[name];
+    add(`body.${name}: missing`, withBody(value));
+  }
+  for (const [name, propertySchema] of Object.entries<unknown>(isObject(schema.properties) ? schema.properties : {})) {
+    const types = admittedTypes(propertySchema);
+    const wrong = types && WRONG_TYPE_CANDIDATES.find((candidate) => !types.has(jsonType(candidate)));
+    if (wrong !== undefined) add(`body.${name}: wrong type (${JSON.stringify(wrong)})`, withBody({ ...baseValue, [name]: wrong }));
+    for (const format of formatsOf(propertySchema)) {
+      add(`body.${name}: invalid ${format}`, withBody({ ...baseValue, [name]: `not-a-valid-${format}` }));
+    }
+  }
+  if (schema.additionalProperties === false || schema.unevaluatedProperties === false) {
+    add('body: extra property (additionalProperties: false)', withBody({ ...baseValue, refreshd_contract_extra: 'unexpected' }));
+  }
+  return cases;
+}
+
+/** Where bearer security is declared: the Authorization header missing, then under another scheme. */
+export function missingBearerCases(operation: CompiledOperation, base: CaseRequest): RequestCase[] {
+  if (!operation.requiresBearer) return [];
+  const missing = clone(base);
+  delete missing.headers.authorization;
+  const basic = clone(base);
+  basic.headers.authorization = `Basic ${Buffer.from('refreshd:contract').toString('base64')}`;
+  return [
+    { name: 'Authorization: missing', kind: 'auth', request: missing },
+    { name: 'Authorization: not Bearer', kind: 'auth', request: basic },
+  ];
+}
+
+/** The token with its signature altered (a JWT), or otherwise changed: a credential no server issued. */
+export function forgeToken(token: string): string {
+  const parts = token.split('.');
+  if (parts.length === 3 && parts[2].length > 0) {
+    // The first signature character carries six whole bits, so the decoded signature really differs.
+    const signature = parts[2];
+    return `${parts[0]}.${parts[1]}.${signature[0] === 'A' ? 'B' : 'A'}${signature.slice(1)}`;
+  }
+  return `${token}forged`;
+}
+
+/**
+ * Cases that only mean something next to an accepted request with the same `credentials`
+ * (Schemathesis's `ignored_auth`): the refresh token forged, the Bearer forged, and the
+ * refresh token left out where the document lets it be omitted.
+ */
+export function forgedCredentialCases(operation: CompiledOperation, credentials: Credentials): RequestCase[] {
+  const slots = credentialSlots(operation);
+  const cases: RequestCase[] = [];
+  const slot = slots.refreshToken;
+  if (slot) {
+    const where = slot.in === 'body' ? `body.${slot.name}` : `${slot.in} "${slot.name}"`;
+    cases.push({
+      name: `refresh token forged (${where})`,
+      kind: 'auth',
+      request: validRequest(operation, { ...credentials, refreshToken: forgeToken(credentials.refreshToken) }),
+    });
+    const omitted = validRequest(operation, credentials);
+    let optional: string | undefined;
+    if (slot.in !== 'body') {
+      if (!slot.required) {
+        setParameter(omitted, slot, undefined);
+        optional = where;
+      }
+    } else if (!slot.required && omitted.body.kind === 'json' && isObject(omitted.body.value)) {
+      delete omitted.body.value[slot.name];
+      optional = where;
+    } else if (!slot.bodyRequired) {
+      omitted.body = { kind: 'none' };
+      optional = 'the body';
+    }
+    if (optional && requestIsValid(operation, omitted)) {
+      cases.push({ name: `refresh token omitted (${optional} is optional in the document)`, kind: 'auth', request: omitted });
+    }
+  }
+  if (slots.bearer && credentials.accessToken) {
+    cases.push({
+      name: 'Bearer forged',
+      kind: 'auth',
+      request: validRequest(operation, { ...credentials, accessToken: forgeToken(credentials.accessToken) }),
+    });
+  }
+  return cases;
+}

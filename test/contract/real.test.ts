@@ -1,0 +1,106 @@
+import { API_NAMES } from '../../src/apis';
+import { CHECK_NAMES } from '../../src/contract/checks';
+import { formatConsoleReport } from '../../src/contract/report';
+import { runContract, type ContractReport } from '../../src/contract/runner';
+import { ADMIN_TOKEN, startRealTarget, type RealTarget } from './targets';
+
+const statuses = (report: ContractReport) =>
+  Object.fromEntries(report.apis.map((api) => [api.api, Object.fromEntries(api.checks.map((check) => [check.check, check.status]))]));
+
+/** Every check passes, except watchr's negative_data_rejection: its document states no constraint a request can break. */
+const ALL_PASS = Object.fromEntries(
+  API_NAMES.map((api) => [
+    api,
+    Object.fromEntries(CHECK_NAMES.map((check) => [check, api === 'watchr' && check === 'negative_data_rejection' ? 'skipped' : 'pass'])),
+  ]),
+);
+
+describe('the contract run against refreshd serve', () => {
+  let target: RealTarget;
+  beforeEach(async () => {
+    target = await startRealTarget({ graceWindowSeconds: 10 });
+  });
+  afterEach(async () => {
+    expect(target.harness.violations).toEqual([]);
+    await target.close();
+  });
+
+  test('with the admin token, every check passes for all five apis, rotation waiting out the 10 s grace window', async () => {
+    const startedAt = target.harness.clock.nowMs();
+    const report = await runContract({ baseUrl: target.url, adminToken: ADMIN_TOKEN, clock: target.clock });
+
+    expect(statuses(report)).toEqual(ALL_PASS);
+    expect(report.apis.find((api) => api.api === 'watchr')?.checks.find((c) => c.check === 'negative_data_rejection')?.reason).toMatch(/not applicable/);
+    expect(report).toEqual(expect.objectContaining({ ok: true, errors: [], totals: { pass: 39, fail: 0, skipped: 1 } }));
+    // One wait per refresh operation, on the injected clock.
+    expect(target.harness.clock.nowMs() - startedAt).toBeGreaterThanOrEqual(5 * 10_000);
+    expect(formatConsoleReport(report)).toMatch(/^PASSED: 39 passed, 0 failed, 1 skipped/m);
+  });
+
+  test('the rotation check waits for nothing when the grace window is 0', async () => {
+    await target.close();
+    target = await startRealTarget({ graceWindowSeconds: 0 });
+    const sleep = jest.fn(async () => undefined);
+    const report = await runContract({ baseUrl: target.url, adminToken: ADMIN_TOKEN, graceSeconds: 0, clock: { now: () => 0, sleep } });
+
+    expect(statuses(report)).toEqual(ALL_PASS);
+    expect(sleep).not.toHaveBeenCalled();
+  });
+
+  test('with --no-wait and a grace window, rotation is skipped with the reason, never passed', async () => {
+    const sleep = jest.fn(async () => undefined);
+    const report = await runContract({ baseUrl: target.url, adminToken: ADMIN_TOKEN, wait: false, clock: { now: () => 0, sleep }, apis: ['session'] });
+
+    const rotation = report.apis[0].checks.find((check) => check.check === 'rotation');
+    expect(rotation).toEqual(expect.objectContaining({ status: 'skipped', reason: expect.stringMatching(/10 s grace window.*--no-wait/) }));
+    expect(sleep).not.toHaveBeenCalled();
+    expect(report.ok).toBe(true);
+  });
+
+  test('with refresh tokens given instead of the admin token (and a Bearer for almanac), every check passes', async () => {
+    const tokens: Record<string, string> = {};
+    let almanacAccessToken = '';
+    for (const api of API_NAMES) {
+      const sub = api === 'pathstack' ? '6f1c2b3a-4d5e-4f60-8a7b-9c0d1e2f3a4b' : 'alice';
+      const minted = await target.harness.tokens.mintSession({ api, sub, organizations: [] });
+      tokens[api] = minted.refreshToken;
+      if (api === 'almanac') almanacAccessToken = minted.accessToken;
+    }
+    const report = await runContract({ baseUrl: target.url, tokens, bearers: { almanac: almanacAccessToken }, clock: target.clock });
+
+    expect(statuses(report)).toEqual(ALL_PASS);
+    const printed = JSON.stringify(report);
+    for (const token of [...Object.values(tokens), almanacAccessToken]) expect(printed).not.toContain(token);
+  });
+
+  test('without credentials, the checks that need them are skipped with the reason and the rest pass', async () => {
+    const report = await runContract({ baseUrl: target.url, apis: ['pathstack', 'almanac'] });
+
+    for (const api of report.apis) {
+      for (const check of ['positive_data_acceptance', 'rotation'] as const) {
+        expect(api.checks.find((c) => c.check === check)).toEqual(expect.objectContaining({ status: 'skipped', reason: expect.stringMatching(/--admin-token/) }));
+      }
+    }
+    expect(report.apis.find((api) => api.api === 'almanac')?.checks.find((c) => c.check === 'ignored_auth')).toEqual(
+      expect.objectContaining({ status: 'pass', cases: 2, note: expect.stringMatching(/forged-credential cases not run/) }),
+    );
+    expect(report.totals.fail).toBe(0);
+    expect(report.ok).toBe(true);
+  });
+
+  test('a wrong admin token is an error that fails the run, and its value is never printed', async () => {
+    const report = await runContract({ baseUrl: target.url, adminToken: 'not-the-admin-token', apis: ['galileo'] });
+
+    expect(report.ok).toBe(false);
+    expect(report.errors).toEqual([expect.stringMatching(/^galileo: could not mint a galileo session: POST \/admin\/sessions answered 401/)]);
+    expect(JSON.stringify(report)).not.toContain('not-the-admin-token');
+  });
+});
+
+test('an unreachable server fails not_a_server_error and reports the error', async () => {
+  const report = await runContract({ baseUrl: 'http://127.0.0.1:9', apis: ['watchr'], timeoutMs: 2000 });
+
+  expect(report.ok).toBe(false);
+  expect(report.apis[0].checks.find((c) => c.check === 'not_a_server_error')?.status).toBe('fail');
+  expect(report.errors[0]).toMatch(/did not answer/);
+});

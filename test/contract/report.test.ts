@@ -1,0 +1,106 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { contractCommand } from '../../src/cli/contract';
+import { formatTable, toJUnitXml } from '../../src/contract/report';
+import type { ContractReport } from '../../src/contract/runner';
+import { ADMIN_TOKEN, startRealTarget, type RealTarget } from './targets';
+
+const report: ContractReport = {
+  baseUrl: 'http://127.0.0.1:8080',
+  errors: [],
+  totals: { pass: 1, fail: 1, skipped: 1 },
+  durationMs: 1234,
+  ok: false,
+  apis: [
+    {
+      api: 'session',
+      operations: ['refresh_session_token'],
+      requests: 3,
+      durationMs: 1000,
+      checks: [
+        { check: 'not_a_server_error', status: 'pass', cases: 3, failures: [] },
+        {
+          check: 'status_code_conformance',
+          status: 'fail',
+          cases: 3,
+          failures: [
+            {
+              operationId: 'refresh_session_token',
+              caseName: 'body: <malformed> & "quoted"',
+              message: 'status 418 is not declared',
+              request: { method: 'POST', url: 'http://127.0.0.1:8080/session/token/refresh', headers: {}, body: '{"a": ' },
+              response: { status: 418, headers: { 'content-type': 'application/json' }, body: '{}' },
+            },
+          ],
+        },
+        { check: 'rotation', status: 'skipped', cases: 0, failures: [], reason: 'no credentials' },
+      ],
+    },
+  ],
+};
+
+test('the table shows each check of each api as pass with its cases, FAIL failing/judged, or skipped', () => {
+  expect(formatTable(report).split('\n')).toEqual(
+    expect.arrayContaining([
+      expect.stringMatching(/^check\s+session$/),
+      expect.stringMatching(/^not_a_server_error\s+pass 3$/),
+      expect.stringMatching(/^status_code_conformance\s+FAIL 1\/3$/),
+      expect.stringMatching(/^rotation\s+skipped$/),
+    ]),
+  );
+});
+
+test('the JUnit report has a testsuite per api and a testcase per check, failures and skips escaped', () => {
+  const xml = toJUnitXml(report);
+  expect(xml).toContain('<testsuites name="refreshd contract" tests="3" failures="1" errors="0" skipped="1" time="1.234">');
+  expect(xml).toContain('<testsuite name="session" tests="3" failures="1" errors="0" skipped="1" time="1.000">');
+  expect(xml).toContain('<testcase classname="refreshd.contract.session" name="not_a_server_error" time="0"></testcase>');
+  expect(xml).toContain('<failure type="status_code_conformance" message="1 of 3 case(s) failed: status 418 is not declared">');
+  expect(xml).toContain('body: &lt;malformed&gt; &amp; &quot;quoted&quot;');
+  expect(xml).toContain('<skipped message="no credentials"/>');
+});
+
+describe('refreshd contract <base-url>', () => {
+  let target: RealTarget;
+  let output: string[];
+  beforeEach(async () => {
+    target = await startRealTarget({ graceWindowSeconds: 0 });
+    output = [];
+    jest.spyOn(console, 'log').mockImplementation((line: string) => void output.push(line));
+    jest.spyOn(console, 'error').mockImplementation((line: string) => void output.push(line));
+    process.exitCode = undefined;
+  });
+  afterEach(async () => {
+    jest.restoreAllMocks();
+    process.exitCode = undefined;
+    delete process.env.REFRESHD_ADMIN_TOKEN;
+    await target.close();
+  });
+
+  test('passes against refreshd serve, prints the table and summary, writes JUnit, exits 0', async () => {
+    const junit = path.join(mkdtempSync(path.join(tmpdir(), 'refreshd-contract-')), 'contract.xml');
+    process.env.REFRESHD_ADMIN_TOKEN = ADMIN_TOKEN;
+    await contractCommand().parseAsync([target.url, '--api', 'galileo', '--api', 'session', '--grace-seconds', '0', '--junit', junit], { from: 'user' });
+
+    const printed = output.join('\n');
+    expect(printed).toMatch(/^check\s+galileo\s+session$/m);
+    expect(printed).toMatch(/^PASSED: 16 passed, 0 failed, 0 skipped/m);
+    expect(printed).not.toContain(ADMIN_TOKEN);
+    expect(readFileSync(junit, 'utf8')).toContain('<testsuite name="galileo" tests="8" failures="0"');
+    expect(process.exitCode).toBeUndefined();
+  });
+
+  test('exits non-zero when a check fails', async () => {
+    await contractCommand().parseAsync([target.url, '--api', 'watchr', '--admin-token', 'wrong-admin-token', '--grace-seconds', '0'], { from: 'user' });
+
+    expect(output.join('\n')).toMatch(/^FAILED: .* 1 error\(s\)/m);
+    expect(output.join('\n')).not.toContain('wrong-admin-token');
+    expect(process.exitCode).toBe(1);
+  });
+
+  test('refuses a --token that is not <api>=<token>, without echoing it', async () => {
+    const command = contractCommand().exitOverride().configureOutput({ writeErr: () => undefined });
+    await expect(command.parseAsync([target.url, '--token', 'nosuchapi=secret-value'], { from: 'user' })).rejects.toThrow(/--token takes <api>=<token>/);
+  });
+});
