@@ -58,7 +58,7 @@ export function contractCommand(): Command {
     )
     .addOption(envOption('--junit <file>', 'also write a JUnit XML report to <file>', 'REFRESHD_CONTRACT_JUNIT'))
     .addOption(
-      envOption('--grace-seconds <n>', "the target's reuse grace window; the rotation check waits it out once per api", 'REFRESHD_GRACE_SECONDS', String(DEFAULT_GRACE_SECONDS)).argParser(
+      envOption('--grace-seconds <n>', "the target's reuse grace window; the rotation check waits it out once", 'REFRESHD_GRACE_SECONDS', String(DEFAULT_GRACE_SECONDS)).argParser(
         parseNonNegativeInt,
       ),
     )

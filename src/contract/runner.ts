@@ -43,7 +43,7 @@ export interface ContractOptions {
   tokens?: Partial<Record<string, string>>;
   /** A Bearer credential per api whose operation declares bearer security (an access token or API key). */
   bearers?: Partial<Record<string, string>>;
-  /** The target's reuse grace window, waited out once per refresh operation by `rotation`. Default 10. */
+  /** The target's reuse grace window, waited out once per run by `rotation`. Default 10. */
   graceSeconds?: number;
   /** false: do not wait out the grace window; `rotation` is then skipped when it is not 0. */
   wait?: boolean;
@@ -214,12 +214,13 @@ interface OperationRun {
   credentialReason?: string;
   positiveAccepted: boolean;
   rotation: CheckResult;
+  /** The rotation's last step, replaying the replaced token, due once the grace window has passed. */
+  pendingReplay?: { dueAt: number; replay: () => Promise<void> };
 }
 
 /** One contract run: the options, the secrets seen so far (for redaction), the chains of supplied tokens. */
 class ContractRun {
   readonly errors: string[] = [];
-  requests = 0;
   /** Every token value seen, with the label that stands for it in the output. */
   private readonly secrets = new Map<string, string>();
   private readonly labelCounts = new Map<string, number>();
@@ -290,7 +291,6 @@ class ContractRun {
 
   async send(operation: CompiledOperation, requestCase: RequestCase): Promise<Exchange> {
     const { request } = requestCase;
-    this.requests += 1;
     try {
       const response = await this.fetchImpl(this.url(request), {
         method: request.method,
@@ -421,28 +421,29 @@ class ContractRun {
     this.secret(forgeToken(current.refreshToken), 'forged refresh token');
     this.secret(current.accessToken && forgeToken(current.accessToken), 'forged bearer');
     for (const requestCase of forgedCredentialCases(operation, current)) current = this.advance(current, await send(requestCase), slots);
-    if (slots.refreshToken) run.rotation = await this.rotation(operation, slots, original, originalUsedAt, positive, current, send);
+    if (slots.refreshToken) await this.rotation(run, slots, original, originalUsedAt, positive, current, send);
     return run;
   }
 
   /**
    * The rotated refresh token works, and the one it replaced fails once the grace window
-   * has passed. The only wait of the run: a live server's clock cannot be moved.
+   * has passed: that last step is left in `run.pendingReplay`, for {@link replayAfterGraceWindow}.
    */
   private async rotation(
-    operation: CompiledOperation,
+    run: OperationRun,
     slots: CredentialSlots,
     original: Credentials,
     originalUsedAt: number,
     accepted: Exchange,
     current: Credentials,
     send: (requestCase: RequestCase) => Promise<Exchange>,
-  ): Promise<CheckResult> {
+  ): Promise<void> {
+    const { operation } = run;
     const result: CheckResult = { check: 'rotation', status: 'pass', cases: 0, failures: [] };
-    const failWith = (exchange: Exchange, message: string): CheckResult => {
+    run.rotation = result;
+    const failWith = (exchange: Exchange, message: string): void => {
       result.status = 'fail';
       result.failures.push({ caseName: exchange.case.name, message, exchange });
-      return result;
     };
     const rotated = rotatedRefreshToken(accepted.response as ReceivedResponse, slots);
     result.cases += 1;
@@ -456,27 +457,41 @@ class ContractRun {
     }
     const latest = this.advance(current, successor, slots);
 
-    if (this.graceSeconds > 0) {
-      if (this.options.wait === false) {
-        return { ...result, status: 'skipped', reason: `replaying the old refresh token needs the ${this.graceSeconds} s grace window waited out (--no-wait)` };
-      }
-      const remainingMs = this.graceSeconds * 1000 + GRACE_MARGIN_MS - (this.clock.now() - originalUsedAt);
-      if (remainingMs > 0) {
-        this.log(`${operation.api}: waiting ${(remainingMs / 1000).toFixed(1)} s for the ${this.graceSeconds} s reuse grace window to pass`);
-        await this.clock.sleep(remainingMs);
-      }
+    if (this.graceSeconds > 0 && this.options.wait === false) {
+      run.rotation = { ...result, status: 'skipped', reason: `replaying the old refresh token needs the ${this.graceSeconds} s grace window waited out (--no-wait)` };
+      return;
     }
-    const replay = await send({
-      name: 'rotation: the old refresh token after the grace window',
-      kind: 'rotation',
-      request: validRequest(operation, { ...latest, refreshToken: original.refreshToken }),
-    });
-    result.cases += 1;
-    const status = replay.response?.status;
-    if (status === undefined) return failWith(replay, `no response: ${replay.transportError}`);
-    if (status < 300) return failWith(replay, `the replaced refresh token was accepted again (${status}) after the grace window`);
-    if (status >= 500 || status < 400) return failWith(replay, `the replaced refresh token was answered ${status}, not a 4xx`);
-    return result;
+    run.pendingReplay = {
+      dueAt: this.graceSeconds > 0 ? originalUsedAt + this.graceSeconds * 1000 + GRACE_MARGIN_MS : 0,
+      replay: async () => {
+        const replay = await send({
+          name: 'rotation: the old refresh token after the grace window',
+          kind: 'rotation',
+          request: validRequest(operation, { ...latest, refreshToken: original.refreshToken }),
+        });
+        result.cases += 1;
+        const status = replay.response?.status;
+        if (status === undefined) failWith(replay, `no response: ${replay.transportError}`);
+        else if (status < 300) failWith(replay, `the replaced refresh token was accepted again (${status}) after the grace window`);
+        else if (status >= 500 || status < 400) failWith(replay, `the replaced refresh token was answered ${status}, not a 4xx`);
+      },
+    };
+  }
+
+  /**
+   * The one wait of the run, shared by every refresh operation (a live server's clock cannot
+   * be moved): until the grace window of the last token replaced has passed, then the replays.
+   */
+  async replayAfterGraceWindow(runs: OperationRun[]): Promise<void> {
+    const pending = runs.filter((run) => run.pendingReplay);
+    if (pending.length === 0) return;
+    const remainingMs = Math.max(...pending.map((run) => run.pendingReplay!.dueAt)) - this.clock.now();
+    if (remainingMs > 0) {
+      const apis = [...new Set(pending.map((run) => run.operation.api))].join(', ');
+      this.log(`rotation: waiting ${(remainingMs / 1000).toFixed(1)} s for the ${this.graceSeconds} s reuse grace window to pass (${apis})`);
+      await this.clock.sleep(remainingMs);
+    }
+    for (const run of pending) await run.pendingReplay!.replay();
   }
 
   /** Every check's result for one operation. */
@@ -541,13 +556,19 @@ function mergeResults(check: CheckName, results: CheckResult[]): CheckResult {
 export async function runContract(options: ContractOptions): Promise<ContractReport> {
   const startedAt = Date.now();
   const run = new ContractRun(options);
-  const apis: ApiReport[] = [];
+  const started: Array<{ name: ApiName; runs: OperationRun[]; durationMs: number }> = [];
   for (const name of options.apis ?? API_NAMES) {
     const api = await compiledApi(name);
-    const before = run.requests;
     const apiStartedAt = Date.now();
-    const perOperation: CheckResult[][] = [];
-    for (const operation of api.operations) perOperation.push(run.results(await run.runOperation(operation)));
+    const runs: OperationRun[] = [];
+    for (const operation of api.operations) runs.push(await run.runOperation(operation));
+    started.push({ name, runs, durationMs: Date.now() - apiStartedAt });
+  }
+  await run.replayAfterGraceWindow(started.flatMap(({ runs }) => runs));
+
+  const apis: ApiReport[] = [];
+  for (const { name, runs, durationMs } of started) {
+    const perOperation = runs.map((operationRun) => run.results(operationRun));
     const checks = CHECK_NAMES.map((check, i) => {
       const merged = mergeResults(check, perOperation.map((results) => results[i]));
       const failures = merged.failures.map(
@@ -561,7 +582,13 @@ export async function runContract(options: ContractOptions): Promise<ContractRep
       );
       return { check, status: merged.status, cases: merged.cases, reason: merged.reason, note: merged.note, failures };
     });
-    apis.push({ api: name, operations: api.operations.map((op) => op.operationId), requests: run.requests - before, durationMs: Date.now() - apiStartedAt, checks });
+    apis.push({
+      api: name,
+      operations: runs.map(({ operation }) => operation.operationId),
+      requests: runs.reduce((sum, { exchanges }) => sum + exchanges.length, 0),
+      durationMs,
+      checks,
+    });
   }
   const totals: Record<CheckStatus, number> = { pass: 0, fail: 0, skipped: 0 };
   for (const api of apis) for (const check of api.checks) totals[check.status] += 1;
