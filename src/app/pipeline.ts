@@ -6,6 +6,7 @@ import type { Dialect, ErrorContext, ErrorReply, ValidationProblem } from '../di
 import { fastapiDialect } from '../dialects/fastapi';
 import { explainValue } from '../dialects/pydantic/explain';
 import { decodeJsonBytes, parsePythonJson } from '../dialects/pydantic/pyjson';
+import { pythonInputAt, pythonKeyOrder, readPythonTree, stringifyWithRaw } from '../dialects/pydantic/python-values';
 import type { CompiledApi, CompiledOperation } from '../spec/registry';
 import { isTokenError } from '../tokens/errors';
 import { RequestProblemError, ServiceUnavailableError, type HandlerReply, type HandlerRequest } from './http-types';
@@ -29,7 +30,7 @@ export interface PipelineOptions {
 type Route = Map<string, CompiledOperation>;
 
 /** The body as FastAPI sees it after reading: nothing, a JSON value, or raw text. */
-type BodyState = { kind: 'absent' } | { kind: 'json'; value: unknown } | { kind: 'raw'; text: string };
+type BodyState = { kind: 'absent' } | { kind: 'json'; value: unknown; text: string } | { kind: 'raw'; text: string };
 
 /**
  * The request path: route → read and decode the body → security → validate parameters and
@@ -156,7 +157,7 @@ export class Pipeline {
         context,
       );
     }
-    return { kind: 'json', value: parsed.value };
+    return { kind: 'json', value: parsed.value, text: text.text };
   }
 
   /**
@@ -215,6 +216,7 @@ export class Pipeline {
       }
     }
     if (problems.length === 0 && parameterErrors[0]) problems.push(genericProblem(parameterErrors[0], ['header'], null));
+    if (operation.dialect.echoesInput && body.kind === 'json') alignWithPython(problems, body.text);
     return { parameters, problems };
   }
 
@@ -252,10 +254,41 @@ export class Pipeline {
       res.end();
       return;
     }
-    const payload = JSON.stringify(reply.body);
+    // Only error bodies can carry a Python-rendered echo; the 200 path stays on plain JSON.stringify.
+    const payload = reply.status >= 400 ? stringifyWithRaw(reply.body) : JSON.stringify(reply.body);
     res.setHeader('content-type', 'application/json');
     res.setHeader('content-length', Buffer.byteLength(payload));
     res.end(payload);
+  }
+}
+
+/**
+ * FastAPI writes each echoed `input` with Python's json: floats keep their `.0`, integers
+ * every digit, objects their key order; and Pydantic reports extra keys in arrival order,
+ * which JavaScript objects do not keep for integer-like keys. A `missing` error echoes the
+ * object that lacks the field.
+ */
+function alignWithPython(problems: ValidationProblem[], text: string): void {
+  if (!problems.some((problem) => problem.loc[0] === 'body')) return;
+  const tree = readPythonTree(text);
+  if (!tree) return;
+  for (let start = 0; start < problems.length; start++) {
+    if (problems[start].type !== 'extra_forbidden') continue;
+    const parent = JSON.stringify(problems[start].loc.slice(0, -1));
+    let end = start;
+    while (end + 1 < problems.length && problems[end + 1].type === 'extra_forbidden' && JSON.stringify(problems[end + 1].loc.slice(0, -1)) === parent) end++;
+    const order = pythonKeyOrder(tree, problems[start].loc.slice(1, -1));
+    if (order) {
+      const run = problems.slice(start, end + 1).sort((a, b) => order.indexOf(String(a.loc.at(-1))) - order.indexOf(String(b.loc.at(-1))));
+      problems.splice(start, run.length, ...run);
+    }
+    start = end;
+  }
+  for (const problem of problems) {
+    if (problem.loc[0] !== 'body') continue;
+    const path = problem.loc.slice(1);
+    const raw = pythonInputAt(tree, problem.type === 'missing' ? path.slice(0, -1) : path);
+    if (raw) problem.input = raw;
   }
 }
 

@@ -24,6 +24,12 @@ function parsePairs(values: string[], flag: string): Record<string, string> {
   return pairs;
 }
 
+function parsePositiveInt(value: string): number {
+  const n = parseNonNegativeInt(value);
+  if (n === 0) throw new InvalidArgumentError('must be a positive integer');
+  return n;
+}
+
 const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
 const fromEnv = (name: string) => (process.env[name] ?? '').split(',').map((v) => v.trim()).filter(Boolean);
 
@@ -42,7 +48,7 @@ export function contractCommand(): Command {
   return new Command('contract')
     .description('Run the checks derived from the documents + overlays against a server (refreshd serve or mock, or another implementation)')
     .argument('<base-url>', 'where the apis are served, e.g. http://127.0.0.1:8080', parseBaseUrl)
-    .addOption(new Option('--api <name>', `api to check, repeatable or comma-separated (default: ${API_NAMES.join(', ')})`).argParser(collectApis))
+    .addOption(envOption('--api <name>', `api to check, repeatable or comma-separated (default: ${API_NAMES.join(', ')})`, 'REFRESHD_APIS').argParser(collectApis))
     .addOption(envOption('--admin-token <token>', "refreshd's admin token: the checks mint their own sessions", 'REFRESHD_ADMIN_TOKEN'))
     .addOption(
       new Option(
@@ -63,7 +69,7 @@ export function contractCommand(): Command {
       ),
     )
     .option('--no-wait', 'do not wait out the grace window: the rotation check is skipped unless it is 0')
-    .addOption(envOption('--timeout <ms>', 'per-request timeout', 'REFRESHD_CONTRACT_TIMEOUT_MS', '10000').argParser(parseNonNegativeInt))
+    .addOption(envOption('--timeout <ms>', 'per-request timeout', 'REFRESHD_CONTRACT_TIMEOUT_MS', '10000').argParser(parsePositiveInt))
     .action(async (baseUrl: string, options) => {
       const tokens = parsePairs([...fromEnv('REFRESHD_CONTRACT_TOKENS'), ...(options.token ?? [])], '--token');
       const bearers = parsePairs([...fromEnv('REFRESHD_CONTRACT_BEARERS'), ...(options.bearer ?? [])], '--bearer');

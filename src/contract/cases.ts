@@ -196,19 +196,18 @@ export function requestIsValid(operation: CompiledOperation, request: CaseReques
   if (!operation.body) return true;
   const { body } = request;
   if (body.kind === 'none') return !operation.body.required;
-  if (body.kind === 'raw') {
-    if (isJsonMediaType(body.contentType)) {
-      try {
-        JSON.parse(body.text);
-      } catch {
-        return false;
-      }
+  let value: unknown;
+  if (body.kind === 'json') value = body.value;
+  else {
+    const mediaType = body.contentType.split(';')[0].trim().toLowerCase();
+    if (!isJsonMediaType(mediaType) || !operation.body.mediaTypes.some((type) => type.toLowerCase() === mediaType)) return false;
+    try {
+      value = JSON.parse(body.text);
+    } catch {
+      return false;
     }
-    if (!operation.body.mediaTypes.some((type) => type.toLowerCase() === body.contentType.split(';')[0].trim().toLowerCase())) return false;
   }
-  if (!operation.bodyValidator) return true;
-  const value = body.kind === 'json' ? body.value : JSON.parse((body as { text: string }).text);
-  return operation.bodyValidator({ requestBody: structuredClone(value) }) as boolean;
+  return operation.bodyValidator ? (operation.bodyValidator({ requestBody: structuredClone(value) }) as boolean) : true;
 }
 
 /** The JSON types a schema admits, or undefined when it does not say. */

@@ -71,8 +71,22 @@ export function formatDetails(report: ContractReport): string {
       if (hidden > 0) lines.push(`  … and ${hidden} more failing case(s) of ${api.api} · ${check.check}`, '');
     }
   }
-  const skips = report.apis.flatMap((api) => api.checks.filter((c) => c.status === 'skipped').map((check) => `  ${api.api} · ${check.check}: ${check.reason}`));
-  if (skips.length > 0) lines.push('Skipped (not counted as passed):', ...skips, '');
+  // Grouped by reason: without credentials, the same reason covers most of the table.
+  const skipsByReason = new Map<string, Map<string, string[]>>();
+  for (const api of report.apis) {
+    for (const check of api.checks.filter((c) => c.status === 'skipped')) {
+      const byApi = skipsByReason.get(check.reason ?? '') ?? new Map<string, string[]>();
+      byApi.set(api.api, [...(byApi.get(api.api) ?? []), check.check]);
+      skipsByReason.set(check.reason ?? '', byApi);
+    }
+  }
+  if (skipsByReason.size > 0) {
+    lines.push('Skipped (not counted as passed):');
+    for (const [reason, byApi] of skipsByReason) {
+      lines.push(`  ${reason}`, ...[...byApi].map(([api, checks]) => `    ${api}: ${checks.join(', ')}`));
+    }
+    lines.push('');
+  }
   const notes = report.apis.flatMap((api) => api.checks.filter((c) => c.note).map((check) => `  ${api.api} · ${check.check}: ${check.note}`));
   if (notes.length > 0) lines.push('Notes:', ...notes, '');
   if (report.errors.length > 0) lines.push('Errors:', ...report.errors.map((error) => `  ${error}`), '');

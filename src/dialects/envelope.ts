@@ -58,6 +58,7 @@ export function describeProblem(problem: ValidationProblem): string {
 
 export const envelopeDialect: Dialect = {
   name: 'envelope',
+  echoesInput: false,
   nonJsonBody: 'unsupported-media-type',
   validationFailed: (problems, context) =>
     envelope(422, 'validation_failed', problems.map(describeProblem).join('; '), {

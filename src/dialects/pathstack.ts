@@ -13,6 +13,7 @@ const error = (code: number, message: string, headers?: Record<string, string>):
 
 export const pathstackDialect: Dialect = {
   name: 'pathstack',
+  echoesInput: false,
   nonJsonBody: 'validate-raw',
   validationFailed: (problems) => {
     const first = problems[0];

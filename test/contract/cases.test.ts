@@ -1,0 +1,133 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fastapiDialect } from '../../src/dialects/fastapi';
+import {
+  credentialSlots,
+  forgedCredentialCases,
+  forgeToken,
+  missingBearerCases,
+  negativeCases,
+  requestIsValid,
+  validRequest,
+} from '../../src/contract/cases';
+import { compileApi, type CompiledOperation } from '../../src/spec/registry';
+
+/** A sixth document, unknown to refreshd: its cases must come from the document alone. */
+const SIXTH = `
+openapi: 3.1.0
+info: { title: sixth, version: 1.0.0 }
+security:
+  - bearer: []
+paths:
+  /v2/tokens/refresh:
+    post:
+      operationId: sixth_refresh
+      parameters:
+        - { name: x-tenant, in: header, required: true, schema: { type: integer } }
+        - { name: refresh_token, in: cookie, required: false, schema: { type: string } }
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              additionalProperties: false
+              required: [sub, device]
+              properties:
+                sub: { type: string, format: uuid }
+                device: { type: string, minLength: 1 }
+                contact: { type: string, format: email }
+                anything: {}
+      responses:
+        '200':
+          description: ok
+          content:
+            application/json:
+              schema: { type: object, required: [access_token], properties: { access_token: { type: string } } }
+        '422':
+          description: invalid
+          content:
+            application/json:
+              schema: { type: object }
+components:
+  securitySchemes:
+    bearer: { type: http, scheme: bearer }
+`;
+
+let operation: CompiledOperation;
+beforeAll(async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'refreshd-sixth-'));
+  writeFileSync(path.join(dir, 'sixth.yaml'), SIXTH);
+  const api = await compileApi({ name: 'sixth', dialect: fastapiDialect, formats: 'pydantic' }, dir, path.join(dir, 'overlays'));
+  operation = api.operations[0];
+});
+
+test('the credential slots are read from the document: the refresh_token cookie, bearer security, the sub property', () => {
+  expect(credentialSlots(operation)).toEqual({
+    refreshToken: { in: 'cookie', name: 'refresh_token', required: false },
+    bearer: true,
+    subject: 'sub',
+  });
+});
+
+test('the valid request carries the credentials where the document puts them and passes its validators', () => {
+  const request = validRequest(operation, { refreshToken: 'r.e.f', accessToken: 'a.c.c', sub: '6f1c2b3a-4d5e-4f60-8a7b-9c0d1e2f3a4b' });
+
+  expect(request).toEqual({
+    method: 'POST',
+    path: '/v2/tokens/refresh',
+    query: {},
+    headers: { 'x-tenant': expect.stringMatching(/^\d+$/), authorization: 'Bearer a.c.c' },
+    cookies: { refresh_token: 'r.e.f' },
+    body: { kind: 'json', value: { sub: '6f1c2b3a-4d5e-4f60-8a7b-9c0d1e2f3a4b', device: expect.any(String) } },
+  });
+  expect(requestIsValid(operation, request)).toBe(true);
+});
+
+test('one negative case per constraint the document states, each rejected by its validators', () => {
+  const base = validRequest(operation);
+  const cases = negativeCases(operation, base);
+
+  expect(cases.map((c) => c.name)).toEqual([
+    'header "x-tenant": missing',
+    'header "x-tenant": wrong type',
+    'body: missing',
+    'body: malformed JSON',
+    'body: not application/json',
+    'body: not an object',
+    'body.sub: missing',
+    'body.device: missing',
+    'body.sub: wrong type (123)',
+    'body.sub: invalid uuid',
+    'body.device: wrong type (123)',
+    'body.contact: wrong type (123)',
+    'body.contact: invalid email',
+    'body: extra property (additionalProperties: false)',
+  ]);
+  for (const c of cases) expect({ name: c.name, valid: requestIsValid(operation, c.request) }).toEqual({ name: c.name, valid: false });
+  // Each keeps the rest of the valid request, the made-up Bearer included.
+  for (const c of cases) expect(c.request.headers.authorization).toBe('Bearer refreshd-contract-placeholder-bearer');
+});
+
+test('bearer security gives the missing and non-Bearer Authorization cases', () => {
+  expect(missingBearerCases(operation, validRequest(operation)).map((c) => [c.name, c.request.headers.authorization])).toEqual([
+    ['Authorization: missing', undefined],
+    ['Authorization: not Bearer', expect.stringMatching(/^Basic /)],
+  ]);
+});
+
+test('with real credentials: the refresh token forged, omitted where optional, and the Bearer forged', () => {
+  const cases = forgedCredentialCases(operation, { refreshToken: 'h.p.sig', accessToken: 'h.p.Asig', sub: '6f1c2b3a-4d5e-4f60-8a7b-9c0d1e2f3a4b' });
+
+  expect(cases.map((c) => [c.name, c.request.cookies.refresh_token, c.request.headers.authorization])).toEqual([
+    ['refresh token forged (cookie "refresh_token")', 'h.p.Aig', 'Bearer h.p.Asig'],
+    ['refresh token omitted (cookie "refresh_token" is optional in the document)', undefined, 'Bearer h.p.Asig'],
+    ['Bearer forged', 'h.p.sig', 'Bearer h.p.Bsig'],
+  ]);
+});
+
+test('a forged JWT differs in its signature bits; an opaque token is extended', () => {
+  expect(forgeToken('aaa.bbb.Qxyz')).toBe('aaa.bbb.Axyz');
+  expect(forgeToken('opaque')).toBe('opaqueforged');
+});
