@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { contractCommand } from './contract';
 import { mockCommand } from './mock';
 import { serveCommand } from './serve';
 import { sessionsCommand } from './sessions';
@@ -10,7 +11,8 @@ export async function main(argv: string[]): Promise<void> {
     .showHelpAfterError()
     .addCommand(serveCommand())
     .addCommand(mockCommand())
-    .addCommand(sessionsCommand());
+    .addCommand(sessionsCommand())
+    .addCommand(contractCommand());
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (error) {

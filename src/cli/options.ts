@@ -3,7 +3,7 @@ import { API_NAMES, isApiName, type ApiName } from '../spec/documents';
 
 /** A flag that also reads `REFRESHD_<NAME>` from the environment. */
 export function envOption(flags: string, description: string, env: string, defaultValue?: string): Option {
-  const option = new Option(flags, `${description} [env: ${env}]`).env(env);
+  const option = new Option(flags, description).env(env);
   return defaultValue === undefined ? option : option.default(defaultValue);
 }
 
