@@ -1,11 +1,10 @@
 import { requireAdmin } from '../src/app/admin-auth';
 import type { HandlerServices } from '../src/app/handler-services';
-import { pathstackSubject } from '../src/app/subjects';
+import { mintedSessionView, pathstackSubject } from '../src/app/session-views';
 import { RequestProblemError, type HandlerReply, type HandlerRequest } from '../src/app/http-types';
 import type { components } from '../generated/admin';
 
 type NewSession = components['schemas']['NewSession'];
-type MintedSession = components['schemas']['MintedSession'];
 
 /** Mints a session: what a login upstream of refreshd would do. */
 export default function admin_create_session({ tokens, adminToken }: HandlerServices) {
@@ -25,16 +24,6 @@ export default function admin_create_session({ tokens, adminToken }: HandlerServ
       organizations: input.organizations ?? [],
       organizationId: input.organization_id ?? null,
     });
-    const body: MintedSession = {
-      session_id: minted.sessionId,
-      api: minted.api,
-      sub: minted.sub,
-      access_token: minted.accessToken,
-      refresh_token: minted.refreshToken,
-      access_expires_at: new Date(minted.accessExpiresAtMs).toISOString(),
-      refresh_expires_at: new Date(minted.refreshExpiresAtMs).toISOString(),
-      organization_id: minted.organizationId,
-    };
-    return { status: 201, body };
+    return { status: 201, body: mintedSessionView(minted) };
   };
 }

@@ -1,5 +1,5 @@
 import type { HandlerServices } from '../src/app/handler-services';
-import { canonicalUuid } from '../src/app/subjects';
+import { canonicalUuid } from '../src/app/session-views';
 import { RequestProblemError, type HandlerReply, type HandlerRequest } from '../src/app/http-types';
 import type { components, operations } from '../generated/pathstack';
 

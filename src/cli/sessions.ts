@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { openTokenEngine, type ServeConfig } from '../app/real-server';
-import { pathstackSubject } from '../app/subjects';
+import { mintedSessionView, pathstackSubject } from '../app/session-views';
 import { isApiName } from '../spec/documents';
 import { addEngineOptions, engineConfig } from './engine-options';
 
@@ -36,16 +36,7 @@ export function sessionsCommand(): Command {
       }
       await withEngine(options, async ({ tokens }) => {
         const minted = await tokens.mintSession({ api: options.api, sub, organizations: options.org ?? [] });
-        print({
-          session_id: minted.sessionId,
-          api: minted.api,
-          sub: minted.sub,
-          access_token: minted.accessToken,
-          refresh_token: minted.refreshToken,
-          access_expires_at: new Date(minted.accessExpiresAtMs).toISOString(),
-          refresh_expires_at: new Date(minted.refreshExpiresAtMs).toISOString(),
-          organization_id: minted.organizationId,
-        });
+        print(mintedSessionView(minted));
       });
     }),
   );

@@ -374,34 +374,33 @@ export class TokenService {
     return this.keys.jwks();
   }
 
-  private accessClaims(session: SessionRecord, organizationId: string | null, nowSeconds: number): AccessTokenClaims {
-    const exp = Math.min(nowSeconds + this.accessTtlSeconds, secondsOf(session.absoluteExpiresAtMs));
+  /** Claims both token types carry; each type's own rules add to them (RFC 8725: the types never validate as each other). */
+  private commonClaims(session: SessionRecord, nowSeconds: number, ttlSeconds: number) {
     return {
-      token_type: 'access',
       sub: session.sub,
       sid: session.id,
       jti: randomUUID(),
       iat: nowSeconds,
       nbf: nowSeconds,
-      exp,
+      // Rotation never extends a session past its absolute end.
+      exp: Math.min(nowSeconds + ttlSeconds, secondsOf(session.absoluteExpiresAtMs)),
       iss: this.issuer,
       aud: session.api as ApiName,
+    };
+  }
+
+  private accessClaims(session: SessionRecord, organizationId: string | null, nowSeconds: number): AccessTokenClaims {
+    return {
+      token_type: 'access',
+      ...this.commonClaims(session, nowSeconds, this.accessTtlSeconds),
       ...(organizationId !== null ? { org: organizationId } : {}),
     };
   }
 
   private refreshClaims(session: SessionRecord, organizationId: string | null, nowSeconds: number): RefreshTokenClaims {
-    const exp = Math.min(nowSeconds + this.refreshIdleTtlSeconds, secondsOf(session.absoluteExpiresAtMs));
     return {
       token_type: 'refresh',
-      sub: session.sub,
-      sid: session.id,
-      jti: randomUUID(),
-      iat: nowSeconds,
-      nbf: nowSeconds,
-      exp,
-      iss: this.issuer,
-      aud: session.api as ApiName,
+      ...this.commonClaims(session, nowSeconds, this.refreshIdleTtlSeconds),
       state_hash: session.stateHash,
       ...(organizationId !== null ? { org: organizationId } : {}),
     };

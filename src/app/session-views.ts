@@ -1,4 +1,8 @@
+import type { components } from '../../generated/admin';
 import { validateUuid } from '../dialects/pydantic/uuid';
+import type { MintSessionResult } from '../tokens/service';
+
+type MintedSession = components['schemas']['MintedSession'];
 
 /**
  * Pydantic parses pathstack's `sub` into a UUID whatever its spelling (braces, `urn:uuid:`,
@@ -13,4 +17,18 @@ export function canonicalUuid(value: string): string {
 export function pathstackSubject(sub: string): { ok: true; sub: string } | { ok: false; problem: NonNullable<ReturnType<typeof validateUuid>> } {
   const problem = validateUuid(sub, 4);
   return problem ? { ok: false, problem } : { ok: true, sub: canonicalUuid(sub) };
+}
+
+/** A minted session as the admin api and `refreshd sessions create` print it (the admin document's MintedSession). */
+export function mintedSessionView(minted: MintSessionResult): MintedSession {
+  return {
+    session_id: minted.sessionId,
+    api: minted.api,
+    sub: minted.sub,
+    access_token: minted.accessToken,
+    refresh_token: minted.refreshToken,
+    access_expires_at: new Date(minted.accessExpiresAtMs).toISOString(),
+    refresh_expires_at: new Date(minted.refreshExpiresAtMs).toISOString(),
+    organization_id: minted.organizationId,
+  };
 }

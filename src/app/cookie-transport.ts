@@ -1,0 +1,28 @@
+import type { ApiName } from '../spec/documents';
+import { TokenError } from '../tokens/errors';
+import { refreshTokenCookie, type HandlerServices } from './handler-services';
+import type { HandlerReply } from './http-types';
+
+/**
+ * watchr and galileo carry the refresh token in the `refresh_token` cookie both ways: rotate
+ * the presented one and send its successor back in `Set-Cookie`, scoped to the refresh path.
+ */
+export async function rotateCookieToken(
+  { tokens, clock, secureCookies }: HandlerServices,
+  options: { api: ApiName; path: string; presented: string | undefined },
+): Promise<HandlerReply & { accessToken: string }> {
+  if (!options.presented) throw new TokenError('token_missing', 'no refresh_token cookie');
+  const rotated = await tokens.rotateRefreshToken({ api: options.api, refreshToken: options.presented });
+  return {
+    status: 200,
+    accessToken: rotated.accessToken,
+    headers: {
+      'set-cookie': refreshTokenCookie({
+        token: rotated.refreshToken,
+        path: options.path,
+        maxAgeSeconds: (rotated.refreshExpiresAtMs - clock.nowMs()) / 1000,
+        secure: secureCookies,
+      }),
+    },
+  };
+}
