@@ -1,0 +1,127 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+/**
+ * The commands as a user runs them (through tsx on the sources, so no build is needed):
+ * serve on a fresh data dir, mint with `sessions create`, refresh over HTTP on each api,
+ * then SIGTERM.
+ */
+const ROOT = path.join(__dirname, '..', '..');
+const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
+const CLI = path.join(ROOT, 'src', 'cli', 'run.ts');
+
+function runCli(args: string[], env: NodeJS.ProcessEnv = {}) {
+  return spawnSync(TSX, [CLI, ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, ...env } });
+}
+
+function startServe(args: string[]): Promise<{ child: ChildProcess; url: string; output: () => string }> {
+  const child = spawn(TSX, [CLI, 'serve', '--port', '0', ...args], { cwd: ROOT, env: { ...process.env, REFRESHD_LOG_LEVEL: 'warn' } });
+  let output = '';
+  return new Promise((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      output += chunk;
+      const match = /listening on (http:\/\/[^\s]+)/.exec(output);
+      if (match) resolve({ child, url: match[1], output: () => output });
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.on('exit', (code) => reject(new Error(`serve exited with ${code}: ${output}`)));
+  });
+}
+
+const exited = (child: ChildProcess) => new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+
+describe('refreshd serve + sessions, end to end', () => {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'refreshd-e2e-'));
+  let server: Awaited<ReturnType<typeof startServe>>;
+
+  beforeAll(async () => {
+    server = await startServe(['--data-dir', dataDir, '--insecure-cookies']);
+  }, 30_000);
+
+  afterAll(async () => {
+    if (server.child.exitCode === null) server.child.kill('SIGKILL');
+  });
+
+  it('generates a key on first start, file mode 0600, and says so', () => {
+    expect(server.output()).toMatch(/generated an HS256 key in the data dir/);
+    expect(statSync(path.join(dataDir, 'signing-key.jwk.json')).mode & 0o777).toBe(0o600);
+    expect(server.output()).toMatch(/sessions create --api watchr --sub alice/);
+  });
+
+  const mint = (api: string, sub: string, extra: string[] = []) => {
+    const result = runCli(['sessions', 'create', '--api', api, '--sub', sub, '--data-dir', dataDir, ...extra]);
+    expect(result.status).toBe(0);
+    return JSON.parse(result.stdout) as { session_id: string; sub: string; access_token: string; refresh_token: string };
+  };
+
+  it.each([
+    ['watchr', '/auth/refresh'],
+    ['galileo', '/v1/refresh_token'],
+  ])('%s: a minted session refreshes by cookie and the rotated token comes back in Set-Cookie', async (api, refreshPath) => {
+    const session = mint(api, 'alice');
+    const res = await fetch(`${server.url}${refreshPath}`, { method: 'POST', headers: { cookie: `refresh_token=${session.refresh_token}` } });
+    expect(res.status).toBe(200);
+    const cookie = res.headers.get('set-cookie') ?? '';
+    expect(cookie).toMatch(new RegExp(`^refresh_token=[^;]+; HttpOnly; SameSite=Strict; Path=${refreshPath}; Max-Age=\\d+$`));
+    expect(cookie).not.toContain(session.refresh_token);
+  });
+
+  it('pathstack: refreshes with {sub, refresh_token} and returns the rotated token in data', async () => {
+    const session = mint('pathstack', '6f1c2b3a-4d5e-4f60-8a7b-9c0d1e2f3a4b');
+    const res = await fetch(`${server.url}/refresh`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sub: session.sub, refresh_token: session.refresh_token }) });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { data: { refresh_token: string } };
+    expect(body.data.refresh_token).not.toBe(session.refresh_token);
+  });
+
+  it('almanac: refreshes with the access token as bearer, scoped to a session organization', async () => {
+    const session = mint('almanac', 'alice', ['--org', 'acme', 'globex']);
+    const res = await fetch(`${server.url}/v1/auth/token/refresh`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${session.access_token}` },
+      body: JSON.stringify({ refresh_token: session.refresh_token, organization_id: 'globex' }),
+    });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ organization_id: 'globex' });
+  });
+
+  it('session: refreshes with {refresh_token} and answers the envelope', async () => {
+    const session = mint('session', 'alice');
+    const res = await fetch(`${server.url}/session/token/refresh`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ refresh_token: session.refresh_token }) });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ code: 0, msg: '', data: { refresh_token: expect.any(String) } });
+  });
+
+  it('revoke-subject stops every session of the subject at its next refresh', async () => {
+    const session = mint('session', 'bob');
+    expect(runCli(['sessions', 'revoke-subject', 'bob', '--data-dir', dataDir]).status).toBe(0);
+    const res = await fetch(`${server.url}/session/token/refresh`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ refresh_token: session.refresh_token }) });
+    expect(res.status).toBe(401);
+  });
+
+  it('SIGTERM stops the server cleanly and the store reopens with everything in it', async () => {
+    server.child.kill('SIGTERM');
+    expect(await exited(server.child)).toBe(0);
+    const list = runCli(['sessions', 'list', '--data-dir', dataDir]);
+    expect(list.status).toBe(0);
+    expect((JSON.parse(list.stdout) as unknown[]).length).toBe(6);
+  });
+});
+
+it('refuses to start in production without configured keys', () => {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'refreshd-e2e-prod-'));
+  const result = runCli(['serve', '--port', '0', '--data-dir', dataDir], { NODE_ENV: 'production' });
+  expect(result.status).toBe(1);
+  expect(result.stderr).toMatch(/refusing to start in production without configured signing keys/);
+});
+
+it('prints --help for every command', () => {
+  for (const args of [['--help'], ['serve', '--help'], ['mock', '--help'], ['sessions', '--help'], ['sessions', 'create', '--help'], ['contract', '--help']]) {
+    const result = runCli(args);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/Usage: refreshd/);
+  }
+});
