@@ -69,8 +69,15 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
 
   // The api paths come first and bypass express's routing: the pipeline owns them whole.
   app.use((req, res, next) => {
-    const path = (req.url ?? '/').split('?')[0];
-    if (!pipeline.ownsPath(path)) return next();
+    const [path, query] = (req.url ?? '/').split(/\?(.*)/s);
+    if (!pipeline.ownsPath(path)) {
+      const redirect = pipeline.slashRedirect(path);
+      if (!redirect) return next();
+      req.resume();
+      res.writeHead(307, { location: `${req.protocol}://${req.headers.host ?? 'localhost'}${redirect}${query ? `?${query}` : ''}`, 'content-length': '0' });
+      res.end();
+      return;
+    }
     const api = apiOfPath.get(path) as string;
     const stopTimer = latency.startTimer({ api });
     res.on('finish', () => {

@@ -61,6 +61,18 @@ export class Pipeline {
     return this.routes.has(path);
   }
 
+  /**
+   * Where Starlette would redirect a path that is not routed: the same path with its
+   * trailing slash toggled, when that one is routed to an api that redirects slashes.
+   */
+  slashRedirect(path: string): string | undefined {
+    if (path === '/') return undefined;
+    const alternate = path.endsWith('/') ? path.slice(0, -1) : `${path}/`;
+    const route = this.routes.get(alternate);
+    const operation = route?.values().next().value as CompiledOperation | undefined;
+    return operation?.dialect.redirectsSlashes ? alternate : undefined;
+  }
+
   /** Handles a request whose path {@link ownsPath}. Never rejects. */
   async handle(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
     const startedAt = process.hrtime.bigint();

@@ -35,6 +35,8 @@ export interface Dialect {
    * bytes against the model (so the client gets a 422); the envelope dialect answers 415.
    */
   readonly nonJsonBody: 'validate-raw' | 'unsupported-media-type';
+  /** Starlette's `redirect_slashes`: `/path/` answers 307 to `/path` (and back) when only the other exists. */
+  readonly redirectsSlashes: boolean;
   /** Whether validation errors echo the offending `input` (then it must be written as Python would). */
   readonly echoesInput: boolean;
   validationFailed(problems: ValidationProblem[], context: ErrorContext): ErrorReply;

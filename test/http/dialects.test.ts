@@ -34,6 +34,19 @@ describe('routing (Starlette)', () => {
   });
 });
 
+describe('trailing slashes (Starlette redirect_slashes)', () => {
+  it('redirects a FastAPI path with a trailing slash with 307 and an empty body', async () => {
+    const res = await h.http.post('/v1/refresh_token/?a=1').set('Host', 'api.example');
+    expect(res.status).toBe(307);
+    expect(res.headers.location).toBe('http://api.example/v1/refresh_token?a=1');
+    expect(res.text).toBe('');
+  });
+  it('does not redirect the session api, which is not FastAPI', async () => {
+    const res = await h.http.post('/session/token/refresh/');
+    expect(res.status).toBe(404);
+  });
+});
+
 describe('galileo (FastAPI)', () => {
   it('reports a missing required cookie with loc ["cookie", name] and input null', async () => {
     const res = await h.http.post('/v1/refresh_token');
