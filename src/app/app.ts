@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import express from 'express';
 import pino, { type Logger } from 'pino';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
@@ -26,7 +27,13 @@ export interface AppOptions {
   ready?: () => Promise<boolean>;
 }
 
+/** A node:http request listener. */
+export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
+
 export interface BuiltApp {
+  /** Serve this: the api pipeline first, express (docs, health, metrics, admin extras) for the rest. */
+  handler: RequestHandler;
+  /** The express part alone (no api operations). */
   app: express.Express;
   apis: CompiledApi[];
   metrics: Registry;
@@ -63,22 +70,24 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
   const apiOfPath = new Map(apis.flatMap((api) => api.operations.map((op) => [op.path, api.name] as const)));
   const documents = new Map(apis.map((api) => [api.name, JSON.stringify(api.loaded.document)]));
 
-  const app = express();
-  app.disable('x-powered-by');
-  app.set('etag', false);
-
-  // The api paths come first and bypass express's routing: the pipeline owns them whole.
-  app.use((req, res, next) => {
-    const [path, query] = (req.url ?? '/').split(/\?(.*)/s);
-    if (!pipeline.ownsPath(path)) {
+  /**
+   * The front door. Api paths go straight to the pipeline on node:http, bypassing express
+   * (its routing alone costs ~190 µs a request here); everything else is express's.
+   */
+  const handler: RequestHandler = (req, res) => {
+    const url = req.url ?? '/';
+    const mark = url.indexOf('?');
+    const path = mark === -1 ? url : url.slice(0, mark);
+    const api = apiOfPath.get(path);
+    if (api === undefined) {
       const redirect = pipeline.slashRedirect(path);
-      if (!redirect) return next();
+      if (!redirect) return void app(req, res);
       req.resume();
-      res.writeHead(307, { location: `${req.protocol}://${req.headers.host ?? 'localhost'}${redirect}${query ? `?${query}` : ''}`, 'content-length': '0' });
+      // Starlette rebuilds the absolute URL from the request's Host.
+      res.writeHead(307, { location: `http://${req.headers.host ?? 'localhost'}${redirect}${mark === -1 ? '' : url.slice(mark)}`, 'content-length': '0' });
       res.end();
       return;
     }
-    const api = apiOfPath.get(path) as string;
     const stopTimer = latency.startTimer({ api });
     res.on('finish', () => {
       stopTimer();
@@ -86,9 +95,16 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
     });
     pipeline.handle(req, res, path).catch((error: Error) => {
       logger.error({ err: { name: error.name, stack: error.stack } }, 'pipeline failed');
-      if (!res.headersSent) res.status(500).json({ detail: 'Internal Server Error' });
+      if (!res.headersSent) {
+        res.writeHead(500, { 'content-type': 'application/json' });
+        res.end('{"detail":"Internal Server Error"}');
+      }
     });
-  });
+  };
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -131,5 +147,5 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
     logger.warn({ status }, 'request failed outside the api pipeline');
     res.status(status >= 400 && status < 500 ? status : 500).json({ detail: status >= 400 && status < 500 ? 'Bad Request' : 'Internal Server Error' });
   });
-  return { app, apis, metrics };
+  return { handler, app, apis, metrics };
 }

@@ -1,6 +1,5 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Express } from 'express';
 import type { Logger } from 'pino';
 
 export interface RunningServer {
@@ -12,10 +11,10 @@ export interface RunningServer {
 
 /** Listens on `host:port`; SIGTERM/SIGINT close gracefully when `handleSignals` is set. */
 export async function listen(
-  app: Express,
+  handler: RequestListener,
   options: { port: number; host: string; logger: Logger; handleSignals?: boolean; onClosed?: () => Promise<void> | void },
 ): Promise<RunningServer> {
-  const server = createServer(app);
+  const server = createServer(handler);
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -188,7 +188,8 @@ export class Pipeline {
       if (value !== undefined) declared[parameter.in][parameter.key] = value;
       parameters[parameter.name] = value ?? parameter.default;
     }
-    const parametersValid = operation.parametersValidator(structuredClone(declared)) as boolean;
+    // `declared` is built fresh for each request, so Ajv's type coercion may change it in place.
+    const parametersValid = operation.parametersValidator(declared) as boolean;
     const parameterErrors = parametersValid ? [] : operation.parametersValidator.errors ?? [];
 
     let bodyValid = true;

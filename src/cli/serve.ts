@@ -29,7 +29,7 @@ export function serveCommand(): Command {
     if (runtime.generatedKeyPath) {
       logger.warn({ path: runtime.generatedKeyPath }, 'no signing key configured: generated an HS256 key in the data dir (configure --key-file for production)');
     }
-    const server = await listen(runtime.built.app, {
+    const server = await listen(runtime.built.handler, {
       port: Number(options.port),
       host: options.host,
       logger,

@@ -5,6 +5,7 @@
  */
 import { buildMockApp } from '../../src/app/mock-server';
 import * as fs from 'node:fs';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -26,8 +27,8 @@ type OpenApiDoc = {
  * from the documents the server serves.
  */
 async function startDocsServer(): Promise<{ baseUrl: string; close: () => Promise<void> }> {
-  const { app } = await buildMockApp();
-  const server = app.listen(0, '127.0.0.1');
+  const { handler } = await buildMockApp();
+  const server = createServer(handler).listen(0, '127.0.0.1');
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', reject);
@@ -38,7 +39,7 @@ async function startDocsServer(): Promise<{ baseUrl: string; close: () => Promis
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.closeAllConnections();
-        server.close((err) => (err ? reject(err) : resolve()));
+        server.close((err?: Error) => (err ? reject(err) : resolve()));
       }),
   };
 }

@@ -36,7 +36,7 @@ export interface RealTarget extends Listening {
 /** refreshd serve: the real app on in-memory SQLite with a fake clock, admin api on, listening. */
 export async function startRealTarget(overrides: Partial<ServeConfig> = {}): Promise<RealTarget> {
   const harness = await startReal(overrides);
-  const listening = await listenOn(harness.built.app);
+  const listening = await listenOn(harness.built.handler);
   return {
     ...listening,
     harness,
@@ -55,6 +55,6 @@ export async function startRealTarget(overrides: Partial<ServeConfig> = {}): Pro
 export async function startMockTarget(): Promise<Listening & { violations: unknown[] }> {
   const violations: unknown[] = [];
   const built = await buildMockApp({ onResponseViolation: (violation) => violations.push(violation) });
-  const listening = await listenOn(built.app);
+  const listening = await listenOn(built.handler);
   return { ...listening, violations };
 }

@@ -23,7 +23,7 @@ it('no token, key or admin token value appears in any log line of a full lifecyc
     { dataDir: '/nonexistent', keys: [], production: false, issuer: 'refreshd-test', secureCookies: true, adminToken: ADMIN_TOKEN, graceWindowSeconds: 10, debug: true },
     { clock, store, keySet: new KeySet([key]), logger: pino({ level: 'trace' }, sink) },
   );
-  const http = request(runtime.built.app);
+  const http = request(runtime.built.handler);
   const secrets = new Set<string>([ADMIN_TOKEN]);
   const exported = key.signingKey?.export({ format: 'jwk' }) as { k?: string } | undefined;
   if (exported?.k) secrets.add(exported.k);

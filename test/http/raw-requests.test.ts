@@ -9,7 +9,7 @@ let server: Server;
 let port: number;
 beforeAll(async () => {
   h = await startReal();
-  server = createServer(h.built.app);
+  server = createServer(h.built.handler);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   port = (server.address() as AddressInfo).port;
 });

@@ -54,7 +54,7 @@ export async function startReal(overrides: Partial<ServeConfig> = {}): Promise<R
     store,
     clock,
     violations,
-    http: request(runtime.built.app),
+    http: request(runtime.built.handler),
     close: () => store.close(),
   };
 }

@@ -12,5 +12,5 @@ export interface MockHarness {
 export async function startMock(): Promise<MockHarness> {
   const violations: ResponseViolation[] = [];
   const built = await buildMockApp({ onResponseViolation: (v) => violations.push(v) });
-  return { built, violations, http: request(built.app) };
+  return { built, violations, http: request(built.handler) };
 }
