@@ -51,15 +51,17 @@ export function bearerCredential(authorization: string | undefined): string | un
 }
 
 /**
- * FastAPI reads a body as JSON when there is no Content-Type, or when it is
- * `application/json` or `application/*+json` (parameters ignored); otherwise the raw bytes.
+ * FastAPI reads a body as JSON when Content-Type is absent or empty, or when
+ * `email.message.Message` parses it to `application/json` or `application/*+json`
+ * (parameters ignored; anything without exactly one `/` counts as `text/plain`);
+ * otherwise it keeps the raw bytes.
  */
 export function isJsonContentType(contentType: string | undefined): boolean {
-  if (contentType === undefined) return true;
-  const mediaType = contentType.split(';')[0].trim().toLowerCase();
-  const [type, subtype] = mediaType.split('/');
-  if (type !== 'application' || subtype === undefined) return false;
-  return subtype === 'json' || subtype.endsWith('+json');
+  if (!contentType) return true;
+  const mediaType = contentType.split(';')[0].toLowerCase().trim();
+  const parts = mediaType.split('/');
+  if (parts.length !== 2 || parts[0] !== 'application') return false;
+  return parts[1] === 'json' || parts[1].endsWith('+json');
 }
 
 export type BodyReadResult = { kind: 'ok'; bytes: Buffer } | { kind: 'too_large' } | { kind: 'aborted' };

@@ -1,3 +1,4 @@
+import { isJsonContentType } from '../../src/app/request-input';
 import { envelopeDialect, ENVELOPE_CODES } from '../../src/dialects/envelope';
 import { fastapiDialect } from '../../src/dialects/fastapi';
 import { pathstackDialect } from '../../src/dialects/pathstack';
@@ -70,5 +71,22 @@ describe('envelope dialect', () => {
     const codes = Object.values(ENVELOPE_CODES);
     expect(new Set(codes).size).toBe(codes.length);
     codes.forEach((code) => expect(code).toBeGreaterThan(0));
+  });
+});
+
+describe("FastAPI's choice of JSON or raw body by Content-Type", () => {
+  // Expectations printed by CPython 3.11's email.message.Message for the same header values.
+  it.each([
+    [undefined, true],
+    ['', true],
+    ['application/json', true],
+    ['Application/JSON; charset=latin-1', true],
+    [' application/json', true],
+    ['application/vnd.api+json', true],
+    ['application/json/x', false],
+    ['json', false],
+    ['text/json', false],
+  ])('%p → JSON: %p', (contentType, json) => {
+    expect(isJsonContentType(contentType)).toBe(json);
   });
 });
