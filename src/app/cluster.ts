@@ -37,6 +37,20 @@ export function isClusterWorker(): boolean {
 }
 
 /**
+ * Runs this process's server start-up. In a cluster worker a failed start also disconnects from
+ * the primary: the IPC channel would otherwise keep the failed worker alive, and the primary
+ * would wait for it forever instead of seeing it exit.
+ */
+export async function startServing(start: () => Promise<void>): Promise<void> {
+  try {
+    await start();
+  } catch (error) {
+    if (cluster.isWorker) cluster.worker?.disconnect();
+    throw error;
+  }
+}
+
+/**
  * The primary: prepares the data dir, forks the workers (each re-runs the same command line and
  * serves), restarts a worker that crashes, and on SIGTERM/SIGINT has every worker drain (each
  * runs its own graceful shutdown) before exiting 0. Resolves once every worker is listening;

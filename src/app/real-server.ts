@@ -14,6 +14,12 @@ import type { ResponseViolation } from './response-validation';
 export interface ServeConfig {
   /** Where the SQLite file and the generated key live. Default `./data`. */
   dataDir: string;
+  /**
+   * SQLite `synchronous` in WAL mode. NORMAL (default): a commit survives a crash of the
+   * process, never half-applies, and may be lost only on an OS crash or power loss (the last
+   * rotations roll back; their clients sign in again). FULL: an fsync per rotation as well.
+   */
+  sqliteSync?: 'NORMAL' | 'FULL';
   /** Signing keys; empty means the data dir's generated HS256 key (refused in production). */
   keys: KeyConfig[];
   /** `NODE_ENV=production`: refuse to start without configured keys. */
@@ -61,7 +67,7 @@ export function openTokenEngine(
     keys = new KeySet([dataDirKey.key]);
     if (dataDirKey.created) generatedKeyPath = dataDirKey.path;
   }
-  const openedStore = store ?? openSqliteStore(path.join(config.dataDir, 'refreshd.sqlite'));
+  const openedStore = store ?? openSqliteStore(path.join(config.dataDir, 'refreshd.sqlite'), { synchronous: config.sqliteSync ?? 'NORMAL' });
   const tokens = new TokenService({
     store: openedStore,
     keys,

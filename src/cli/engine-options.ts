@@ -13,6 +13,7 @@ export function addEngineOptions(command: Command): Command {
     .addOption(envOption('--refresh-ttl <seconds>', 'refresh token idle lifetime', 'REFRESHD_REFRESH_TTL', String(180 * 24 * 3600)).argParser(parseNonNegativeInt))
     .addOption(envOption('--session-ttl <seconds>', 'absolute session lifetime', 'REFRESHD_SESSION_TTL', String(365 * 24 * 3600)).argParser(parseNonNegativeInt))
     .addOption(envOption('--grace-seconds <seconds>', 'reuse grace window (0 allowed)', 'REFRESHD_GRACE_SECONDS', '10').argParser(parseNonNegativeInt))
+    .addOption(envOption('--sqlite-sync <mode>', 'NORMAL: survives a process crash; FULL: also an OS crash (an fsync per rotation)', 'REFRESHD_SQLITE_SYNC', 'NORMAL').choices(['NORMAL', 'FULL']))
     .addOption(envOption('--api-keys <keys>', 'comma-separated almanac Bearer API keys', 'REFRESHD_API_KEYS'));
 }
 
@@ -21,6 +22,7 @@ export function engineConfig(options: Record<string, any>): Omit<ServeConfig, 's
   const keys: KeyConfig[] = keyFiles.map((file) => ({ path: file }));
   return {
     dataDir: options.dataDir,
+    sqliteSync: options.sqliteSync,
     keys,
     production: process.env.NODE_ENV === 'production',
     issuer: options.issuer,

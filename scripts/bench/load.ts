@@ -1,0 +1,232 @@
+/**
+ * The load generator: its own process (the orchestrator pins it to its own core), driven over
+ * IPC. Two modes:
+ *
+ * - closed: autocannon with `connections` connections, each sending its next request as soon
+ *   as the previous answer arrives: the peak rate.
+ * - paced: an open loop at a fixed rate, one request every 1/rate s, latency measured from the
+ *   time each request was due (so queueing counts). autocannon's own `overallRate` is not used
+ *   here because it releases each connection's quota for the second in one burst at the start
+ *   of that second, which measures the peak-rate latency again rather than the latency at half
+ *   of it.
+ *
+ * Latencies are kept as exact floats (autocannon's histogram rounds to whole milliseconds).
+ */
+import http from 'node:http';
+import autocannon from 'autocannon';
+import { cpuSeconds, machineBusySeconds, processTree } from './procfs';
+import type { LoadMessage, RunRequest, RunResult } from './protocol';
+import { createWorkload, type Workload } from './workloads';
+
+const workloads = new Map<string, Workload>();
+
+function send(message: LoadMessage): void {
+  process.send?.(message);
+}
+
+function percentile(sorted: Float64Array, fraction: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil(fraction * sorted.length) - 1));
+  return sorted[index];
+}
+
+class Recorder {
+  private latencies = new Float64Array(1 << 16);
+  private count = 0;
+  readonly statusCounts: Record<string, number> = {};
+  errors = 0;
+
+  record(status: number, latencyMs: number): void {
+    if (this.count === this.latencies.length) {
+      const grown = new Float64Array(this.latencies.length * 2);
+      grown.set(this.latencies);
+      this.latencies = grown;
+    }
+    this.latencies[this.count++] = latencyMs;
+    this.statusCounts[status] = (this.statusCounts[status] ?? 0) + 1;
+  }
+
+  result(elapsedSeconds: number, poolExhausted: number, cpu: CpuReading): RunResult {
+    const sorted = this.latencies.slice(0, this.count).sort();
+    let sum = 0;
+    for (const value of sorted) sum += value;
+    const non200 = Object.entries(this.statusCounts).reduce((n, [status, c]) => (status === '200' ? n : n + c), 0);
+    return {
+      responses: this.count,
+      elapsedSeconds,
+      requestsPerSecond: this.count / elapsedSeconds,
+      latencyMs: {
+        p50: percentile(sorted, 0.5),
+        p90: percentile(sorted, 0.9),
+        p99: percentile(sorted, 0.99),
+        max: sorted.length > 0 ? sorted[sorted.length - 1] : Number.NaN,
+        mean: this.count > 0 ? sum / this.count : Number.NaN,
+      },
+      statusCounts: this.statusCounts,
+      non200,
+      errors: this.errors,
+      poolExhausted,
+      serverCpuSeconds: cpu.serverSeconds,
+      foreignCpuPercent: cpu.foreignSeconds === undefined ? undefined : (100 * cpu.foreignSeconds) / elapsedSeconds,
+    };
+  }
+}
+
+interface CpuReading {
+  serverSeconds?: number;
+  foreignSeconds?: number;
+}
+
+/**
+ * CPU time around a run: the server's (with a cluster's workers), and the rest of the machine's
+ * beyond the server and this process (other processes disturbing the run).
+ */
+function startCpuMeter(serverPid: number | undefined): () => CpuReading {
+  const serverAt = () => (serverPid === undefined ? undefined : cpuSeconds(processTree(serverPid)));
+  const ownAt = () => {
+    const usage = process.cpuUsage();
+    return (usage.user + usage.system) / 1e6;
+  };
+  const server0 = serverAt();
+  const own0 = ownAt();
+  const machine0 = machineBusySeconds();
+  return () => {
+    const server1 = serverAt();
+    const own1 = ownAt();
+    const machine1 = machineBusySeconds();
+    const serverSeconds = server0 !== undefined && server1 !== undefined ? server1 - server0 : undefined;
+    const foreignSeconds =
+      serverSeconds !== undefined && machine0 !== undefined && machine1 !== undefined ? Math.max(0, machine1 - machine0 - serverSeconds - (own1 - own0)) : undefined;
+    return { serverSeconds, foreignSeconds };
+  };
+}
+
+function runClosed(request: RunRequest, workload: Workload): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const recorder = new Recorder();
+    const exhaustedBefore = workload.exhausted;
+    const cpuMeter = startCpuMeter(request.serverPid);
+    const startedAt = process.hrtime.bigint();
+    const instance = autocannon(
+      {
+        url: request.url,
+        connections: request.connections,
+        pipelining: 1,
+        duration: request.durationSeconds,
+        timeout: 10,
+        requests: [
+          {
+            setupRequest: (params) => {
+              const call = workload.next();
+              return { ...params, method: call.method, path: call.path, headers: call.headers, body: call.body };
+            },
+            onResponse: (status, body, _context, headers) => workload.onResponse(status, headers, body),
+          },
+        ],
+      },
+      (error) => {
+        const elapsedSeconds = Number(process.hrtime.bigint() - startedAt) / 1e9;
+        const cpu = cpuMeter();
+        if (error) return reject(error);
+        resolve(recorder.result(elapsedSeconds, workload.exhausted - exhaustedBefore, cpu));
+      },
+    );
+    instance.on('response', (_client: unknown, status: number, _bytes: number, latencyMs: number) => recorder.record(status, latencyMs));
+    // Connection errors and timeouts alike.
+    instance.on('reqError', () => {
+      recorder.errors += 1;
+    });
+  });
+}
+
+/**
+ * An open loop: request i is due at start + i/rate. A request due while every token of the pool
+ * is out (the server has stalled) waits for one to come back; its latency still counts from when
+ * it was due, so a stall shows in the percentiles instead of as a burst of 401s.
+ */
+async function runPaced(request: RunRequest, workload: Workload): Promise<RunResult> {
+  const rate = request.rate ?? 0;
+  if (!(rate > 0)) throw new Error('paced run without a rate');
+  const target = new URL(request.url);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: request.connections });
+  const recorder = new Recorder();
+  const exhaustedBefore = workload.exhausted;
+  const total = Math.max(1, Math.round(rate * request.durationSeconds));
+  const cpuMeter = startCpuMeter(request.serverPid);
+  const startedAt = performance.now();
+  const waiting: number[] = [];
+  let scheduled = 0;
+  let settled = 0;
+  let inFlight = 0;
+
+  await new Promise<void>((resolve) => {
+    const finishOne = () => {
+      settled += 1;
+      inFlight -= 1;
+      if (settled === total) resolve();
+      else sendWaiting();
+    };
+    const fire = (dueAt: number) => {
+      inFlight += 1;
+      const call = workload.next();
+      const req = http.request(
+        { host: target.hostname, port: target.port, method: call.method, path: call.path, headers: call.headers, agent, timeout: 10_000 },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('end', () => {
+            recorder.record(res.statusCode ?? 0, performance.now() - dueAt);
+            workload.onResponse(res.statusCode ?? 0, res.headers, Buffer.concat(chunks).toString('utf8'));
+            finishOne();
+          });
+        },
+      );
+      req.on('timeout', () => req.destroy(new Error('timeout')));
+      req.on('error', () => {
+        recorder.errors += 1;
+        finishOne();
+      });
+      req.end(call.body);
+    };
+    // With nothing in flight no token can come back: send anyway (a counted 401) rather than wait forever.
+    const sendWaiting = () => {
+      while (waiting.length > 0 && (workload.available() > 0 || inFlight === 0)) fire(waiting.shift() as number);
+    };
+    const tick = () => {
+      const due = Math.min(total, Math.floor(((performance.now() - startedAt) / 1000) * rate) + 1);
+      while (scheduled < due) {
+        waiting.push(startedAt + (scheduled / rate) * 1000);
+        scheduled += 1;
+      }
+      sendWaiting();
+      if (scheduled < total) setTimeout(tick, 1);
+    };
+    tick();
+  });
+
+  const elapsedSeconds = (performance.now() - startedAt) / 1000;
+  const cpu = cpuMeter();
+  agent.destroy();
+  return recorder.result(elapsedSeconds, workload.exhausted - exhaustedBefore, cpu);
+}
+
+async function handle(request: RunRequest): Promise<void> {
+  let workload = workloads.get(request.workloadKey);
+  if (!workload) {
+    workload = createWorkload(request.kind);
+    workloads.set(request.workloadKey, workload);
+  }
+  if (request.seeds) workload.addSeeds(request.seeds);
+  try {
+    const result = request.mode === 'closed' ? await runClosed(request, workload) : await runPaced(request, workload);
+    send({ type: 'result', id: request.id, result });
+  } catch (error) {
+    send({ type: 'error', id: request.id, message: (error as Error).message });
+  }
+}
+
+process.on('message', (message: RunRequest) => {
+  if (message?.type === 'run') void handle(message);
+});
+process.on('disconnect', () => process.exit(0));
+send({ type: 'ready' });

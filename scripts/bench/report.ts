@@ -1,0 +1,212 @@
+/**
+ * The bench's results: one row per scenario, cold starts, and the issue's budget lines,
+ * rendered as one console table (markdown, so it pastes into the README) and as JSON.
+ */
+import type { RunResult } from './protocol';
+
+export const ROW_IDS = [
+  'baseline',
+  'serve-watchr',
+  'serve-galileo',
+  'serve-pathstack',
+  'serve-almanac',
+  'serve-session',
+  'prism-session',
+  'mock-session',
+  'serve-workers-1',
+  'serve-workers-2',
+] as const;
+
+export type RowId = (typeof ROW_IDS)[number];
+
+export const COLD_START_IDS = ['serve-healthz', 'serve-refresh', 'mock-healthz', 'prism-first-200'] as const;
+export type ColdStartId = (typeof COLD_START_IDS)[number];
+
+export interface Row {
+  id: RowId;
+  label: string;
+  status: 'ok' | 'skipped' | 'failed';
+  /** Why a row was skipped or failed, or a caveat about how it ran. */
+  note?: string;
+  /** The row this one is compared with (req/s over req/s). */
+  ratioTo?: RowId;
+  ratio?: number;
+  /** The closed-loop run at peak rate. */
+  peak?: RunResult;
+  /** The open-loop run at half of `peak.requestsPerSecond`. */
+  half?: RunResult & { rate: number };
+  cpuMicrosPerRequest?: number;
+  peakRssMiB?: number;
+  /** Cores the server ran on (`taskset -c`), or `any`. */
+  serverCores: string;
+}
+
+export interface ColdStart {
+  id: ColdStartId;
+  label: string;
+  status: 'ok' | 'skipped' | 'failed';
+  note?: string;
+  samplesMs: number[];
+  medianMs?: number;
+  maxMs?: number;
+}
+
+export interface BudgetLine {
+  line: string;
+  measured: string;
+  /** null: not measured in this run. */
+  holds: boolean | null;
+}
+
+export interface BenchReport {
+  startedAt: string;
+  finishedAt: string;
+  machine: { cpuModel: string; cpus: number; memoryGiB: number; node: string; os: string; pinning: string };
+  config: {
+    quick: boolean;
+    connections: number;
+    warmupSeconds: number;
+    durationSeconds: number;
+    halfRateSeconds: number;
+    coldStartRepeats: number;
+    serverLogLevel: string;
+    prism?: string;
+  };
+  rows: Row[];
+  coldStarts: ColdStart[];
+  budget: BudgetLine[];
+  notes: string[];
+  profile?: unknown;
+}
+
+export function median(values: number[]): number | undefined {
+  if (values.length === 0) return undefined;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** Missing values arrive as undefined, or as null where a NaN went through JSON (no responses). */
+const ms = (value: number | null | undefined) => (value === undefined || value === null || Number.isNaN(value) ? '–' : value < 10 ? value.toFixed(2) : value.toFixed(1));
+const int = (value: number | null | undefined) => (value === undefined || value === null || Number.isNaN(value) ? '–' : Math.round(value).toString());
+
+function non200Cell(run: RunResult | undefined, half: RunResult | undefined): string {
+  if (!run) return '–';
+  const counts: Record<string, number> = {};
+  let errors = 0;
+  for (const r of [run, half]) {
+    if (!r) continue;
+    errors += r.errors;
+    for (const [status, n] of Object.entries(r.statusCounts)) if (status !== '200') counts[status] = (counts[status] ?? 0) + n;
+  }
+  const total = Object.values(counts).reduce((a, b) => a + b, 0);
+  const parts = Object.entries(counts).map(([status, n]) => `${status}×${n}`);
+  let cell = total === 0 ? '0' : `**${total}** (${parts.join(', ')})`;
+  if (errors > 0) cell += ` +${errors} errors`;
+  return cell;
+}
+
+export function rowsTable(rows: readonly Row[]): string {
+  const header = '| scenario | req/s | p50 ms | p99 ms | p99 ms at ½ peak | CPU µs/req | peak RSS MiB | non-200 | ratio |';
+  const lines = [header, '|---|--:|--:|--:|--:|--:|--:|---|---|'];
+  for (const row of rows) {
+    if (row.status !== 'ok') {
+      lines.push(`| ${row.label} | ${row.status}: ${row.note ?? ''} ||||||||`);
+      continue;
+    }
+    const half = row.half ? `${ms(row.half.latencyMs.p99)} (${int(row.half.rate)}/s)` : '–';
+    const ratio = row.ratio === undefined ? '' : `${row.ratio.toFixed(2)}× ${row.ratioTo}`;
+    lines.push(
+      `| ${row.label} | ${int(row.peak?.requestsPerSecond)} | ${ms(row.peak?.latencyMs.p50)} | ${ms(row.peak?.latencyMs.p99)} | ${half} | ${int(row.cpuMicrosPerRequest)} | ${int(row.peakRssMiB)} | ${non200Cell(row.peak, row.half)} | ${ratio} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+export function coldStartTable(coldStarts: readonly ColdStart[]): string {
+  const lines = ['| cold start (spawn → first 200) | median ms | max ms | samples |', '|---|--:|--:|--:|'];
+  for (const cold of coldStarts) {
+    if (cold.status !== 'ok') lines.push(`| ${cold.label} | ${cold.status}: ${cold.note ?? ''} |||`);
+    else lines.push(`| ${cold.label} | ${int(cold.medianMs)} | ${int(cold.maxMs)} | ${cold.samplesMs.length} |`);
+  }
+  return lines.join('\n');
+}
+
+export function budgetTable(budget: readonly BudgetLine[]): string {
+  const lines = ['| budget | measured | holds |', '|---|---|---|'];
+  for (const b of budget) lines.push(`| ${b.line} | ${b.measured} | ${b.holds === null ? 'not measured' : b.holds ? 'yes' : '**no**'} |`);
+  return lines.join('\n');
+}
+
+/** The issue's budget, each line from this run's numbers. */
+export function budgetLines(rows: readonly Row[], coldStarts: readonly ColdStart[]): BudgetLine[] {
+  const byId = new Map(rows.map((row) => [row.id, row]));
+  const ok = (id: RowId) => {
+    const row = byId.get(id);
+    return row?.status === 'ok' ? row : undefined;
+  };
+  const serveRows = rows.filter((row) => row.id.startsWith('serve-') && !row.id.startsWith('serve-workers') && row.status === 'ok');
+  const lines: BudgetLine[] = [];
+
+  const ratios = serveRows.filter((row) => row.ratio !== undefined);
+  if (ratios.length > 0) {
+    const worst = ratios.reduce((a, b) => ((a.ratio ?? 0) <= (b.ratio ?? 0) ? a : b));
+    lines.push({
+      line: 'full refresh ≥ 0.65× bare Express POST',
+      measured: ratios.map((row) => `${row.id.slice('serve-'.length)} ${row.ratio?.toFixed(2)}×`).join(', ') + ` (worst ${worst.id.slice(6)})`,
+      holds: ratios.every((row) => (row.ratio ?? 0) >= 0.65),
+    });
+  } else lines.push({ line: 'full refresh ≥ 0.65× bare Express POST', measured: 'not measured', holds: null });
+
+  const mock = ok('mock-session');
+  lines.push(
+    mock?.ratio !== undefined
+      ? { line: 'mock ≥ 1.5× Prism (session document)', measured: `${mock.ratio.toFixed(2)}×`, holds: mock.ratio >= 1.5 }
+      : { line: 'mock ≥ 1.5× Prism (session document)', measured: 'not measured', holds: null },
+  );
+
+  const halves = serveRows.filter((row) => row.half);
+  if (halves.length > 0) {
+    const worst = Math.max(...halves.map((row) => row.half?.latencyMs.p99 ?? Number.POSITIVE_INFINITY));
+    lines.push({ line: 'p99 ≤ 5 ms at half of peak rate (serve)', measured: `worst ${ms(worst)} ms`, holds: worst <= 5 });
+  } else lines.push({ line: 'p99 ≤ 5 ms at half of peak rate (serve)', measured: 'not measured', holds: null });
+
+  const colds = coldStarts.filter((c) => (c.id === 'serve-healthz' || c.id === 'serve-refresh') && c.status === 'ok' && c.maxMs !== undefined);
+  if (colds.length > 0) {
+    const worst = Math.max(...colds.map((c) => c.maxMs as number));
+    lines.push({ line: 'cold start ≤ 1 s (serve, to /healthz and to a refresh)', measured: colds.map((c) => `${c.id.slice(6)} ${int(c.medianMs)} ms (max ${int(c.maxMs)})`).join(', '), holds: worst <= 1000 });
+  } else lines.push({ line: 'cold start ≤ 1 s (serve, to /healthz and to a refresh)', measured: 'not measured', holds: null });
+
+  const rss = serveRows.filter((row) => row.peakRssMiB !== undefined);
+  if (rss.length > 0) {
+    const worst = Math.max(...rss.map((row) => row.peakRssMiB as number));
+    lines.push({ line: 'RSS ≤ 150 MB under load (serve, peak)', measured: `worst ${int(worst)} MiB`, holds: worst * 1.048576 <= 150 });
+  } else lines.push({ line: 'RSS ≤ 150 MB under load (serve, peak)', measured: 'not measured', holds: null });
+
+  const workers = ok('serve-workers-2');
+  lines.push(
+    workers?.ratio !== undefined
+      ? { line: '2 workers ≥ 1.6× one worker', measured: `${workers.ratio.toFixed(2)}×`, holds: workers.ratio >= 1.6 }
+      : { line: '2 workers ≥ 1.6× one worker', measured: 'not measured', holds: null },
+  );
+  return lines;
+}
+
+export function formatReport(report: BenchReport): string {
+  const m = report.machine;
+  const c = report.config;
+  const heading = [
+    `refreshd bench · ${report.startedAt} · ${m.cpuModel} × ${m.cpus} · ${m.memoryGiB} GiB · node ${m.node} · ${m.os}`,
+    `${m.pinning} · ${c.connections} connections · ${c.warmupSeconds} s warm-up, ${c.durationSeconds} s at peak, ${c.halfRateSeconds} s at ½ peak · server log level ${c.serverLogLevel}${c.quick ? ' · QUICK MODE: numbers are not meaningful' : ''}`,
+  ];
+  return [
+    ...heading,
+    '',
+    rowsTable(report.rows),
+    '',
+    coldStartTable(report.coldStarts),
+    '',
+    budgetTable(report.budget),
+    ...(report.notes.length > 0 ? ['', ...report.notes.map((note) => `- ${note}`)] : []),
+  ].join('\n');
+}

@@ -1,0 +1,679 @@
+/**
+ * `npm run bench`: every server under test in its own process on its own core (taskset), the
+ * load generator in another process on the other core, side by side in one run; one table on
+ * stdout (progress goes to stderr) and the same numbers in a JSON file.
+ *
+ *   npm run bench                         full run (~4 min on 2 cores)
+ *   npm run bench -- --quick              a second or so per measurement: proves the script works
+ *   npm run bench -- --only serve-session,baseline
+ *   npm run bench -- --profile            also one serve run under --cpu-prof, summarised
+ *
+ * Options: --out <file> (default bench-results.json), --connections <n> (50), --warmup <s>,
+ * --duration <s>, --half-duration <s>, --cold-repeats <n>, --server-log-level <level> (info,
+ * refreshd's default), --profile-api <api> (session), --no-build, --keep (keep the temp dir
+ * with the servers' logs).
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { peakRssMiB, processTree } from './procfs';
+import { formatProfileSummary, summarizeProfile } from './profile-summary';
+import type { LoadMessage, RunRequest, RunResult, SessionSeed, WorkloadKind } from './protocol';
+import {
+  budgetLines,
+  COLD_START_IDS,
+  formatReport,
+  median,
+  ROW_IDS,
+  type BenchReport,
+  type ColdStart,
+  type ColdStartId,
+  type Row,
+  type RowId,
+} from './report';
+import {
+  detectPinning,
+  firstOk,
+  freePort,
+  killAllServers,
+  logLine,
+  pinned,
+  pinProcess,
+  request,
+  startServer,
+  stopServer,
+  type Pinning,
+  type StartedServer,
+} from './servers';
+import { REFRESH_PATHS, STATIC_TOKEN, type RefreshApi } from './workloads';
+
+const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
+const REFRESHD_BIN = path.join(PROJECT_ROOT, 'bin', 'refreshd.js');
+const ADMIN_TOKEN = `bench-admin-${randomUUID()}`;
+const REFRESH_APIS: RefreshApi[] = ['watchr', 'galileo', 'pathstack', 'almanac', 'session'];
+/** Tokens added to a pool beyond one per connection: a run loses at most one per connection (its in-flight request). */
+const SEED_MARGIN = 16;
+
+interface Options {
+  quick: boolean;
+  out: string;
+  connections: number;
+  warmupSeconds: number;
+  durationSeconds: number;
+  halfRateSeconds: number;
+  coldRepeats: number;
+  serverLogLevel: string;
+  only?: string[];
+  profile: boolean;
+  profileApi: RefreshApi;
+  build: boolean;
+  keep: boolean;
+}
+
+function parseOptions(argv: string[]): Options {
+  const quick = argv.includes('--quick');
+  const options: Options = {
+    quick,
+    out: 'bench-results.json',
+    connections: 50,
+    warmupSeconds: quick ? 0.5 : 3,
+    durationSeconds: quick ? 1 : 10,
+    halfRateSeconds: quick ? 1 : 10,
+    coldRepeats: quick ? 1 : 3,
+    serverLogLevel: 'info',
+    profile: false,
+    profileApi: 'session',
+    build: true,
+    keep: false,
+  };
+  for (let i = 0; i < argv.length; i += 1) {
+    const flag = argv[i];
+    const value = () => {
+      const next = argv[++i];
+      if (next === undefined) throw new Error(`${flag} needs a value`);
+      return next;
+    };
+    const number = () => {
+      const n = Number(value());
+      if (!Number.isFinite(n) || n <= 0) throw new Error(`${flag} needs a positive number`);
+      return n;
+    };
+    switch (flag) {
+      case '--quick':
+        break;
+      case '--out':
+        options.out = value();
+        break;
+      case '--connections':
+        options.connections = Math.round(number());
+        break;
+      case '--warmup':
+        options.warmupSeconds = number();
+        break;
+      case '--duration':
+        options.durationSeconds = number();
+        break;
+      case '--half-duration':
+        options.halfRateSeconds = number();
+        break;
+      case '--cold-repeats':
+        options.coldRepeats = Math.round(number());
+        break;
+      case '--server-log-level':
+        options.serverLogLevel = value();
+        break;
+      case '--only':
+        options.only = value().split(',').map((s) => s.trim()).filter(Boolean);
+        break;
+      case '--profile':
+        options.profile = true;
+        break;
+      case '--profile-api': {
+        const api = value();
+        if (!(REFRESH_APIS as string[]).includes(api)) throw new Error(`--profile-api: one of ${REFRESH_APIS.join(', ')}`);
+        options.profileApi = api as RefreshApi;
+        break;
+      }
+      case '--no-build':
+        options.build = false;
+        break;
+      case '--keep':
+        options.keep = true;
+        break;
+      case '--help':
+        process.stdout.write(`${readUsage()}\n`);
+        process.exit(0);
+        break;
+      default:
+        throw new Error(`unknown option ${flag} (see --help)`);
+    }
+  }
+  return options;
+}
+
+function readUsage(): string {
+  return 'usage: npm run bench -- [--quick] [--out file] [--only ids] [--profile] [--profile-api api] [--connections n] [--warmup s] [--duration s] [--half-duration s] [--cold-repeats n] [--server-log-level level] [--no-build] [--keep]';
+}
+
+const progress = (message: string) => process.stderr.write(`[bench] ${message}\n`);
+
+/** Newest modification time of the TypeScript the CLI is built from. */
+function newestSourceMtime(): number {
+  let newest = 0;
+  const walk = (dir: string) => {
+    if (!existsSync(dir)) return;
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else if (entry.name.endsWith('.ts')) newest = Math.max(newest, statSync(full).mtimeMs);
+    }
+  };
+  for (const dir of ['src', 'handlers', 'generated']) walk(path.join(PROJECT_ROOT, dir));
+  return newest;
+}
+
+/** The servers run from dist/ (what `npx refreshd` runs); rebuild it when the sources are newer. */
+function ensureBuilt(options: Options): void {
+  const entry = path.join(PROJECT_ROOT, 'dist', 'src', 'cli', 'main.js');
+  const built = existsSync(entry) ? statSync(entry).mtimeMs : 0;
+  if (built >= newestSourceMtime()) return;
+  if (!options.build) {
+    progress('warning: dist/ is older than the sources and --no-build was given: measuring the old build');
+    return;
+  }
+  progress('dist/ is missing or older than the sources: npm run build');
+  const result = spawnSync('npm', ['run', 'build'], { cwd: PROJECT_ROOT, stdio: ['ignore', 2, 2] });
+  if (result.status !== 0) throw new Error('npm run build failed: the bench measures the built CLI (dist/)');
+}
+
+/** The load-generator process and its request/answer protocol. */
+class LoadGenerator {
+  private nextId = 1;
+  private readonly pending = new Map<number, { resolve: (r: RunResult) => void; reject: (e: Error) => void }>();
+
+  private constructor(readonly child: ChildProcess) {
+    child.on('message', (message: LoadMessage) => {
+      if (message.type === 'ready') return;
+      const waiter = this.pending.get(message.id);
+      if (!waiter) return;
+      this.pending.delete(message.id);
+      if (message.type === 'result') waiter.resolve(message.result);
+      else waiter.reject(new Error(`load generator: ${message.message}`));
+    });
+    child.on('exit', (code, signal) => {
+      for (const waiter of this.pending.values()) waiter.reject(new Error(`load generator exited (code ${code}, signal ${signal})`));
+      this.pending.clear();
+    });
+  }
+
+  static async start(pinning: Pinning): Promise<LoadGenerator> {
+    const argv = pinned(pinning, pinning.load, [process.execPath, '--import', 'tsx', path.join(__dirname, 'load.ts')]);
+    const child = spawn(argv[0], argv.slice(1), { cwd: PROJECT_ROOT, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    await new Promise<void>((resolve, reject) => {
+      child.once('message', (message: LoadMessage) => (message.type === 'ready' ? resolve() : reject(new Error('load generator: unexpected first message'))));
+      child.once('exit', (code) => reject(new Error(`load generator exited during start-up (code ${code})`)));
+    });
+    return new LoadGenerator(child);
+  }
+
+  run(spec: Omit<RunRequest, 'type' | 'id'>): Promise<RunResult> {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.child.send({ ...spec, type: 'run', id } satisfies RunRequest);
+    });
+  }
+
+  close(): void {
+    if (this.child.connected) this.child.disconnect();
+  }
+}
+
+/** Mints sessions through the admin api, a few requests at a time. */
+async function mintSessions(url: string, api: RefreshApi, count: number): Promise<SessionSeed[]> {
+  const seeds: SessionSeed[] = [];
+  let failure: Error | undefined;
+  let issued = 0;
+  const worker = async () => {
+    while (issued < count && !failure) {
+      issued += 1;
+      const sub = api === 'pathstack' ? randomUUID() : `bench-${randomUUID()}`;
+      const reply = await request(`${url}/admin/sessions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ api, sub }),
+      });
+      if (reply.status !== 201) {
+        failure = new Error(`minting a ${api} session: HTTP ${reply.status} ${reply.body.slice(0, 300)}`);
+        return;
+      }
+      const minted = JSON.parse(reply.body) as { refresh_token: string; access_token: string; sub: string };
+      seeds.push({ refreshToken: minted.refresh_token, accessToken: minted.access_token, sub: minted.sub });
+    }
+  };
+  await Promise.all(Array.from({ length: 8 }, worker));
+  if (failure) throw failure;
+  return seeds;
+}
+
+class Bench {
+  readonly rows = new Map<RowId, Row>();
+  readonly coldStarts = new Map<ColdStartId, ColdStart>();
+  readonly notes: string[] = [];
+  profile?: unknown;
+  prismVersion?: string;
+  private readonly workDir: string;
+
+  constructor(
+    readonly options: Options,
+    readonly pinning: Pinning,
+    readonly load: LoadGenerator,
+  ) {
+    this.workDir = mkdtempSync(path.join(os.tmpdir(), 'refreshd-bench-'));
+    const labels: Record<RowId, string> = {
+      baseline: 'Express 5 POST + express.json() (baseline)',
+      'serve-watchr': 'serve: watchr refresh (cookie)',
+      'serve-galileo': 'serve: galileo refresh (cookie)',
+      'serve-pathstack': 'serve: pathstack refresh',
+      'serve-almanac': 'serve: almanac refresh (+ bearer)',
+      'serve-session': 'serve: session refresh',
+      'prism-session': 'Prism mock, session document',
+      'mock-session': 'refreshd mock, session document',
+      'serve-workers-1': 'serve --workers 1: session refresh',
+      'serve-workers-2': 'serve --workers 2: session refresh',
+    };
+    const ratioTo: Partial<Record<RowId, RowId>> = {
+      'serve-watchr': 'baseline',
+      'serve-galileo': 'baseline',
+      'serve-pathstack': 'baseline',
+      'serve-almanac': 'baseline',
+      'serve-session': 'baseline',
+      'mock-session': 'prism-session',
+      'serve-workers-2': 'serve-workers-1',
+    };
+    for (const id of ROW_IDS) {
+      this.rows.set(id, { id, label: labels[id], status: 'skipped', note: 'not selected (--only)', ratioTo: ratioTo[id], serverCores: pinning.enabled ? pinning.server : 'any' });
+    }
+    const coldLabels: Record<ColdStartId, string> = {
+      'serve-healthz': 'serve → GET /healthz',
+      'serve-refresh': 'serve → a real refresh (session)',
+      'mock-healthz': 'mock → GET /healthz',
+      'prism-first-200': 'Prism → POST /session/token/refresh',
+    };
+    for (const id of COLD_START_IDS) this.coldStarts.set(id, { id, label: coldLabels[id], status: 'skipped', note: 'not selected (--only)', samplesMs: [] });
+  }
+
+  get logDir(): string {
+    return this.workDir;
+  }
+
+  selected(id: string): boolean {
+    const only = this.options.only;
+    return !only || only.some((pattern) => id === pattern || id.startsWith(`${pattern}-`));
+  }
+
+  private row(id: RowId): Row {
+    return this.rows.get(id) as Row;
+  }
+
+  /** Runs one scenario; a failure marks its rows failed and the bench goes on. */
+  async scenario(ids: RowId[], run: () => Promise<void>): Promise<void> {
+    const chosen = ids.filter((id) => this.selected(id));
+    if (chosen.length === 0) return;
+    try {
+      await run();
+    } catch (error) {
+      const message = (error as Error).message;
+      progress(`FAILED ${chosen.join(', ')}: ${message}`);
+      for (const id of chosen) {
+        const row = this.row(id);
+        if (row.status !== 'ok') Object.assign(row, { status: 'failed', note: message.split('\n')[0] });
+      }
+    } finally {
+      killAllServers();
+    }
+  }
+
+  private dataDir(name: string): string {
+    const dir = path.join(this.workDir, `${name}-${randomUUID().slice(0, 8)}`);
+    mkdirSync(dir, { recursive: true });
+    return dir;
+  }
+
+  private logPath(name: string): string {
+    return path.join(this.workDir, `${name}.log`);
+  }
+
+  private refreshd(args: string[], nodeFlags: string[] = []): string[] {
+    return [process.execPath, ...nodeFlags, REFRESHD_BIN, ...args];
+  }
+
+  private async startServe(name: string, cores: string, extraArgs: string[] = [], nodeFlags: string[] = []): Promise<StartedServer> {
+    const port = await freePort();
+    const argv = this.refreshd(
+      ['serve', '--port', String(port), '--data-dir', this.dataDir(name), '--admin-token', ADMIN_TOKEN, '--insecure-cookies', '--log-level', this.options.serverLogLevel, ...extraArgs],
+      nodeFlags,
+    );
+    const server = startServer({ name, argv: pinned(this.pinning, cores, argv), port, logPath: this.logPath(name) });
+    await firstOk(server, () => request(`${server.url}/healthz`), { what: 'GET /healthz' });
+    return server;
+  }
+
+  /** Warm-up, a closed-loop run at peak rate, an open-loop run at half of it. */
+  private async measure(
+    id: RowId,
+    server: StartedServer,
+    kind: WorkloadKind,
+    mint?: (count: number) => Promise<SessionSeed[]>,
+    options: { halfRate?: boolean } = {},
+  ): Promise<void> {
+    const row = this.row(id);
+    const workloadKey = `${id}-${server.pid}`;
+    const { connections } = this.options;
+    const base = { url: server.url, workloadKey, kind, connections, serverPid: server.pid };
+    const seeds = async () => (mint ? await mint(connections + SEED_MARGIN) : undefined);
+
+    progress(`${id}: warm-up ${this.options.warmupSeconds} s`);
+    await this.load.run({ ...base, mode: 'closed', durationSeconds: this.options.warmupSeconds, seeds: await seeds() });
+    progress(`${id}: peak ${this.options.durationSeconds} s`);
+    const peak = await this.load.run({ ...base, mode: 'closed', durationSeconds: this.options.durationSeconds, seeds: await seeds() });
+    row.peak = peak;
+    if (peak.serverCpuSeconds !== undefined && peak.responses > 0) row.cpuMicrosPerRequest = (peak.serverCpuSeconds * 1e6) / peak.responses;
+    if (options.halfRate !== false && peak.requestsPerSecond > 0) {
+      const rate = peak.requestsPerSecond / 2;
+      progress(`${id}: ${Math.round(rate)} req/s (half of peak) for ${this.options.halfRateSeconds} s`);
+      const half = await this.load.run({ ...base, mode: 'paced', rate, durationSeconds: this.options.halfRateSeconds, seeds: await seeds() });
+      row.half = { ...half, rate };
+    }
+    row.peakRssMiB = peakRssMiB(processTree(server.pid));
+    row.status = 'ok';
+    row.note = undefined;
+    progress(`${id}: ${Math.round(peak.requestsPerSecond)} req/s, p99 ${peak.latencyMs.p99.toFixed(2)} ms, non-200 ${peak.non200}`);
+  }
+
+  async baseline(): Promise<void> {
+    await this.scenario(['baseline'], async () => {
+      const port = await freePort();
+      const argv = [process.execPath, '--import', 'tsx', path.join(__dirname, 'baseline-server.ts'), '--port', String(port)];
+      const server = startServer({ name: 'baseline', argv: pinned(this.pinning, this.pinning.server, argv), port, logPath: this.logPath('baseline') });
+      await firstOk(server, () => request(`${server.url}/healthz`), { what: 'GET /healthz' });
+      await this.measure('baseline', server, 'baseline');
+      await stopServer(server);
+    });
+  }
+
+  async serve(api: RefreshApi): Promise<void> {
+    const id = `serve-${api}` as RowId;
+    await this.scenario([id], async () => {
+      const server = await this.startServe(id, this.pinning.server);
+      await this.measure(id, server, api, (count) => mintSessions(server.url, api, count));
+      const exit = await stopServer(server);
+      if (exit.code !== 0) this.row(id).note = `exited ${exit.code ?? exit.signal} on SIGTERM`;
+    });
+  }
+
+  async mock(): Promise<void> {
+    await this.scenario(['mock-session'], async () => {
+      const port = await freePort();
+      const argv = this.refreshd(['mock', '--apis', 'session', '--port', String(port), '--log-level', this.options.serverLogLevel]);
+      const server = startServer({ name: 'mock', argv: pinned(this.pinning, this.pinning.server, argv), port, logPath: this.logPath('mock') });
+      const cold = await firstOk(server, () => request(`${server.url}/healthz`), { what: 'GET /healthz' });
+      this.recordCold('mock-healthz', [cold]);
+      await this.measure('mock-session', server, 'mock-session');
+      await stopServer(server);
+    });
+  }
+
+  /** Prism's CLI from node_modules (pinned in devDependencies), or why it is not there. */
+  private prismCli(): { entry: string; version: string } | { missing: string } {
+    let manifestPath: string;
+    try {
+      manifestPath = require.resolve('@stoplight/prism-cli/package.json', { paths: [PROJECT_ROOT] });
+    } catch {
+      return { missing: 'Prism is not installed (npm install --save-dev --save-exact @stoplight/prism-cli@5.14.2)' };
+    }
+    const manifest = require(manifestPath) as { version: string; bin: string | Record<string, string> };
+    const bin = typeof manifest.bin === 'string' ? manifest.bin : manifest.bin.prism;
+    return { entry: path.join(path.dirname(manifestPath), bin), version: manifest.version };
+  }
+
+  async prism(): Promise<void> {
+    if (!this.selected('prism-session')) return;
+    const cli = this.prismCli();
+    if ('missing' in cli) {
+      Object.assign(this.row('prism-session'), { status: 'skipped', note: cli.missing });
+      Object.assign(this.coldStarts.get('prism-first-200') as ColdStart, { status: 'skipped', note: cli.missing });
+      this.notes.push(`Prism skipped: ${cli.missing}`);
+      return;
+    }
+    this.prismVersion = cli.version;
+    await this.scenario(['prism-session'], async () => {
+      const port = await freePort();
+      // -v silent: no per-request log lines (the issue compares with Prism's logging silenced); --errors=false is its default.
+      const argv = [process.execPath, cli.entry, 'mock', path.join(PROJECT_ROOT, 'specs', 'session.yaml'), '-h', '127.0.0.1', '-p', String(port), '-v', 'silent', '--errors=false'];
+      const server = startServer({ name: 'prism', argv: pinned(this.pinning, this.pinning.server, argv), port, logPath: this.logPath('prism') });
+      const probe = () =>
+        request(`${server.url}${REFRESH_PATHS.session}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ refresh_token: STATIC_TOKEN }) });
+      const cold = await firstOk(server, probe, { what: 'POST /session/token/refresh', intervalMs: 10 });
+      this.recordCold('prism-first-200', [cold]);
+      this.row('prism-session').note = `@stoplight/prism-cli ${cli.version}, -v silent`;
+      await this.measure('prism-session', server, 'mock-session');
+      this.row('prism-session').note = `@stoplight/prism-cli ${cli.version}, -v silent`;
+      await stopServer(server);
+    });
+  }
+
+  private recordCold(id: ColdStartId, samples: number[]): void {
+    const cold = this.coldStarts.get(id) as ColdStart;
+    cold.samplesMs.push(...samples);
+    cold.status = 'ok';
+    cold.note = undefined;
+    cold.medianMs = median(cold.samplesMs);
+    cold.maxMs = Math.max(...cold.samplesMs);
+  }
+
+  /** Spawn to first 200, on a data dir that already holds a session (minted by the CLI beforehand). */
+  async coldStart(): Promise<void> {
+    if (!this.selected('serve-healthz') && !this.selected('cold')) return;
+    const fail = (error: Error) => {
+      for (const id of ['serve-healthz', 'serve-refresh'] as const) Object.assign(this.coldStarts.get(id) as ColdStart, { status: 'failed', note: error.message.split('\n')[0] });
+    };
+    try {
+      for (let i = 0; i < this.options.coldRepeats; i += 1) {
+        const dataDir = this.dataDir('cold');
+        const minted = spawnSync(process.execPath, [REFRESHD_BIN, 'sessions', 'create', '--api', 'session', '--sub', 'cold-start', '--data-dir', dataDir], { encoding: 'utf8' });
+        if (minted.status !== 0) throw new Error(`sessions create failed: ${minted.stderr}`);
+        const token = (JSON.parse(minted.stdout) as { refresh_token: string }).refresh_token;
+        const port = await freePort();
+        const argv = this.refreshd(['serve', '--port', String(port), '--data-dir', dataDir, '--insecure-cookies', '--log-level', this.options.serverLogLevel]);
+        progress(`cold start ${i + 1}/${this.options.coldRepeats}`);
+        const server = startServer({ name: `cold-${i}`, argv: pinned(this.pinning, this.pinning.server, argv), port, logPath: this.logPath(`cold-${i}`) });
+        const [healthz, refresh] = await Promise.all([
+          firstOk(server, () => request(`${server.url}/healthz`), { what: 'GET /healthz' }),
+          firstOk(
+            server,
+            () => request(`${server.url}${REFRESH_PATHS.session}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ refresh_token: token }) }),
+            { what: 'a refresh' },
+          ),
+        ]);
+        await stopServer(server);
+        this.recordCold('serve-healthz', [healthz]);
+        this.recordCold('serve-refresh', [refresh]);
+      }
+    } catch (error) {
+      fail(error as Error);
+      progress(`FAILED cold start: ${(error as Error).message}`);
+    } finally {
+      killAllServers();
+    }
+  }
+
+  /** Whether the built serve command has `--workers` (src/app/cluster.ts wired into src/cli/serve.ts). */
+  private serveHasWorkers(): boolean {
+    const help = spawnSync(process.execPath, [REFRESHD_BIN, 'serve', '--help'], { encoding: 'utf8' });
+    return help.stdout.includes('--workers');
+  }
+
+  /**
+   * One worker against two, on the session api. Neither run is pinned: two workers need both
+   * cores, so the server and the load generator share the machine in both runs alike.
+   */
+  async workers(): Promise<void> {
+    const ids: RowId[] = ['serve-workers-1', 'serve-workers-2'];
+    if (!ids.some((id) => this.selected(id))) return;
+    if (!this.serveHasWorkers()) {
+      const note = 'serve has no --workers option in this build (wire src/app/cluster.ts into src/cli/serve.ts)';
+      for (const id of ids) Object.assign(this.row(id), { status: 'skipped', note });
+      return;
+    }
+    pinProcess(this.pinning, this.load.child.pid as number, this.pinning.all);
+    try {
+      for (const workers of [1, 2]) {
+        const id = `serve-workers-${workers}` as RowId;
+        await this.scenario([id], async () => {
+          const row = this.row(id);
+          row.serverCores = this.pinning.enabled ? this.pinning.all : 'any';
+          const port = await freePort();
+          const argv = this.refreshd([
+            'serve', '--workers', String(workers), '--port', String(port), '--data-dir', this.dataDir(id),
+            '--admin-token', ADMIN_TOKEN, '--insecure-cookies', '--log-level', this.options.serverLogLevel,
+          ]);
+          const server = startServer({ name: id, argv: pinned(this.pinning, this.pinning.all, argv), port, logPath: this.logPath(id) });
+          if (workers > 1) await logLine(server, 'all workers listening');
+          await firstOk(server, () => request(`${server.url}/healthz`), { what: 'GET /healthz' });
+          await this.measure(id, server, 'session', (count) => mintSessions(server.url, 'session', count), { halfRate: false });
+          row.note = this.pinning.enabled ? `server and load generator share cores ${this.pinning.all}` : undefined;
+          const exit = await stopServer(server);
+          if (exit.code !== 0) row.note = `${row.note ? `${row.note}; ` : ''}exited ${exit.code ?? exit.signal} on SIGTERM`;
+        });
+      }
+    } finally {
+      pinProcess(this.pinning, this.load.child.pid as number, this.pinning.load);
+    }
+  }
+
+  /** One serve run under `--cpu-prof`, summarised by self time. */
+  async cpuProfile(): Promise<void> {
+    if (!this.options.profile) return;
+    const api = this.options.profileApi;
+    const profileDir = path.join(this.workDir, 'cpu-profile');
+    try {
+      const server = await this.startServe(`profile-${api}`, this.pinning.server, [], ['--cpu-prof', `--cpu-prof-dir=${profileDir}`]);
+      const { connections } = this.options;
+      const base = { url: server.url, workloadKey: `profile-${server.pid}`, kind: api, connections, serverPid: server.pid } as const;
+      progress(`profile: serve ${api} under --cpu-prof, ${this.options.durationSeconds} s`);
+      await this.load.run({ ...base, mode: 'closed', durationSeconds: this.options.warmupSeconds, seeds: await mintSessions(server.url, api, connections + SEED_MARGIN) });
+      const run = await this.load.run({ ...base, mode: 'closed', durationSeconds: this.options.durationSeconds, seeds: await mintSessions(server.url, api, connections + SEED_MARGIN) });
+      await stopServer(server);
+      const file = readdirSync(profileDir).find((name) => name.endsWith('.cpuprofile'));
+      if (!file) throw new Error('no .cpuprofile written');
+      const summary = summarizeProfile(path.join(profileDir, file), 30);
+      this.profile = { api, requestsPerSecondUnderProfiler: run.requestsPerSecond, ...summary };
+      this.options.keep = true;
+      process.stdout.write(`\n${formatProfileSummary(summary)}\n`);
+    } catch (error) {
+      progress(`FAILED profile: ${(error as Error).message}`);
+      this.profile = { error: (error as Error).message };
+    } finally {
+      killAllServers();
+    }
+  }
+
+  finish(): void {
+    if (this.options.keep) progress(`logs${this.options.profile ? ' and the CPU profile' : ''} kept in ${this.workDir}`);
+    else rmSync(this.workDir, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2));
+  const startedAt = new Date().toISOString();
+  const pinning = detectPinning();
+  pinProcess(pinning, process.pid, pinning.load);
+  ensureBuilt(options);
+  const load = await LoadGenerator.start(pinning);
+  const bench = new Bench(options, pinning, load);
+  const stop = () => {
+    killAllServers();
+    load.child.kill('SIGKILL');
+    process.exit(130);
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  process.on('exit', killAllServers);
+
+  try {
+    await bench.baseline();
+    for (const api of REFRESH_APIS) await bench.serve(api);
+    await bench.prism();
+    await bench.mock();
+    await bench.coldStart();
+    await bench.workers();
+    await bench.cpuProfile();
+  } finally {
+    load.close();
+  }
+
+  const rows = [...bench.rows.values()];
+  const byId = new Map(rows.map((row) => [row.id, row]));
+  for (const row of rows) {
+    const other = row.ratioTo ? byId.get(row.ratioTo) : undefined;
+    if (row.status === 'ok' && other?.status === 'ok' && row.peak && other.peak && other.peak.requestsPerSecond > 0) {
+      row.ratio = row.peak.requestsPerSecond / other.peak.requestsPerSecond;
+    }
+  }
+  const non200 = rows.filter((row) => (row.peak?.non200 ?? 0) + (row.half?.non200 ?? 0) > 0);
+  if (non200.length > 0) bench.notes.push(`non-200 answers in ${non200.map((row) => row.id).join(', ')}: every request must be a 200; those rows measure something else`);
+  const disturbed = rows.filter((row) => Math.max(row.peak?.foreignCpuPercent ?? 0, row.half?.foreignCpuPercent ?? 0) > 10);
+  if (disturbed.length > 0) {
+    const worst = disturbed.map((row) => `${row.id} ${Math.round(Math.max(row.peak?.foreignCpuPercent ?? 0, row.half?.foreignCpuPercent ?? 0))}%`);
+    bench.notes.push(`other processes were busy during some runs (CPU in % of one core): ${worst.join(', ')}; those numbers are disturbed`);
+  }
+  if (!pinning.enabled) bench.notes.push('no CPU pinning (taskset missing or a single core): server and load generator share the CPUs');
+  const coldStarts = [...bench.coldStarts.values()];
+  const cpus = os.cpus();
+  const report: BenchReport = {
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    machine: {
+      cpuModel: cpus[0]?.model.trim() ?? 'unknown',
+      cpus: os.availableParallelism(),
+      memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+      node: process.version,
+      os: `${os.type()} ${os.release()}`,
+      pinning: pinning.enabled ? `server on core ${pinning.server}, load generator on core ${pinning.load} (taskset)` : 'no pinning',
+    },
+    config: {
+      quick: options.quick,
+      connections: options.connections,
+      warmupSeconds: options.warmupSeconds,
+      durationSeconds: options.durationSeconds,
+      halfRateSeconds: options.halfRateSeconds,
+      coldStartRepeats: options.coldRepeats,
+      serverLogLevel: options.serverLogLevel,
+      prism: bench.prismVersion,
+    },
+    rows,
+    coldStarts,
+    budget: budgetLines(rows, coldStarts),
+    notes: bench.notes,
+    profile: bench.profile,
+  };
+  const out = path.resolve(options.out);
+  writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
+  process.stdout.write(`\n${formatReport(report)}\n\nresults: ${out}\n`);
+  bench.finish();
+  const failed = [...rows.filter((row) => row.status === 'failed'), ...coldStarts.filter((c) => c.status === 'failed')];
+  if (failed.length > 0) {
+    progress(`${failed.length} measurement(s) failed: ${failed.map((f) => f.id).join(', ')}`);
+    process.exitCode = 1;
+  }
+}
+
+main().catch((error: Error) => {
+  killAllServers();
+  process.stderr.write(`bench: ${error.stack ?? error.message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,65 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { COLD_START_IDS, ROW_IDS, type BenchReport } from '../../scripts/bench/report';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+
+/** Runs `npm run bench -- --quick` (its script, directly) and collects what it prints. */
+function runQuickBench(out: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(path.join(ROOT, 'node_modules', '.bin', 'tsx'), [path.join(ROOT, 'scripts', 'bench', 'run.ts'), '--quick', '--out', out], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+// Proves the bench runs end to end; it asserts nothing about speed (a shared CI machine is not a benchmark rig).
+describe('npm run bench -- --quick', () => {
+  let dir: string;
+  let run: { code: number | null; stdout: string; stderr: string };
+  let report: BenchReport;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'refreshd-bench-test-'));
+    run = await runQuickBench(path.join(dir, 'bench.json'));
+    report = JSON.parse(readFileSync(path.join(dir, 'bench.json'), 'utf8')) as BenchReport;
+  }, 300_000);
+
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('completes with exit code 0', () => {
+    if (run.code !== 0) throw new Error(`bench exited ${run.code}:\n${run.stderr.slice(-4000)}`);
+    expect(run.code).toBe(0);
+  });
+
+  it('prints one table with a line for every scenario, the cold starts and the budget', () => {
+    expect(run.stdout).toContain('| scenario | req/s | p50 ms | p99 ms |');
+    for (const row of report.rows) expect(run.stdout).toContain(`| ${row.label} |`);
+    expect(run.stdout).toContain('| cold start (spawn → first 200) |');
+    expect(run.stdout).toContain('| budget | measured | holds |');
+  });
+
+  it('writes JSON with every row, measured or skipped with a reason, never failed', () => {
+    expect(report.rows.map((row) => row.id)).toEqual([...ROW_IDS]);
+    expect(report.coldStarts.map((cold) => cold.id)).toEqual([...COLD_START_IDS]);
+    for (const row of report.rows) {
+      expect({ id: row.id, status: row.status }).toEqual({ id: row.id, status: expect.stringMatching(/^(ok|skipped)$/) });
+      if (row.status === 'ok') {
+        expect(row.peak?.responses).toBeGreaterThan(0);
+        expect(typeof row.peak?.requestsPerSecond).toBe('number');
+      } else {
+        expect(row.note).toEqual(expect.any(String));
+      }
+    }
+    expect(report.budget.length).toBeGreaterThan(0);
+    expect(report.config.quick).toBe(true);
+  });
+});
