@@ -1,6 +1,7 @@
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
+import { flushLogger } from './logger';
 
 export interface RunningServer {
   server: Server;
@@ -34,10 +35,12 @@ export async function listen(
     for (const signal of ['SIGTERM', 'SIGINT'] as const) {
       process.once(signal, () => {
         options.logger.info({ signal }, 'shutting down: finishing in-flight requests');
-        void close().then(() => {
-          options.logger.info('stopped');
-          process.exit(0);
-        });
+        void close()
+          .then(() => {
+            options.logger.info('stopped');
+            return flushLogger(options.logger);
+          })
+          .then(() => process.exit(0));
       });
     }
   }

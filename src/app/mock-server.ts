@@ -1,4 +1,5 @@
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
+import { createLogger } from './logger';
 import type { ApiName } from '../spec/documents';
 import { buildMockResponders, dereferenceDocument, formatPreferenceApplied, isMockFailure, parsePrefer, type Prefer } from '../mock';
 import { buildApp, type BuiltApp } from './app';
@@ -65,7 +66,7 @@ export function buildMockApp(options: MockAppOptions = {}): Promise<BuiltApp> {
 }
 
 export async function startMockServer(options: { port: number; host: string; apis?: readonly ApiName[]; logLevel: string }): Promise<void> {
-  const logger = pino({ level: options.logLevel });
+  const logger = createLogger(options.logLevel);
   const built = await buildMockApp({ apis: options.apis, logger });
   const server = await listen(built.handler, { port: options.port, host: options.host, logger, handleSignals: true });
   const lines = [

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import pino from 'pino';
+import { createLogger } from '../app/logger';
 import { listen } from '../app/listen';
 import { buildRealApp } from '../app/real-server';
 import { addEngineOptions, engineConfig } from './engine-options';
@@ -17,7 +17,7 @@ export function serveCommand(): Command {
     .addOption(envOption('--debug', 'send internal error details (session envelope `error`)', 'REFRESHD_DEBUG'))
     .addOption(envOption('--log-level <level>', 'pino log level', 'REFRESHD_LOG_LEVEL', 'info'));
   return addEngineOptions(command).action(async (options) => {
-    const logger = pino({ level: options.logLevel });
+    const logger = createLogger(options.logLevel);
     const config = {
       ...engineConfig(options),
       apis: options.apis,
