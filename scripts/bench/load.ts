@@ -35,6 +35,8 @@ class Recorder {
   private count = 0;
   readonly statusCounts: Record<string, number> = {};
   errors = 0;
+  /** Paced runs: how late each request left after it was due (the load generator keeping up, or not). */
+  sendLagsMs?: number[];
 
   record(status: number, latencyMs: number): void {
     if (this.count === this.latencies.length) {
@@ -66,6 +68,7 @@ class Recorder {
       non200,
       errors: this.errors,
       poolExhausted,
+      sendLagMs: this.sendLagsMs && this.sendLagsMs.length > 0 ? percentile(Float64Array.from(this.sendLagsMs).sort(), 0.9) : undefined,
       serverCpuSeconds: cpu.serverSeconds,
       foreignCpuPercent: cpu.foreignSeconds === undefined ? undefined : (100 * cpu.foreignSeconds) / elapsedSeconds,
     };
@@ -75,6 +78,7 @@ class Recorder {
 interface CpuReading {
   serverSeconds?: number;
   foreignSeconds?: number;
+  ownSeconds: number;
 }
 
 /**
@@ -97,7 +101,7 @@ function startCpuMeter(serverPid: number | undefined): () => CpuReading {
     const serverSeconds = server0 !== undefined && server1 !== undefined ? server1 - server0 : undefined;
     const foreignSeconds =
       serverSeconds !== undefined && machine0 !== undefined && machine1 !== undefined ? Math.max(0, machine1 - machine0 - serverSeconds - (own1 - own0)) : undefined;
-    return { serverSeconds, foreignSeconds };
+    return { serverSeconds, foreignSeconds, ownSeconds: own1 - own0 };
   };
 }
 
@@ -128,7 +132,8 @@ function runClosed(request: RunRequest, workload: Workload): Promise<RunResult> 
         const elapsedSeconds = Number(process.hrtime.bigint() - startedAt) / 1e9;
         const cpu = cpuMeter();
         if (error) return reject(error);
-        resolve(recorder.result(elapsedSeconds, workload.exhausted - exhaustedBefore, cpu));
+        const result = recorder.result(elapsedSeconds, workload.exhausted - exhaustedBefore, cpu);
+        resolve({ ...result, loadGeneratorCpuPercent: (100 * cpu.ownSeconds) / elapsedSeconds });
       },
     );
     instance.on('response', (_client: unknown, status: number, _bytes: number, latencyMs: number) => recorder.record(status, latencyMs));
@@ -142,31 +147,28 @@ function runClosed(request: RunRequest, workload: Workload): Promise<RunResult> 
 /**
  * An open loop: request i is due at start + i/rate. A request due while every token of the pool
  * is out (the server has stalled) waits for one to come back; its latency still counts from when
- * it was due, so a stall shows in the percentiles instead of as a burst of 401s.
+ * it was due, so a stall shows in the percentiles instead of as a burst of 401s. The loop polls
+ * with setImmediate rather than sleeping on 1 ms timers: the load generator has its own core,
+ * and a timer's late wake-up would otherwise be counted as the server's latency.
  */
-async function runPaced(request: RunRequest, workload: Workload): Promise<RunResult> {
-  const rate = request.rate ?? 0;
-  if (!(rate > 0)) throw new Error('paced run without a rate');
-  const target = new URL(request.url);
-  const agent = new http.Agent({ keepAlive: true, maxSockets: request.connections });
-  const recorder = new Recorder();
-  const exhaustedBefore = workload.exhausted;
-  const total = Math.max(1, Math.round(rate * request.durationSeconds));
-  const cpuMeter = startCpuMeter(request.serverPid);
+function pacedWindow(agent: http.Agent, target: URL, workload: Workload, rate: number, seconds: number, recorder: Recorder): Promise<number> {
+  recorder.sendLagsMs = [];
+  const total = Math.max(1, Math.round(rate * seconds));
   const startedAt = performance.now();
   const waiting: number[] = [];
   let scheduled = 0;
   let settled = 0;
   let inFlight = 0;
 
-  await new Promise<void>((resolve) => {
+  return new Promise<number>((resolve) => {
     const finishOne = () => {
       settled += 1;
       inFlight -= 1;
-      if (settled === total) resolve();
+      if (settled === total) resolve((performance.now() - startedAt) / 1000);
       else sendWaiting();
     };
     const fire = (dueAt: number) => {
+      recorder.sendLagsMs?.push(performance.now() - dueAt);
       inFlight += 1;
       const call = workload.next();
       const req = http.request(
@@ -199,15 +201,28 @@ async function runPaced(request: RunRequest, workload: Workload): Promise<RunRes
         scheduled += 1;
       }
       sendWaiting();
-      if (scheduled < total) setTimeout(tick, 1);
+      if (scheduled < total) setImmediate(tick);
     };
     tick();
   });
+}
 
-  const elapsedSeconds = (performance.now() - startedAt) / 1000;
-  const cpu = cpuMeter();
-  agent.destroy();
-  return recorder.result(elapsedSeconds, workload.exhausted - exhaustedBefore, cpu);
+/** A short unrecorded window first (connections opened, code paths warm), then the measured one. */
+async function runPaced(request: RunRequest, workload: Workload): Promise<RunResult> {
+  const rate = request.rate ?? 0;
+  if (!(rate > 0)) throw new Error('paced run without a rate');
+  const target = new URL(request.url);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: request.connections });
+  try {
+    if (request.pacedWarmupSeconds) await pacedWindow(agent, target, workload, rate, request.pacedWarmupSeconds, new Recorder());
+    const recorder = new Recorder();
+    const exhaustedBefore = workload.exhausted;
+    const cpuMeter = startCpuMeter(request.serverPid);
+    const elapsedSeconds = await pacedWindow(agent, target, workload, rate, request.durationSeconds, recorder);
+    return recorder.result(elapsedSeconds, workload.exhausted - exhaustedBefore, cpuMeter());
+  } finally {
+    agent.destroy();
+  }
 }
 
 async function handle(request: RunRequest): Promise<void> {

@@ -62,8 +62,17 @@ export function cpuSeconds(pids: readonly number[]): number | undefined {
   return seen ? total : undefined;
 }
 
-/** Peak resident set size (VmHWM) in MiB, summed over the given processes; undefined without /proc. */
+/** Peak resident set size (VmHWM, since the process started) in MiB, summed over the given processes; undefined without /proc. */
 export function peakRssMiB(pids: readonly number[]): number | undefined {
+  return statusMiB(pids, 'VmHWM');
+}
+
+/** Resident set size now (VmRSS) in MiB, summed over the given processes; undefined without /proc. */
+export function rssMiB(pids: readonly number[]): number | undefined {
+  return statusMiB(pids, 'VmRSS');
+}
+
+function statusMiB(pids: readonly number[], field: 'VmHWM' | 'VmRSS'): number | undefined {
   let totalKiB = 0;
   let seen = false;
   for (const pid of pids) {
@@ -73,7 +82,7 @@ export function peakRssMiB(pids: readonly number[]): number | undefined {
     } catch {
       continue;
     }
-    const match = /^VmHWM:\s+(\d+) kB/m.exec(status);
+    const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status);
     if (!match) continue;
     totalKiB += Number(match[1]);
     seen = true;

@@ -60,13 +60,22 @@ function fileOf(url: string): string {
   return nodeModules !== -1 ? file.slice(nodeModules + '/node_modules/'.length) : path.relative(PROJECT_ROOT, file) || file;
 }
 
-export function summarizeProfile(file: string, top = 25): ProfileSummary {
+/**
+ * `window` keeps only the samples taken between two CLOCK_MONOTONIC instants in microseconds
+ * (`process.hrtime.bigint() / 1000n` in any process on the machine: V8 stamps its samples with
+ * the same clock), so start-up does not drown the steady state.
+ */
+export function summarizeProfile(file: string, top = 25, window?: { fromUs: number; toUs: number }): ProfileSummary {
   const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const selfUs = new Map<number, number>();
+  let at = profile.startTime;
   for (let i = 0; i < profile.samples.length; i += 1) {
+    const delta = profile.timeDeltas[i] ?? 0;
+    at += delta;
+    if (window && (at < window.fromUs || at > window.toUs)) continue;
     const id = profile.samples[i];
-    selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
+    selfUs.set(id, (selfUs.get(id) ?? 0) + delta);
   }
   let totalUs = 0;
   let idleUs = 0;
@@ -110,7 +119,7 @@ export function summarizeProfile(file: string, top = 25): ProfileSummary {
 /** The summary as console text; percentages are of the non-idle time. */
 export function formatProfileSummary(summary: ProfileSummary): string {
   const lines = [
-    `CPU profile ${summary.file}: ${(summary.totalMs / 1000).toFixed(1)} s sampled, ${summary.idlePercent.toFixed(0)}% idle; shares below are of the busy time`,
+    `CPU profile ${summary.file}: ${(summary.totalMs / 1000).toFixed(1)} s of samples, ${summary.idlePercent.toFixed(0)}% idle; shares below are of the busy time`,
     '',
     'self time by location:',
     ...summary.byLocation.map((entry) => `  ${entry.percent.toFixed(1).padStart(5)}%  ${entry.where}`),

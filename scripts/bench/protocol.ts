@@ -28,6 +28,8 @@ export interface RunRequest {
   durationSeconds: number;
   connections: number;
   rate?: number;
+  /** Paced runs: seconds at the same rate before the measured window, not recorded. */
+  pacedWarmupSeconds?: number;
   /** The server's process (a cluster primary counts with its workers): CPU time is read around the run. */
   serverPid?: number;
 }
@@ -45,6 +47,12 @@ export interface RunResult {
   errors: number;
   /** Requests sent with a placeholder because the token pool ran dry (each is a 401, counted in non200). */
   poolExhausted: number;
+  /**
+   * Paced runs: the 90th percentile of the delay between a request's due time and its sending.
+   * Above a millisecond the load generator, not the server, could not keep the pace, and the
+   * latencies say little.
+   */
+  sendLagMs?: number;
   /** Server CPU (user + system) spent during the run, summed over its processes; absent without /proc. */
   serverCpuSeconds?: number;
   /**
@@ -52,6 +60,8 @@ export interface RunResult {
    * generator), in percent of one core: other processes disturbing the measurement.
    */
   foreignCpuPercent?: number;
+  /** The load generator's own CPU in percent of one core (closed runs; a paced run busy-polls its core). */
+  loadGeneratorCpuPercent?: number;
 }
 
 export type LoadMessage =

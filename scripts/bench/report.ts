@@ -5,6 +5,7 @@
 import type { RunResult } from './protocol';
 
 export const ROW_IDS = [
+  'node-http',
   'baseline',
   'serve-watchr',
   'serve-galileo',
@@ -36,6 +37,9 @@ export interface Row {
   /** The open-loop run at half of `peak.requestsPerSecond`. */
   half?: RunResult & { rate: number };
   cpuMicrosPerRequest?: number;
+  /** Largest resident set sampled during the peak-rate run. */
+  rssUnderLoadMiB?: number;
+  /** VmHWM at the end: the largest resident set since the process started, start-up included. */
   peakRssMiB?: number;
   /** Cores the server ran on (`taskset -c`), or `any`. */
   serverCores: string;
@@ -106,18 +110,23 @@ function non200Cell(run: RunResult | undefined, half: RunResult | undefined): st
   return cell;
 }
 
+/** Whether a paced run was limited by the load generator falling behind its schedule. */
+export function loadBound(run: RunResult): boolean {
+  return (run.sendLagMs ?? 0) > 1;
+}
+
 export function rowsTable(rows: readonly Row[]): string {
-  const header = '| scenario | req/s | p50 ms | p99 ms | p99 ms at ½ peak | CPU µs/req | peak RSS MiB | non-200 | ratio |';
+  const header = '| scenario | req/s | p50 ms | p99 ms | p99 ms at ½ peak | CPU µs/req | RSS MiB under load / peak | non-200 | ratio |';
   const lines = [header, '|---|--:|--:|--:|--:|--:|--:|---|---|'];
   for (const row of rows) {
     if (row.status !== 'ok') {
       lines.push(`| ${row.label} | ${row.status}: ${row.note ?? ''} ||||||||`);
       continue;
     }
-    const half = row.half ? `${ms(row.half.latencyMs.p99)} (${int(row.half.rate)}/s)` : '–';
+    const half = row.half ? `${ms(row.half.latencyMs.p99)} (${int(row.half.rate)}/s)${loadBound(row.half) ? ' load-gen bound' : ''}` : '–';
     const ratio = row.ratio === undefined ? '' : `${row.ratio.toFixed(2)}× ${row.ratioTo}`;
     lines.push(
-      `| ${row.label} | ${int(row.peak?.requestsPerSecond)} | ${ms(row.peak?.latencyMs.p50)} | ${ms(row.peak?.latencyMs.p99)} | ${half} | ${int(row.cpuMicrosPerRequest)} | ${int(row.peakRssMiB)} | ${non200Cell(row.peak, row.half)} | ${ratio} |`,
+      `| ${row.label} | ${int(row.peak?.requestsPerSecond)} | ${ms(row.peak?.latencyMs.p50)} | ${ms(row.peak?.latencyMs.p99)} | ${half} | ${int(row.cpuMicrosPerRequest)} | ${int(row.rssUnderLoadMiB)} / ${int(row.peakRssMiB)} | ${non200Cell(row.peak, row.half)} | ${ratio} |`,
     );
   }
   return lines.join('\n');
@@ -168,7 +177,9 @@ export function budgetLines(rows: readonly Row[], coldStarts: readonly ColdStart
   const halves = serveRows.filter((row) => row.half);
   if (halves.length > 0) {
     const worst = Math.max(...halves.map((row) => row.half?.latencyMs.p99 ?? Number.POSITIVE_INFINITY));
-    lines.push({ line: 'p99 ≤ 5 ms at half of peak rate (serve)', measured: `worst ${ms(worst)} ms`, holds: worst <= 5 });
+    const floor = ok('node-http')?.half?.latencyMs.p99;
+    const floorNote = floor === undefined || floor === null ? '' : ` (bare node:http, same method: ${ms(floor)} ms)`;
+    lines.push({ line: 'p99 ≤ 5 ms at half of peak rate (serve)', measured: `worst ${ms(worst)} ms${floorNote}`, holds: worst <= 5 });
   } else lines.push({ line: 'p99 ≤ 5 ms at half of peak rate (serve)', measured: 'not measured', holds: null });
 
   const colds = coldStarts.filter((c) => (c.id === 'serve-healthz' || c.id === 'serve-refresh') && c.status === 'ok' && c.maxMs !== undefined);
@@ -177,11 +188,16 @@ export function budgetLines(rows: readonly Row[], coldStarts: readonly ColdStart
     lines.push({ line: 'cold start ≤ 1 s (serve, to /healthz and to a refresh)', measured: colds.map((c) => `${c.id.slice(6)} ${int(c.medianMs)} ms (max ${int(c.maxMs)})`).join(', '), holds: worst <= 1000 });
   } else lines.push({ line: 'cold start ≤ 1 s (serve, to /healthz and to a refresh)', measured: 'not measured', holds: null });
 
-  const rss = serveRows.filter((row) => row.peakRssMiB !== undefined);
+  const rss = serveRows.filter((row) => row.rssUnderLoadMiB !== undefined);
   if (rss.length > 0) {
-    const worst = Math.max(...rss.map((row) => row.peakRssMiB as number));
-    lines.push({ line: 'RSS ≤ 150 MB under load (serve, peak)', measured: `worst ${int(worst)} MiB`, holds: worst * 1.048576 <= 150 });
-  } else lines.push({ line: 'RSS ≤ 150 MB under load (serve, peak)', measured: 'not measured', holds: null });
+    const worst = Math.max(...rss.map((row) => row.rssUnderLoadMiB as number));
+    const peak = Math.max(...rss.map((row) => row.peakRssMiB ?? 0));
+    lines.push({
+      line: 'RSS ≤ 150 MB under load (serve)',
+      measured: `worst ${int(worst * 1.048576)} MB under load (${int(peak * 1.048576)} MB peak since start)`,
+      holds: worst * 1.048576 <= 150,
+    });
+  } else lines.push({ line: 'RSS ≤ 150 MB under load (serve)', measured: 'not measured', holds: null });
 
   const workers = ok('serve-workers-2');
   lines.push(

@@ -18,13 +18,14 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { peakRssMiB, processTree } from './procfs';
+import { peakRssMiB, processTree, rssMiB } from './procfs';
 import { formatProfileSummary, summarizeProfile } from './profile-summary';
 import type { LoadMessage, RunRequest, RunResult, SessionSeed, WorkloadKind } from './protocol';
 import {
   budgetLines,
   COLD_START_IDS,
   formatReport,
+  loadBound,
   median,
   ROW_IDS,
   type BenchReport,
@@ -273,6 +274,7 @@ class Bench {
   ) {
     this.workDir = mkdtempSync(path.join(os.tmpdir(), 'refreshd-bench-'));
     const labels: Record<RowId, string> = {
+      'node-http': 'node:http POST + JSON.parse (reference floor)',
       baseline: 'Express 5 POST + express.json() (baseline)',
       'serve-watchr': 'serve: watchr refresh (cookie)',
       'serve-galileo': 'serve: galileo refresh (cookie)',
@@ -378,19 +380,43 @@ class Bench {
     progress(`${id}: warm-up ${this.options.warmupSeconds} s`);
     await this.load.run({ ...base, mode: 'closed', durationSeconds: this.options.warmupSeconds, seeds: await seeds() });
     progress(`${id}: peak ${this.options.durationSeconds} s`);
-    const peak = await this.load.run({ ...base, mode: 'closed', durationSeconds: this.options.durationSeconds, seeds: await seeds() });
+    const peakSeeds = await seeds();
+    let rssUnderLoad = 0;
+    const sampler = setInterval(() => {
+      rssUnderLoad = Math.max(rssUnderLoad, rssMiB(processTree(server.pid)) ?? 0);
+    }, 100);
+    const peak = await this.load.run({ ...base, mode: 'closed', durationSeconds: this.options.durationSeconds, seeds: peakSeeds }).finally(() => clearInterval(sampler));
     row.peak = peak;
+    if (rssUnderLoad > 0) row.rssUnderLoadMiB = rssUnderLoad;
     if (peak.serverCpuSeconds !== undefined && peak.responses > 0) row.cpuMicrosPerRequest = (peak.serverCpuSeconds * 1e6) / peak.responses;
     if (options.halfRate !== false && peak.requestsPerSecond > 0) {
       const rate = peak.requestsPerSecond / 2;
       progress(`${id}: ${Math.round(rate)} req/s (half of peak) for ${this.options.halfRateSeconds} s`);
-      const half = await this.load.run({ ...base, mode: 'paced', rate, durationSeconds: this.options.halfRateSeconds, seeds: await seeds() });
+      const half = await this.load.run({
+        ...base,
+        mode: 'paced',
+        rate,
+        durationSeconds: this.options.halfRateSeconds,
+        pacedWarmupSeconds: Math.min(2, this.options.warmupSeconds),
+        seeds: await seeds(),
+      });
       row.half = { ...half, rate };
     }
     row.peakRssMiB = peakRssMiB(processTree(server.pid));
     row.status = 'ok';
     row.note = undefined;
     progress(`${id}: ${Math.round(peak.requestsPerSecond)} req/s, p99 ${peak.latencyMs.p99.toFixed(2)} ms, non-200 ${peak.non200}`);
+  }
+
+  async nodeHttp(): Promise<void> {
+    await this.scenario(['node-http'], async () => {
+      const port = await freePort();
+      const argv = [process.execPath, '--import', 'tsx', path.join(__dirname, 'node-http-server.ts'), '--port', String(port)];
+      const server = startServer({ name: 'node-http', argv: pinned(this.pinning, this.pinning.server, argv), port, logPath: this.logPath('node-http') });
+      await firstOk(server, () => request(`${server.url}/healthz`), { what: 'GET /healthz' });
+      await this.measure('node-http', server, 'baseline');
+      await stopServer(server);
+    });
   }
 
   async baseline(): Promise<void> {
@@ -544,7 +570,8 @@ class Bench {
           if (workers > 1) await logLine(server, 'all workers listening');
           await firstOk(server, () => request(`${server.url}/healthz`), { what: 'GET /healthz' });
           await this.measure(id, server, 'session', (count) => mintSessions(server.url, 'session', count), { halfRate: false });
-          row.note = this.pinning.enabled ? `server and load generator share cores ${this.pinning.all}` : undefined;
+          const loadCpu = row.peak?.loadGeneratorCpuPercent;
+          row.note = `server and load generator share the cores${loadCpu === undefined ? '' : `; the load generator used ${Math.round(loadCpu)}% of a core`}`;
           const exit = await stopServer(server);
           if (exit.code !== 0) row.note = `${row.note ? `${row.note}; ` : ''}exited ${exit.code ?? exit.signal} on SIGTERM`;
         });
@@ -565,11 +592,15 @@ class Bench {
       const base = { url: server.url, workloadKey: `profile-${server.pid}`, kind: api, connections, serverPid: server.pid } as const;
       progress(`profile: serve ${api} under --cpu-prof, ${this.options.durationSeconds} s`);
       await this.load.run({ ...base, mode: 'closed', durationSeconds: this.options.warmupSeconds, seeds: await mintSessions(server.url, api, connections + SEED_MARGIN) });
-      const run = await this.load.run({ ...base, mode: 'closed', durationSeconds: this.options.durationSeconds, seeds: await mintSessions(server.url, api, connections + SEED_MARGIN) });
+      const seeds = await mintSessions(server.url, api, connections + SEED_MARGIN);
+      const fromUs = Number(process.hrtime.bigint() / 1000n);
+      const run = await this.load.run({ ...base, mode: 'closed', durationSeconds: this.options.durationSeconds, seeds });
+      const toUs = Number(process.hrtime.bigint() / 1000n);
       await stopServer(server);
       const file = readdirSync(profileDir).find((name) => name.endsWith('.cpuprofile'));
       if (!file) throw new Error('no .cpuprofile written');
-      const summary = summarizeProfile(path.join(profileDir, file), 30);
+      // Only the measured run: start-up (document compilation) would otherwise dominate a short profile.
+      const summary = summarizeProfile(path.join(profileDir, file), 30, { fromUs, toUs });
       this.profile = { api, requestsPerSecondUnderProfiler: run.requestsPerSecond, ...summary };
       this.options.keep = true;
       process.stdout.write(`\n${formatProfileSummary(summary)}\n`);
@@ -590,6 +621,8 @@ class Bench {
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   const startedAt = new Date().toISOString();
+  // Before pinning: availableParallelism() reads this process's affinity.
+  const machineCores = os.availableParallelism();
   const pinning = detectPinning();
   pinProcess(pinning, process.pid, pinning.load);
   ensureBuilt(options);
@@ -605,6 +638,7 @@ async function main(): Promise<void> {
   process.on('exit', killAllServers);
 
   try {
+    await bench.nodeHttp();
     await bench.baseline();
     for (const api of REFRESH_APIS) await bench.serve(api);
     await bench.prism();
@@ -626,6 +660,10 @@ async function main(): Promise<void> {
   }
   const non200 = rows.filter((row) => (row.peak?.non200 ?? 0) + (row.half?.non200 ?? 0) > 0);
   if (non200.length > 0) bench.notes.push(`non-200 answers in ${non200.map((row) => row.id).join(', ')}: every request must be a 200; those rows measure something else`);
+  const bound = rows.filter((row) => row.half && loadBound(row.half));
+  if (bound.length > 0) {
+    bench.notes.push(`load-gen bound: at ½ peak of ${bound.map((row) => row.id).join(', ')} the load generator fell behind its schedule (90th percentile send lag > 1 ms); those p99s measure it, not the server`);
+  }
   const disturbed = rows.filter((row) => Math.max(row.peak?.foreignCpuPercent ?? 0, row.half?.foreignCpuPercent ?? 0) > 10);
   if (disturbed.length > 0) {
     const worst = disturbed.map((row) => `${row.id} ${Math.round(Math.max(row.peak?.foreignCpuPercent ?? 0, row.half?.foreignCpuPercent ?? 0))}%`);
@@ -639,7 +677,7 @@ async function main(): Promise<void> {
     finishedAt: new Date().toISOString(),
     machine: {
       cpuModel: cpus[0]?.model.trim() ?? 'unknown',
-      cpus: os.availableParallelism(),
+      cpus: machineCores,
       memoryGiB: Math.round(os.totalmem() / 2 ** 30),
       node: process.version,
       os: `${os.type()} ${os.release()}`,

@@ -44,7 +44,8 @@ export const STATIC_TOKEN =
 /** Sent when the pool is empty: the server answers 401, which the run counts and reports. */
 const EXHAUSTED_TOKEN = 'pool.exhausted.token';
 
-const JSON_HEADERS = { 'content-type': 'application/json' };
+/** A new object per request: autocannon writes Content-Length into the headers object it is given. */
+const jsonHeaders = (): Record<string, string> => ({ 'content-type': 'application/json' });
 
 function header(headers: ResponseHeaders, name: string): string[] {
   for (const [key, value] of Object.entries(headers)) {
@@ -112,16 +113,16 @@ function refreshWorkload(api: RefreshApi): Workload {
         case 'galileo':
           return { method: 'POST', path, headers: { cookie: `refresh_token=${seed.refreshToken}` } };
         case 'pathstack':
-          return { method: 'POST', path, headers: JSON_HEADERS, body: JSON.stringify({ sub: seed.sub, refresh_token: seed.refreshToken }) };
+          return { method: 'POST', path, headers: jsonHeaders(), body: JSON.stringify({ sub: seed.sub, refresh_token: seed.refreshToken }) };
         case 'almanac':
           return {
             method: 'POST',
             path,
-            headers: { ...JSON_HEADERS, authorization: `Bearer ${seed.accessToken}` },
+            headers: { ...jsonHeaders(), authorization: `Bearer ${seed.accessToken}` },
             body: JSON.stringify({ refresh_token: seed.refreshToken }),
           };
         case 'session':
-          return { method: 'POST', path, headers: JSON_HEADERS, body: JSON.stringify({ refresh_token: seed.refreshToken }) };
+          return { method: 'POST', path, headers: jsonHeaders(), body: JSON.stringify({ refresh_token: seed.refreshToken }) };
       }
     },
     onResponse(status, headers, body) {
@@ -169,15 +170,21 @@ function subjectOf(jwt: string): string | undefined {
 
 /** The same request every time: the baseline route and the two mocks. */
 function staticWorkload(call: HttpCall): Workload {
-  return { exhausted: 0, addSeeds: () => undefined, available: () => Number.POSITIVE_INFINITY, next: () => call, onResponse: () => undefined };
+  return {
+    exhausted: 0,
+    addSeeds: () => undefined,
+    available: () => Number.POSITIVE_INFINITY,
+    next: () => ({ ...call, headers: { ...call.headers } }),
+    onResponse: () => undefined,
+  };
 }
 
 export function createWorkload(kind: WorkloadKind): Workload {
   switch (kind) {
     case 'baseline':
-      return staticWorkload({ method: 'POST', path: '/refresh', headers: JSON_HEADERS, body: JSON.stringify({ refresh_token: STATIC_TOKEN }) });
+      return staticWorkload({ method: 'POST', path: '/refresh', headers: jsonHeaders(), body: JSON.stringify({ refresh_token: STATIC_TOKEN }) });
     case 'mock-session':
-      return staticWorkload({ method: 'POST', path: REFRESH_PATHS.session, headers: JSON_HEADERS, body: JSON.stringify({ refresh_token: STATIC_TOKEN }) });
+      return staticWorkload({ method: 'POST', path: REFRESH_PATHS.session, headers: jsonHeaders(), body: JSON.stringify({ refresh_token: STATIC_TOKEN }) });
     default:
       return refreshWorkload(kind);
   }

@@ -8,6 +8,7 @@
  */
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from 'pino';
+import { flushLogger } from './logger';
 
 export interface ClusterOptions {
   /** How many worker processes to fork (at least 1). */
@@ -79,10 +80,14 @@ export async function runClusterPrimary(options: ClusterOptions): Promise<void> 
     return worker;
   };
 
+  const exit = (code: number) => {
+    void flushLogger(logger).then(() => process.exit(code));
+  };
+
   const exitIfDrained = () => {
     if (live.size > 0 || pendingRestarts.size > 0) return;
     logger.info({ failedDrains }, 'stopped: all workers exited');
-    process.exit(failedDrains > 0 ? 1 : 0);
+    exit(failedDrains > 0 ? 1 : 0);
   };
 
   const shutdown = (signal: NodeJS.Signals) => {
@@ -98,7 +103,7 @@ export async function runClusterPrimary(options: ClusterOptions): Promise<void> 
     setTimeout(() => {
       logger.error({ workers: [...live].map((w) => w.process.pid) }, `workers still running after ${drainTimeoutMs} ms: killing them`);
       for (const worker of live) worker.process.kill('SIGKILL');
-      process.exit(1);
+      exit(1);
     }, drainTimeoutMs).unref();
     exitIfDrained();
   };

@@ -68,6 +68,12 @@ export interface RefreshTokenRecord {
 
 export type NewRefreshToken = Omit<RefreshTokenRecord, 'usedAtMs' | 'successorJti'>;
 
+export interface RefreshContext {
+  token: RefreshTokenRecord;
+  session: SessionRecord | null;
+  subjectStamp: string | null;
+}
+
 export interface ConsumeRefreshTokenInput {
   jti: string;
   nowMs: number;
@@ -107,6 +113,14 @@ export interface TokenStore {
 
   /** The refresh token record, whatever its state (used and expired ones included); null if unknown or purged. */
   findRefreshToken(jti: string): Promise<RefreshTokenRecord | null>;
+
+  /**
+   * What a rotation must check, in one read: the refresh token, its session and the
+   * session subject's current stamp (null when the subject has none). Null if the token is
+   * unknown or purged; `session` null if the session is gone. Not atomic with a later
+   * consume: `consumeRefreshToken` alone decides who wins.
+   */
+  findRefreshContext(jti: string): Promise<RefreshContext | null>;
 
   /**
    * Marks a refresh token used and inserts its successor, atomically. The

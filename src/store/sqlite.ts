@@ -15,6 +15,7 @@ import type {
   NewRefreshToken,
   NewSession,
   PurgeResult,
+  RefreshContext,
   RefreshTokenRecord,
   SessionFilter,
   SessionRecord,
@@ -57,6 +58,21 @@ interface RefreshTokenRow {
   successor_jti: string | null;
   kid: string;
   claims: string;
+}
+
+/** A refresh token row with its session's columns (`s_*`, null when the session is gone) and the subject's stamp. */
+interface RefreshContextRow extends RefreshTokenRow {
+  s_id: string | null;
+  s_api: string | null;
+  s_sub: string | null;
+  s_organizations: string | null;
+  s_organization_id: string | null;
+  s_created_at: number | null;
+  s_absolute_expires_at: number | null;
+  s_revoked_at: number | null;
+  s_revoke_reason: string | null;
+  s_state_hash: string | null;
+  subject_stamp: string | null;
 }
 
 function toSession(row: SessionRow): SessionRecord {
@@ -138,6 +154,16 @@ class SqliteTokenStore implements TokenStore {
       ),
       findSession: db.prepare<[string], SessionRow>('SELECT * FROM sessions WHERE id = ?'),
       findRefreshToken: db.prepare<[string], RefreshTokenRow>('SELECT * FROM refresh_tokens WHERE jti = ?'),
+      findRefreshContext: db.prepare<[string], RefreshContextRow>(
+        `SELECT t.*, s.id AS s_id, s.api AS s_api, s.sub AS s_sub, s.organizations AS s_organizations,
+                s.organization_id AS s_organization_id, s.created_at AS s_created_at,
+                s.absolute_expires_at AS s_absolute_expires_at, s.revoked_at AS s_revoked_at,
+                s.revoke_reason AS s_revoke_reason, s.state_hash AS s_state_hash, st.state_hash AS subject_stamp
+         FROM refresh_tokens t
+         LEFT JOIN sessions s ON s.id = t.session_id
+         LEFT JOIN subject_stamps st ON st.sub = s.sub
+         WHERE t.jti = ?`,
+      ),
       markUsed: db.prepare<[number, string, string]>(
         'UPDATE refresh_tokens SET used_at = ?, successor_jti = ? WHERE jti = ? AND used_at IS NULL',
       ),
@@ -228,6 +254,28 @@ class SqliteTokenStore implements TokenStore {
     this.open();
     const row = this.statements.findSession.get(sessionId);
     return row ? toSession(row) : null;
+  }
+
+  async findRefreshContext(jti: string): Promise<RefreshContext | null> {
+    this.open();
+    const row = this.statements.findRefreshContext.get(jti);
+    if (!row) return null;
+    const session =
+      row.s_id === null
+        ? null
+        : toSession({
+            id: row.s_id,
+            api: row.s_api as string,
+            sub: row.s_sub as string,
+            organizations: row.s_organizations as string,
+            organization_id: row.s_organization_id,
+            created_at: row.s_created_at as number,
+            absolute_expires_at: row.s_absolute_expires_at as number,
+            revoked_at: row.s_revoked_at,
+            revoke_reason: row.s_revoke_reason,
+            state_hash: row.s_state_hash as string,
+          });
+    return { token: toRefreshToken(row), session, subjectStamp: row.subject_stamp };
   }
 
   async findRefreshToken(jti: string): Promise<RefreshTokenRecord | null> {

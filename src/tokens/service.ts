@@ -278,17 +278,18 @@ export class TokenService {
       throw new TokenError('subject_mismatch', `sub sent does not match the token's subject (session ${presented.sid})`);
     }
 
-    const record = await this.store.findRefreshToken(presented.jti);
+    const context = await this.store.findRefreshContext(presented.jti);
+    const record = context?.token;
     if (!record || record.sessionId !== presented.sid) {
       throw new TokenError('token_unknown', `no stored refresh token ${presented.jti} in session ${presented.sid}`);
     }
-    const session = await this.store.findSession(record.sessionId);
+    const session = context.session;
     if (!session) throw new TokenError('token_unknown', `no stored session ${record.sessionId}`);
     this.assertSessionUsable(session, nowMs);
     if (session.api !== input.api || session.sub !== presented.sub) {
       throw new TokenError('token_unknown', `token claims disagree with stored session ${session.id}`);
     }
-    const stamp = await this.store.findSubjectStamp(session.sub);
+    const stamp = context.subjectStamp;
     if (stamp === null || stamp !== session.stateHash || stamp !== presented.state_hash) {
       throw new TokenError('subject_revoked', `security stamp of the subject changed since session ${session.id} was minted`);
     }

@@ -83,6 +83,20 @@ describe.each(backends)('store contract: $name', (backend) => {
     await cleanup();
   });
 
+  test('findRefreshContext reads a token with its session and the subject stamp in one call', async () => {
+    await store.createSession(session('s1'), token('t1', 's1'));
+    expect(await store.findRefreshContext('nope')).toBeNull();
+    const before = await store.findRefreshContext('t1');
+    expect(before?.token).toMatchObject({ jti: 't1', sessionId: 's1', usedAtMs: null });
+    expect(before?.session).toMatchObject({ id: 's1', sub: 'alice', organizations: ['org-a', 'org-b'], revokedAtMs: null });
+    expect(before?.subjectStamp).toBeNull();
+    await store.ensureSubjectStamp('alice', 'stamp-1', T0);
+    await store.revokeSession('s1', T0 + 1, 'revoked');
+    const after = await store.findRefreshContext('t1');
+    expect(after?.subjectStamp).toBe('stamp-1');
+    expect(after?.session).toMatchObject({ revokedAtMs: T0 + 1, revokeReason: 'revoked' });
+  });
+
   test('a created session and its first refresh token can be found', async () => {
     await store.createSession(session('s1'), token('t1', 's1'));
 
