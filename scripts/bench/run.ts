@@ -3,7 +3,7 @@
  * load generator in another process on the other core, side by side in one run; one table on
  * stdout (progress goes to stderr) and the same numbers in a JSON file.
  *
- *   npm run bench                         full run (~4 min on 2 cores)
+ *   npm run bench                         full run (about 5 min on 2 cores)
  *   npm run bench -- --quick              a second or so per measurement: proves the script works
  *   npm run bench -- --only serve-session,baseline
  *   npm run bench -- --profile            also one serve run under --cpu-prof, summarised
@@ -18,7 +18,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { peakRssMiB, processTree, rssMiB } from './procfs';
+import { machineBusySeconds, peakRssMiB, processTree, rssMiB } from './procfs';
 import { formatProfileSummary, summarizeProfile } from './profile-summary';
 import type { LoadMessage, RunRequest, RunResult, SessionSeed, WorkloadKind } from './protocol';
 import {
@@ -320,10 +320,32 @@ class Bench {
     return this.rows.get(id) as Row;
   }
 
+  /**
+   * Waits (up to `maxSeconds`) until the rest of the machine uses under 15% of a core, so a
+   * scenario does not start in the middle of someone else's build or test run. Skipped in
+   * quick mode; a machine that never settles is reported in the notes.
+   */
+  async waitForQuiet(what: string, maxSeconds = 60): Promise<void> {
+    if (this.options.quick || machineBusySeconds() === undefined) return;
+    const deadline = performance.now() + maxSeconds * 1000;
+    for (;;) {
+      const before = machineBusySeconds() as number;
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      const busy = (machineBusySeconds() as number) - before;
+      if (busy < 0.15) return;
+      if (performance.now() > deadline) {
+        this.notes.push(`the machine was still busy (${Math.round(busy * 100)}% of a core) when ${what} started`);
+        return;
+      }
+      progress(`waiting for a quiet machine before ${what} (others use ${Math.round(busy * 100)}% of a core)`);
+    }
+  }
+
   /** Runs one scenario; a failure marks its rows failed and the bench goes on. */
   async scenario(ids: RowId[], run: () => Promise<void>): Promise<void> {
     const chosen = ids.filter((id) => this.selected(id));
     if (chosen.length === 0) return;
+    await this.waitForQuiet(chosen.join(', '));
     try {
       await run();
     } catch (error) {
@@ -506,6 +528,7 @@ class Bench {
     const fail = (error: Error) => {
       for (const id of ['serve-healthz', 'serve-refresh'] as const) Object.assign(this.coldStarts.get(id) as ColdStart, { status: 'failed', note: error.message.split('\n')[0] });
     };
+    await this.waitForQuiet('the cold starts');
     try {
       for (let i = 0; i < this.options.coldRepeats; i += 1) {
         const dataDir = this.dataDir('cold');

@@ -19,6 +19,12 @@ export function parseNonNegativeInt(value: string): number {
   return n;
 }
 
+export function parsePositiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive integer');
+  return n;
+}
+
 export function parseApiList(value: string): ApiName[] {
   const names = value.split(',').map((name) => name.trim()).filter(Boolean);
   for (const name of names) if (!isApiName(name)) throw new InvalidArgumentError(`unknown api "${name}" (one of ${API_NAMES.join(', ')})`);

@@ -1,9 +1,12 @@
 import { Command } from 'commander';
+import { announcesStartup, isClusterWorker, runClusterPrimary, startServing } from '../app/cluster';
 import { createLogger } from '../app/logger';
 import { listen } from '../app/listen';
-import { buildRealApp } from '../app/real-server';
+import { buildRealApp, openTokenEngine } from '../app/real-server';
 import { addEngineOptions, engineConfig } from './engine-options';
-import { envOption, parseApiList, parseNonNegativeInt, parsePort } from './options';
+import { envOption, parseApiList, parseNonNegativeInt, parsePort, parsePositiveInt } from './options';
+
+const GENERATED_KEY_WARNING = 'no signing key configured: generated an HS256 key in the data dir (configure --key-file for production)';
 
 export function serveCommand(): Command {
   const command = new Command('serve')
@@ -15,7 +18,8 @@ export function serveCommand(): Command {
     .addOption(envOption('--insecure-cookies', 'omit Secure on refresh cookies (plain-http development only)', 'REFRESHD_INSECURE_COOKIES'))
     .addOption(envOption('--max-body-bytes <n>', 'largest request body accepted', 'REFRESHD_MAX_BODY_BYTES', '65536').argParser(parseNonNegativeInt))
     .addOption(envOption('--debug', 'send internal error details (session envelope `error`)', 'REFRESHD_DEBUG'))
-    .addOption(envOption('--log-level <level>', 'pino log level', 'REFRESHD_LOG_LEVEL', 'info'));
+    .addOption(envOption('--log-level <level>', 'pino log level', 'REFRESHD_LOG_LEVEL', 'info'))
+    .addOption(envOption('--workers <n>', 'processes sharing the port and the store (node:cluster)', 'REFRESHD_WORKERS', '1').argParser(parsePositiveInt));
   return addEngineOptions(command).action(async (options) => {
     const logger = createLogger(options.logLevel);
     const config = {
@@ -25,23 +29,38 @@ export function serveCommand(): Command {
       debug: Boolean(options.debug),
       maxBodyBytes: Number(options.maxBodyBytes),
     };
-    const runtime = await buildRealApp(config, { logger });
-    if (runtime.generatedKeyPath) {
-      logger.warn({ path: runtime.generatedKeyPath }, 'no signing key configured: generated an HS256 key in the data dir (configure --key-file for production)');
+    const workers = Number(options.workers);
+    if (workers > 1 && !isClusterWorker()) {
+      await runClusterPrimary({
+        workers,
+        logger,
+        // Key generation and migrations happen once, here, before any worker opens the store.
+        prepare: async () => {
+          const engine = openTokenEngine(config);
+          await engine.store.close();
+          if (engine.generatedKeyPath) logger.warn({ path: engine.generatedKeyPath }, GENERATED_KEY_WARNING);
+        },
+      });
+      return;
     }
-    const server = await listen(runtime.built.handler, {
-      port: Number(options.port),
-      host: options.host,
-      logger,
-      handleSignals: true,
-      onClosed: () => runtime.store.close(),
+    await startServing(async () => {
+      const runtime = await buildRealApp(config, { logger });
+      if (runtime.generatedKeyPath) logger.warn({ path: runtime.generatedKeyPath }, GENERATED_KEY_WARNING);
+      const server = await listen(runtime.built.handler, {
+        port: Number(options.port),
+        host: options.host,
+        logger,
+        handleSignals: true,
+        onClosed: () => runtime.store.close(),
+      });
+      if (!announcesStartup()) return;
+      const lines = [
+        `refreshd serve listening on ${server.url} (data: ${config.dataDir})${workers > 1 ? ` with ${workers} workers` : ''}`,
+        ...runtime.built.apis.flatMap((api) => api.operations.map((op) => `  ${api.name.padEnd(10)} ${op.method} ${server.url}${op.path}`)),
+        `  docs       ${server.url}/docs`,
+        `mint a session: npx refreshd sessions create --api watchr --sub alice --data-dir ${config.dataDir}`,
+      ];
+      process.stdout.write(`${lines.join('\n')}\n`);
     });
-    const lines = [
-      `refreshd serve listening on ${server.url} (data: ${config.dataDir})`,
-      ...runtime.built.apis.flatMap((api) => api.operations.map((op) => `  ${api.name.padEnd(10)} ${op.method} ${server.url}${op.path}`)),
-      `  docs       ${server.url}/docs`,
-      `mint a session: npx refreshd sessions create --api watchr --sub alice --data-dir ${config.dataDir}`,
-    ];
-    process.stdout.write(`${lines.join('\n')}\n`);
   });
 }
