@@ -82,6 +82,21 @@ export function openTokenEngine(
   return { tokens, store: openedStore, keys, generatedKeyPath };
 }
 
+/**
+ * Deletes expired sessions and refresh tokens every `intervalMs` (default 10 min), off the
+ * request path of any single request. Returns the function that stops it.
+ */
+export function schedulePurge(tokens: TokenService, logger: Logger, intervalMs = 10 * 60 * 1000): () => void {
+  const timer = setInterval(() => {
+    tokens
+      .purgeExpired()
+      .then((purged) => logger.info(purged, 'purged expired sessions and refresh tokens'))
+      .catch((error: Error) => logger.error({ err: { name: error.name, message: error.message } }, 'purge failed'));
+  }, intervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
 /** The real server's app: handlers bound to the token engine, JWKS, and the admin api when configured. */
 export async function buildRealApp(
   config: ServeConfig,

@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { announcesStartup, isClusterWorker, runClusterPrimary, startServing } from '../app/cluster';
 import { createLogger } from '../app/logger';
 import { listen } from '../app/listen';
-import { buildRealApp, openTokenEngine } from '../app/real-server';
+import { buildRealApp, openTokenEngine, schedulePurge } from '../app/real-server';
 import { addEngineOptions, engineConfig } from './engine-options';
 import { envOption, parseApiList, parseNonNegativeInt, parsePort, parsePositiveInt } from './options';
 
@@ -46,12 +46,16 @@ export function serveCommand(): Command {
     await startServing(async () => {
       const runtime = await buildRealApp(config, { logger });
       if (runtime.generatedKeyPath) logger.warn({ path: runtime.generatedKeyPath }, GENERATED_KEY_WARNING);
+      const stopPurging = schedulePurge(runtime.tokens, logger);
       const server = await listen(runtime.built.handler, {
         port: Number(options.port),
         host: options.host,
         logger,
         handleSignals: true,
-        onClosed: () => runtime.store.close(),
+        onClosed: () => {
+          stopPurging();
+          return runtime.store.close();
+        },
       });
       if (!announcesStartup()) return;
       const lines = [

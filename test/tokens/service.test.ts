@@ -642,3 +642,24 @@ describe('errors', () => {
     expect(error.internalDetail).toContain('watchr');
   });
 });
+
+describe('scheduled purge', () => {
+  it('purges expired rows on its interval and stops when asked', async () => {
+    jest.useFakeTimers();
+    try {
+      const { schedulePurge } = await import('../../src/app/real-server');
+      const purged: unknown[] = [];
+      const tokens = { purgeExpired: jest.fn(async () => ({ sessions: 1, refreshTokens: 2 })) };
+      const logger = { info: (value: unknown) => purged.push(value), error: jest.fn() };
+      const stop = schedulePurge(tokens as never, logger as never, 1000);
+      jest.advanceTimersByTime(3500);
+      await Promise.resolve();
+      expect(tokens.purgeExpired).toHaveBeenCalledTimes(3);
+      stop();
+      jest.advanceTimersByTime(5000);
+      expect(tokens.purgeExpired).toHaveBeenCalledTimes(3);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+});
