@@ -90,3 +90,10 @@ describe("FastAPI's choice of JSON or raw body by Content-Type", () => {
     expect(isJsonContentType(contentType)).toBe(json);
   });
 });
+
+describe('README lists every envelope code', () => {
+  it('has a row for each code in ENVELOPE_CODES', () => {
+    const readme = require('node:fs').readFileSync(require('node:path').join(__dirname, '..', '..', 'README.md'), 'utf8') as string;
+    for (const code of Object.values(ENVELOPE_CODES)) expect(readme).toMatch(new RegExp(`^\\| ${code} \\|`, 'm'));
+  });
+});
