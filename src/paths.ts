@@ -18,3 +18,4 @@ function findProjectRoot(start: string): string {
 export const PROJECT_ROOT = findProjectRoot(__dirname);
 export const SPECS_DIR = path.join(PROJECT_ROOT, 'specs');
 export const OVERLAYS_DIR = path.join(SPECS_DIR, 'overlays');
+export const GENERATED_DIR = path.join(PROJECT_ROOT, 'generated');

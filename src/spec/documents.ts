@@ -1,9 +1,10 @@
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import Ajv2020 from 'ajv/dist/2020';
 import OpenAPISchemaValidator from 'openapi-schema-validator';
-import { OVERLAYS_DIR, SPECS_DIR } from '../paths';
+import { GENERATED_DIR, OVERLAYS_DIR, SPECS_DIR } from '../paths';
 import { applyOverlay, type OverlayDocument } from './overlay';
 
 /** The five published apis, in the order of their seeds. */
@@ -40,6 +41,22 @@ export interface LoadedDocument {
   overlayFile?: string;
   /** Document + overlay, plain JSON (YAML anchors expanded), `$ref`s intact: what `/openapi/<name>.json` serves. */
   document: OpenApiDocument;
+  /** SHA-256 of the document + overlay and the deviations it tolerates. */
+  digest: string;
+}
+
+/** Identifies a document + overlay as validated (see `generated/validated-documents.json`). */
+export function documentDigest(document: unknown, tolerated: readonly string[]): string {
+  return createHash('sha256').update(JSON.stringify({ document, tolerated })).digest('hex');
+}
+
+/**
+ * Digests of the documents `npm run generate` validated against their meta-schema, or none
+ * when the file is absent.
+ */
+export function readValidatedDigests(): Record<string, string> {
+  const file = path.join(GENERATED_DIR, 'validated-documents.json');
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>) : {};
 }
 
 export class DocumentLoadError extends Error {
@@ -117,7 +134,12 @@ function readYaml(file: string): unknown {
  * Loads `specs/<name>.yaml`, applies `specs/overlays/<name>.overlay.yaml` when present and
  * validates the result. Throws {@link DocumentLoadError} naming the file and the reason.
  */
-export function loadDocument(name: string, specsDir = SPECS_DIR, overlaysDir = OVERLAYS_DIR): LoadedDocument {
+export function loadDocument(
+  name: string,
+  specsDir = SPECS_DIR,
+  overlaysDir = OVERLAYS_DIR,
+  validatedDigests: Readonly<Record<string, string>> = {},
+): LoadedDocument {
   const file = path.join(specsDir, `${name}.yaml`);
   const document = readYaml(file);
   if (!document || typeof document !== 'object' || Array.isArray(document)) {
@@ -136,6 +158,8 @@ export function loadDocument(name: string, specsDir = SPECS_DIR, overlaysDir = O
     tolerated = (overlay['x-refreshd-tolerated-deviations'] as string[] | undefined) ?? [];
     appliedOverlay = overlayFile;
   }
-  validateDefinition(document as OpenApiDocument, tolerated, file);
-  return { name, file, overlayFile: appliedOverlay, document: document as OpenApiDocument };
+  // `npm run generate` records the digest of each document it validated; an unchanged
+  // document skips the meta-schema compile at start-up, any edited one is validated again.
+  if (validatedDigests[name] !== documentDigest(document, tolerated)) validateDefinition(document as OpenApiDocument, tolerated, file);
+  return { name, file, overlayFile: appliedOverlay, document: document as OpenApiDocument, digest: documentDigest(document, tolerated) };
 }

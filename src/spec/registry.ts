@@ -1,7 +1,7 @@
 import Ajv, { type ValidateFunction } from 'ajv';
 import OpenAPIBackend from 'openapi-backend';
 import type { Dialect } from '../dialects/dialect';
-import { DocumentLoadError, loadDocument, type LoadedDocument, type OpenApiDocument } from './documents';
+import { DocumentLoadError, loadDocument, readValidatedDigests, type LoadedDocument, type OpenApiDocument } from './documents';
 import { addDocumentFormats, type FormatSemantics } from './formats';
 
 /** A parameter as the pipeline reads it: where from, whether required, its schema. */
@@ -111,8 +111,13 @@ function requiresBearer(document: OpenApiDocument, operation: Record<string, any
  * validator once. Throws {@link DocumentLoadError} naming the file when anything fails:
  * openapi-backend on its own only warns and leaves itself half-initialised.
  */
-export async function compileApi(descriptor: ApiDescriptor, specsDir?: string, overlaysDir?: string): Promise<CompiledApi> {
-  const loaded = loadDocument(descriptor.name, specsDir, overlaysDir);
+export async function compileApi(
+  descriptor: ApiDescriptor,
+  specsDir?: string,
+  overlaysDir?: string,
+  validatedDigests: Readonly<Record<string, string>> = readValidatedDigests(),
+): Promise<CompiledApi> {
+  const loaded = loadDocument(descriptor.name, specsDir, overlaysDir, validatedDigests);
   const customizeAjv = (ajv: Ajv) => addDocumentFormats(ajv, descriptor.formats);
   const backend = new OpenAPIBackend({
     definition: structuredClone(loaded.document) as any,

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { applyOverlay, parseTarget } from '../../src/spec/overlay';
-import { API_NAMES, DocumentLoadError, loadDocument } from '../../src/spec/documents';
+import { API_NAMES, DocumentLoadError, loadDocument, readValidatedDigests } from '../../src/spec/documents';
 import { compileApi } from '../../src/spec/registry';
 import { API_DESCRIPTORS } from '../../src/apis';
 import { readFileSync } from 'node:fs';
@@ -51,6 +51,18 @@ describe('documents', () => {
     writeFileSync(path.join(dir, 'broken.yaml'), 'openapi: 3.1.0\ninfo: {title: x}\npaths: {}\n');
     expect(() => loadDocument('broken', dir, dir)).toThrow(DocumentLoadError);
     expect(() => loadDocument('broken', dir, dir)).toThrow(/broken\.yaml: not a valid OpenAPI 3\.1\.0 document/);
+  });
+
+  it('validates again any document whose digest is not the one npm run generate recorded', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'refreshd-spec-'));
+    writeFileSync(path.join(dir, 'session.yaml'), readFileSync(path.join(__dirname, '..', '..', 'specs', 'session.yaml')));
+    // Same document, but without its overlay (and so without its tolerated deviations): a different digest.
+    expect(() => loadDocument('session', dir, dir, readValidatedDigests())).toThrow(/not a valid OpenAPI 3\.0\.1 document/);
+  });
+
+  it('records a digest for every served document', () => {
+    const digests = readValidatedDigests();
+    for (const name of [...API_NAMES, 'admin']) expect(digests[name]).toBe(loadDocument(name).digest);
   });
 
   it('fails on a 3.0 document with meta-schema defects not declared as tolerated', () => {
