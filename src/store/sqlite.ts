@@ -347,6 +347,9 @@ export function openSqliteStore(filePath: string, options: SqliteStoreOptions = 
     db.pragma('journal_mode = WAL');
     db.pragma(`synchronous = ${options.synchronous === 'NORMAL' ? 'NORMAL' : 'FULL'}`);
     db.pragma('foreign_keys = ON');
+    // A checkpoint fsyncs on the event loop; every 10000 pages (~40 MB of WAL) instead of SQLite's 1000
+    // cuts those stalls tenfold under rotation load, for a larger WAL file between checkpoints.
+    db.pragma('wal_autocheckpoint = 10000');
     migrateSqlite(db);
     return new SqliteTokenStore(db);
   } catch (error) {
