@@ -122,6 +122,16 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
+            /** @description Wrong method for this path (Starlette's {"detail":"Method Not Allowed"}) */
+            405: {
+                headers: {
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
             /** @description Request body larger than the configured limit */
             413: {
                 headers: {

@@ -128,6 +128,16 @@ export interface operations {
                     };
                 };
             };
+            /** @description Wrong method for this path */
+            405: {
+                headers: {
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Request body larger than the configured limit */
             413: {
                 headers: {

@@ -29,6 +29,13 @@ export interface PipelineOptions {
 
 type Route = Map<string, CompiledOperation>;
 
+/**
+ * Deeper JSON is refused like CPython's RecursionError (FastAPI: 400 "There was an error
+ * parsing the body"). CPython's own limit depends on version and stack; 1000 is what 3.11
+ * and 3.12 reach inside a server, and what every recursive step here handles with room.
+ */
+const MAX_JSON_NESTING = 1000;
+
 /** The body as FastAPI sees it after reading: nothing, a JSON value, or raw text. */
 type BodyState = { kind: 'absent' } | { kind: 'json'; value: unknown; text: string } | { kind: 'raw'; text: string };
 
@@ -81,14 +88,19 @@ export class Pipeline {
     const anyOperation = operation ?? (route.values().next().value as CompiledOperation);
     const context: ErrorContext = { correlationId: randomUUID(), debug: this.options.debug };
     let reply: ErrorReply | HandlerReply;
-    if (!operation) {
-      req.resume();
-      reply = anyOperation.dialect.methodNotAllowed([...route.keys()], context);
+    try {
+      if (!operation) {
+        req.resume();
+        reply = this.checked(anyOperation, anyOperation.dialect.methodNotAllowed([...route.keys()], context), context);
+      } else {
+        reply = this.checked(operation, await this.answer(req, operation, context), context);
+      }
       this.send(res, reply, anyOperation, context);
-    } else {
-      reply = await this.answer(req, operation, context);
-      reply = this.checked(operation, reply, context);
-      this.send(res, reply, operation, context);
+    } catch (error) {
+      // Whatever failed (a bug, an exhausted stack), the client still gets the api's own 500.
+      context.internalDetail = `pipeline failed: ${(error as Error)?.name}: ${(error as Error)?.message}`;
+      reply = anyOperation.dialect.internalError(context);
+      this.send(res, reply, anyOperation, context);
     }
     this.options.logger.info(
       {
@@ -160,7 +172,7 @@ export class Pipeline {
     }
     const text = decodeJsonBytes(bytes);
     if (!text.ok) return dialect.undecodableBody(context);
-    const parsed = parsePythonJson(text.text, { input: 'bytes' });
+    const parsed = parsePythonJson(text.text, { input: 'bytes', maxNestingDepth: MAX_JSON_NESTING });
     // FastAPI answers 400 for anything json.loads raises that is not a JSONDecodeError (RecursionError, ValueError).
     if (!parsed.ok && parsed.kind !== 'JSONDecodeError') return dialect.undecodableBody(context);
     if (!parsed.ok) {

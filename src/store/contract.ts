@@ -88,7 +88,9 @@ export type ConsumeRefreshTokenResult =
   | { outcome: 'consumed' }
   /** The token had already been consumed (by an earlier or a concurrent call); `token` is its record as it now stands. */
   | { outcome: 'already_used'; token: RefreshTokenRecord }
-  | { outcome: 'not_found' };
+  | { outcome: 'not_found' }
+  /** The token is unused but its session was revoked, or its subject's stamp changed, before this write. */
+  | { outcome: 'session_inactive' };
 
 export interface SessionFilter {
   api?: string;
@@ -128,8 +130,11 @@ export interface TokenStore {
    * used_at IS NULL`): of any number of concurrent calls for the same jti,
    * across processes sharing the database, exactly one gets `consumed`, and
    * only that call's successor is ever stored. Losers get `already_used` with
-   * the record showing the winner's `successorJti`. Expiry and session state
-   * are not checked here: the caller validates before it consumes.
+   * the record showing the winner's `successorJti`. The write also requires the
+   * session to be unrevoked and minted under the subject's current stamp, so a
+   * revocation committed by another process after the caller's checks still
+   * wins: the result is then `session_inactive` and nothing is written. Expiry
+   * is not checked here: the caller validates before it consumes.
    */
   consumeRefreshToken(input: ConsumeRefreshTokenInput): Promise<ConsumeRefreshTokenResult>;
 

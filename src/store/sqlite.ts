@@ -164,8 +164,15 @@ class SqliteTokenStore implements TokenStore {
          LEFT JOIN subject_stamps st ON st.sub = s.sub
          WHERE t.jti = ?`,
       ),
+      // Also conditional on the session: a revocation or stamp bump committed by another process
+      // between the service's checks and this write must still stop the rotation.
       markUsed: db.prepare<[number, string, string]>(
-        'UPDATE refresh_tokens SET used_at = ?, successor_jti = ? WHERE jti = ? AND used_at IS NULL',
+        `UPDATE refresh_tokens SET used_at = ?, successor_jti = ?
+         WHERE jti = ? AND used_at IS NULL
+           AND EXISTS (
+             SELECT 1 FROM sessions s
+             WHERE s.id = refresh_tokens.session_id AND s.revoked_at IS NULL
+               AND NOT EXISTS (SELECT 1 FROM subject_stamps st WHERE st.sub = s.sub AND st.state_hash <> s.state_hash))`,
       ),
       setSessionScope: db.prepare<[string | null, string]>('UPDATE sessions SET organization_id = ? WHERE id = ?'),
       revokeSession: db.prepare<[number, string, string]>(
@@ -222,7 +229,8 @@ class SqliteTokenStore implements TokenStore {
         return { outcome: 'consumed' };
       }
       const row = statements.findRefreshToken.get(input.jti);
-      return row ? { outcome: 'already_used', token: toRefreshToken(row) } : { outcome: 'not_found' };
+      if (!row) return { outcome: 'not_found' };
+      return row.used_at !== null ? { outcome: 'already_used', token: toRefreshToken(row) } : { outcome: 'session_inactive' };
     });
 
     this.revokeSubjectTransaction = db.transaction((sub: string, newStamp: string, nowMs: number): number => {

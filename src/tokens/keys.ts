@@ -205,11 +205,19 @@ function isSigningAlgorithm(value: unknown): value is SigningAlgorithm {
 /** Reads a key file: PEM, or JSON holding one JWK. */
 export function loadKeyFile(filePath: string, options: { kid?: string; alg?: SigningAlgorithm } = {}): SigningKey {
   const content = readFileSync(filePath, 'utf8');
+  let jwk: JsonWebKey | undefined;
+  if (content.trimStart().startsWith('{')) {
+    try {
+      jwk = JSON.parse(content) as JsonWebKey;
+    } catch {
+      // JSON.parse's message quotes the text around the error, which is key material here.
+      throw new Error(`key file ${filePath}: not valid JSON`);
+    }
+  }
   try {
-    if (content.trimStart().startsWith('{')) return keyFromJwk(JSON.parse(content) as JsonWebKey, options);
-    return keyFromPem(content, options);
+    return jwk ? keyFromJwk(jwk, options) : keyFromPem(content, options);
   } catch (error) {
-    // The underlying message comes from the parser and never quotes key material; the path helps the operator.
+    // These messages come from node:crypto's key parsers and name no key bytes; the path helps the operator.
     throw new Error(`key file ${filePath}: ${(error as Error).message}`);
   }
 }

@@ -327,6 +327,8 @@ export class TokenService {
         return this.replay(outcome.token, session, requestedOrganization, nowMs);
       case 'not_found':
         throw new TokenError('token_unknown', `refresh token ${record.jti} was purged during rotation`);
+      case 'session_inactive':
+        throw new TokenError('session_revoked', `session ${session.id} was revoked (or its subject's stamp changed) during rotation`);
     }
   }
 

@@ -274,3 +274,33 @@ describe.each(backends)('store contract: $name', (backend) => {
     }
   });
 });
+
+describe.each(backends)('store contract, rotation against a concurrent revocation: $name', (backend) => {
+  test('a consume after the session was revoked writes nothing and says session_inactive', async () => {
+    const { store, cleanup } = await backend.open();
+    try {
+      await store.createSession(session('s1'), token('t1', 's1'));
+      await store.revokeSession('s1', T0 + 1, 'revoked');
+      const result = await store.consumeRefreshToken({ jti: 't1', nowMs: T0 + 2, successor: token('t2', 's1', { parentJti: 't1' }) });
+      expect(result).toEqual({ outcome: 'session_inactive' });
+      expect(await store.findRefreshToken('t2')).toBeNull();
+      expect((await store.findRefreshToken('t1'))?.usedAtMs).toBeNull();
+    } finally {
+      await store.close();
+      await cleanup();
+    }
+  });
+
+  test("a consume after the subject's stamp changed writes nothing and says session_inactive", async () => {
+    const { store, cleanup } = await backend.open();
+    try {
+      await store.createSession(session('s1', { stateHash: 'stamp-1' }), token('t1', 's1'));
+      await store.ensureSubjectStamp('alice', 'stamp-2', T0);
+      const result = await store.consumeRefreshToken({ jti: 't1', nowMs: T0 + 2, successor: token('t2', 's1', { parentJti: 't1' }) });
+      expect(result).toEqual({ outcome: 'session_inactive' });
+    } finally {
+      await store.close();
+      await cleanup();
+    }
+  });
+});

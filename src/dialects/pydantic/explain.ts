@@ -105,17 +105,17 @@ function explainObject(schema: Schema, value: unknown, loc: Loc, isModel: boolea
     }
   }
   for (const name of required) {
-    if (!(name in properties) && !Object.prototype.hasOwnProperty.call(value, name)) {
+    if (!Object.hasOwn(properties, name) && !Object.hasOwn(value, name)) {
       problems.push(problem('missing', [...loc, name], 'Field required', value));
     }
   }
   if (schema.additionalProperties === false) {
     for (const [name, extra] of Object.entries(value)) {
-      if (!(name in properties)) problems.push(problem('extra_forbidden', [...loc, name], 'Extra inputs are not permitted', extra));
+      if (!Object.hasOwn(properties, name)) problems.push(problem('extra_forbidden', [...loc, name], 'Extra inputs are not permitted', extra));
     }
   } else if (isPlainObject(schema.additionalProperties)) {
     for (const [name, extra] of Object.entries(value)) {
-      if (!(name in properties)) problems.push(...explainValue(schema.additionalProperties, extra, [...loc, name]));
+      if (!Object.hasOwn(properties, name)) problems.push(...explainValue(schema.additionalProperties, extra, [...loc, name]));
     }
   }
   return problems;

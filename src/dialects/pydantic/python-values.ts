@@ -129,7 +129,8 @@ function dumps(node: PyNode): string {
     case 'int':
       return node.lexeme === '-0' ? '0' : node.lexeme;
     case 'float':
-      return pythonFloatRepr(node.value);
+      // FastAPI would fail writing NaN/Infinity (allow_nan=False) and answer 500; refreshd writes null, as Pydantic's JSON mode does.
+      return Number.isFinite(node.value) ? pythonFloatRepr(node.value) : 'null';
     case 'literal':
       return JSON.stringify(node.value);
   }
