@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { ServeConfig } from '../app/real-server';
 import type { KeyConfig } from '../tokens/keys';
-import { envOption, parseApiList, parseNonNegativeInt } from './options';
+import { envOption, parseApiList, parseNonNegativeInt, parsePositiveInt } from './options';
 
 /** Options shared by `serve` and `sessions`: where the store and keys are, and token lifetimes. */
 export function addEngineOptions(command: Command): Command {
@@ -9,9 +9,9 @@ export function addEngineOptions(command: Command): Command {
     .addOption(envOption('--data-dir <dir>', 'SQLite store and generated key', 'REFRESHD_DATA_DIR', './data'))
     .addOption(envOption('--key-file <files>', 'comma-separated signing key files (PEM or JWK); newest last signs, all verify', 'REFRESHD_KEY_FILES'))
     .addOption(envOption('--issuer <iss>', 'the iss claim', 'REFRESHD_ISSUER', 'refreshd'))
-    .addOption(envOption('--access-ttl <seconds>', 'access token lifetime', 'REFRESHD_ACCESS_TTL', '3600').argParser(parseNonNegativeInt))
-    .addOption(envOption('--refresh-ttl <seconds>', 'refresh token idle lifetime', 'REFRESHD_REFRESH_TTL', String(180 * 24 * 3600)).argParser(parseNonNegativeInt))
-    .addOption(envOption('--session-ttl <seconds>', 'absolute session lifetime', 'REFRESHD_SESSION_TTL', String(365 * 24 * 3600)).argParser(parseNonNegativeInt))
+    .addOption(envOption('--access-ttl <seconds>', 'access token lifetime', 'REFRESHD_ACCESS_TTL', '3600').argParser(parsePositiveInt))
+    .addOption(envOption('--refresh-ttl <seconds>', 'refresh token idle lifetime', 'REFRESHD_REFRESH_TTL', String(180 * 24 * 3600)).argParser(parsePositiveInt))
+    .addOption(envOption('--session-ttl <seconds>', 'absolute session lifetime', 'REFRESHD_SESSION_TTL', String(365 * 24 * 3600)).argParser(parsePositiveInt))
     .addOption(envOption('--grace-seconds <seconds>', 'reuse grace window (0 allowed)', 'REFRESHD_GRACE_SECONDS', '10').argParser(parseNonNegativeInt))
     .addOption(envOption('--sqlite-sync <mode>', 'NORMAL: survives a process crash; FULL: also an OS crash (an fsync per rotation)', 'REFRESHD_SQLITE_SYNC', 'NORMAL').choices(['NORMAL', 'FULL']))
     .addOption(envOption('--api-keys <keys>', 'comma-separated almanac Bearer API keys', 'REFRESHD_API_KEYS'));
