@@ -1,4 +1,3 @@
-import { requireAdmin } from '../src/app/admin-auth';
 import type { HandlerServices } from '../src/app/handler-services';
 import { mintedSessionView, pathstackSubject } from '../src/app/session-views';
 import { RequestProblemError, type HandlerReply, type HandlerRequest } from '../src/app/http-types';
@@ -6,10 +5,9 @@ import type { components } from '../generated/admin';
 
 type NewSession = components['schemas']['NewSession'];
 
-/** Mints a session: what a login upstream of refreshd would do. */
-export default function admin_create_session({ tokens, adminToken }: HandlerServices) {
+/** Mints a session: what a login upstream of refreshd would do. The pipeline has checked the admin token. */
+export default function admin_create_session({ tokens }: HandlerServices) {
   return async (request: HandlerRequest): Promise<HandlerReply> => {
-    requireAdmin(request.bearer, adminToken);
     const input = request.body as NewSession;
     let sub = input.sub;
     if (input.api === 'pathstack') {

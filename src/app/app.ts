@@ -21,6 +21,8 @@ export interface AppOptions {
   /** Debug mode: the envelope's `error` carries internal details. */
   debug?: boolean;
   onResponseViolation?: (violation: ResponseViolation) => void;
+  /** api → check of a fixed bearer credential, before validation (the admin api's token). */
+  bearerVerifiers?: ReadonlyMap<string, (credential: string) => boolean>;
   /** Extra routes (JWKS, admin API) mounted before the api pipeline. */
   extraRoutes?: (app: express.Express, apis: CompiledApi[]) => void;
   /** Readiness probe beyond "documents loaded" (e.g. the store answers). */
@@ -55,6 +57,7 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
     maxBodyBytes: options.maxBodyBytes ?? 64 * 1024,
     debug: options.debug ?? false,
     onResponseViolation: options.onResponseViolation,
+    bearerVerifiers: options.bearerVerifiers,
   });
 
   const metrics = new Registry();

@@ -6,8 +6,6 @@ export interface HandlerServices {
   clock: { nowMs(): number };
   /** `Secure` on refresh cookies; off only for plain-http development. */
   secureCookies: boolean;
-  /** The admin api's bearer token; the admin api is not served without one. */
-  adminToken?: string;
 }
 
 /** `Set-Cookie` for a rotated refresh token, scoped to the refresh path (RFC 6265bis). */

@@ -8,7 +8,7 @@ import { explainValue } from '../dialects/pydantic/explain';
 import { decodeJsonBytes, parsePythonJson } from '../dialects/pydantic/pyjson';
 import { pythonInputAt, pythonKeyOrder, readPythonTree, stringifyWithRaw } from '../dialects/pydantic/python-values';
 import type { CompiledApi, CompiledOperation } from '../spec/registry';
-import { isTokenError } from '../tokens/errors';
+import { isTokenError, TokenError } from '../tokens/errors';
 import { RequestProblemError, ServiceUnavailableError, type HandlerReply, type HandlerRequest } from './http-types';
 import { bearerCredential, firstHeaderValues, isJsonContentType, parseCookies, readBody } from './request-input';
 import { validateReply, type ResponseViolation } from './response-validation';
@@ -25,6 +25,8 @@ export interface PipelineOptions {
   debug: boolean;
   /** Called for every response that fails validation against the served document. */
   onResponseViolation?: (violation: ResponseViolation) => void;
+  /** api → check of a fixed bearer credential (the admin token), run right after its presence is checked. */
+  bearerVerifiers?: ReadonlyMap<string, (credential: string) => boolean>;
 }
 
 type Route = Map<string, CompiledOperation>;
@@ -138,6 +140,10 @@ export class Pipeline {
     if (operation.requiresBearer) {
       bearer = bearerCredential(headers.authorization);
       if (bearer === undefined) return dialect.notAuthenticated(context);
+      // A fixed credential (the admin token) is the security scheme's to check, before the body
+      // is looked at, as a FastAPI security dependency would; almanac's depends on the session.
+      const verify = this.options.bearerVerifiers?.get(operation.api);
+      if (verify && !verify(bearer)) return dialect.domainError(new TokenError('bearer_invalid', `${operation.api}: wrong bearer credential`), context);
     }
 
     const cookies = parseCookies(req);

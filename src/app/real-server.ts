@@ -6,6 +6,7 @@ import { openSqliteStore } from '../store/sqlite';
 import type { TokenStore } from '../store/contract';
 import { loadKeySet, loadOrCreateDataDirKey, KeySet, type KeyConfig } from '../tokens/keys';
 import { systemClock, TokenService, type Clock } from '../tokens/service';
+import { isAdminToken } from './admin-auth';
 import { buildApp, type BuiltApp } from './app';
 import { bindHandlers } from './handlers';
 import type { ResponseViolation } from './response-validation';
@@ -111,8 +112,11 @@ export async function buildRealApp(
     debug: config.debug,
     maxBodyBytes: config.maxBodyBytes,
     onResponseViolation: options.onResponseViolation,
+    bearerVerifiers: config.adminToken
+      ? new Map([[ADMIN_API.name, (credential: string) => isAdminToken(credential, config.adminToken as string)]])
+      : undefined,
     responders: (apis) =>
-      bindHandlers(apis, { tokens: engine.tokens, clock, secureCookies: config.secureCookies, adminToken: config.adminToken }),
+      bindHandlers(apis, { tokens: engine.tokens, clock, secureCookies: config.secureCookies }),
     extraRoutes: (app) => {
       app.get('/.well-known/jwks.json', (_req, res) => {
         res.json(engine.tokens.jwks());

@@ -68,3 +68,12 @@ it('a malformed JWK key file is reported without quoting any of it', () => {
     expect(String((error as Error).message)).not.toContain('c2VjcmV0');
   }
 });
+
+it('admin: a wrong admin token is refused before the body is validated, as a FastAPI security dependency would', async () => {
+  const res = await h.http.post('/admin/sessions').set('Authorization', 'Bearer not-the-admin-token').send({ bogus: true });
+  expect(res.status).toBe(401);
+  expect(res.headers['www-authenticate']).toBe('Bearer');
+  expectConforms(h.built, 'post', '/admin/sessions', res);
+  const ok = await h.http.post('/admin/sessions').set('Authorization', `Bearer ${ADMIN_TOKEN}`).send({ bogus: true });
+  expect(ok.status).toBe(422);
+});
