@@ -34,11 +34,3 @@ export class RequestProblemError extends Error {
     this.name = 'RequestProblemError';
   }
 }
-
-/** The store (or another dependency) is down: the dialect's 503, never a 500. */
-export class ServiceUnavailableError extends Error {
-  constructor(readonly internalDetail: string) {
-    super('Service Unavailable');
-    this.name = 'ServiceUnavailableError';
-  }
-}

@@ -9,7 +9,8 @@ import { decodeJsonBytes, parsePythonJson } from '../dialects/pydantic/pyjson';
 import { pythonInputAt, pythonKeyOrder, readPythonTree, stringifyWithRaw } from '../dialects/pydantic/python-values';
 import type { CompiledApi, CompiledOperation } from '../spec/registry';
 import { isTokenError, TokenError } from '../tokens/errors';
-import { RequestProblemError, ServiceUnavailableError, type HandlerReply, type HandlerRequest } from './http-types';
+import { StoreUnavailableError } from '../store/contract';
+import { RequestProblemError, type HandlerReply, type HandlerRequest } from './http-types';
 import { bearerCredential, firstHeaderValues, isJsonContentType, parseCookies, readBody } from './request-input';
 import { validateReply, type ResponseViolation } from './response-validation';
 
@@ -257,7 +258,7 @@ export class Pipeline {
       return dialect.domainError(error, context);
     }
     if (error instanceof RequestProblemError) return dialect.validationFailed(error.problems, context);
-    if (error instanceof ServiceUnavailableError) {
+    if (error instanceof StoreUnavailableError) {
       context.internalDetail = error.internalDetail;
       return dialect.unavailable(context);
     }

@@ -17,6 +17,18 @@
  * back into a token needs the signing key, which never enters the store.
  */
 
+/**
+ * The database cannot serve right now (locked past its busy timeout, an I/O error, a full
+ * disk, a closed store). Any store method may reject with it; callers answer 503, retrying
+ * is safe because nothing was written.
+ */
+export class StoreUnavailableError extends Error {
+  override readonly name = 'StoreUnavailableError';
+  constructor(readonly internalDetail: string) {
+    super('The token store is unavailable');
+  }
+}
+
 /** Why a session was revoked. */
 export type SessionRevokeReason =
   /** An operator or admin call revoked this one session. */

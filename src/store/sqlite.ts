@@ -22,6 +22,7 @@ import type {
   SessionRevokeReason,
   TokenStore,
 } from './contract';
+import { StoreUnavailableError } from './contract';
 import { SQLITE_MIGRATIONS } from './migrations';
 
 export interface SqliteStoreOptions {
@@ -248,92 +249,116 @@ class SqliteTokenStore implements TokenStore {
     });
   }
 
-  private open(): void {
-    if (this.closed) throw new Error('the store is closed');
+  /**
+   * Runs one store operation; a database that cannot serve right now (locked past the busy
+   * timeout, an I/O error, a full disk) rejects with {@link StoreUnavailableError}, which the
+   * pipeline answers with the api's 503.
+   */
+  private guarded<T>(operation: () => T): T {
+    if (this.closed) throw new StoreUnavailableError('the store is closed');
+    try {
+      return operation();
+    } catch (error) {
+      const code = String((error as { code?: unknown })?.code ?? '');
+      if (/^SQLITE_(BUSY|LOCKED|IOERR|FULL|CANTOPEN|READONLY)/.test(code)) throw new StoreUnavailableError(`sqlite ${code}`);
+      throw error;
+    }
   }
 
   async createSession(session: NewSession, firstToken: NewRefreshToken): Promise<void> {
-    this.open();
-    // IMMEDIATE takes the write lock up front, so a second process waits on busy_timeout instead of failing mid-transaction.
-    this.createSessionTransaction.immediate(session, firstToken);
+    return this.guarded(() => {
+      // IMMEDIATE takes the write lock up front, so a second process waits on busy_timeout instead of failing mid-transaction.
+      this.createSessionTransaction.immediate(session, firstToken);
+    });
   }
 
   async findSession(sessionId: string): Promise<SessionRecord | null> {
-    this.open();
-    const row = this.statements.findSession.get(sessionId);
-    return row ? toSession(row) : null;
+    return this.guarded(() => {
+      const row = this.statements.findSession.get(sessionId);
+      return row ? toSession(row) : null;
+    });
   }
 
   async findRefreshContext(jti: string): Promise<RefreshContext | null> {
-    this.open();
-    const row = this.statements.findRefreshContext.get(jti);
-    if (!row) return null;
-    const session =
-      row.s_id === null
-        ? null
-        : toSession({
-            id: row.s_id,
-            api: row.s_api as string,
-            sub: row.s_sub as string,
-            organizations: row.s_organizations as string,
-            organization_id: row.s_organization_id,
-            created_at: row.s_created_at as number,
-            absolute_expires_at: row.s_absolute_expires_at as number,
-            revoked_at: row.s_revoked_at,
-            revoke_reason: row.s_revoke_reason,
-            state_hash: row.s_state_hash as string,
-          });
-    return { token: toRefreshToken(row), session, subjectStamp: row.subject_stamp };
+    return this.guarded(() => {
+      const row = this.statements.findRefreshContext.get(jti);
+      if (!row) return null;
+      const session =
+        row.s_id === null
+          ? null
+          : toSession({
+              id: row.s_id,
+              api: row.s_api as string,
+              sub: row.s_sub as string,
+              organizations: row.s_organizations as string,
+              organization_id: row.s_organization_id,
+              created_at: row.s_created_at as number,
+              absolute_expires_at: row.s_absolute_expires_at as number,
+              revoked_at: row.s_revoked_at,
+              revoke_reason: row.s_revoke_reason,
+              state_hash: row.s_state_hash as string,
+            });
+      return { token: toRefreshToken(row), session, subjectStamp: row.subject_stamp };
+    });
   }
 
   async findRefreshToken(jti: string): Promise<RefreshTokenRecord | null> {
-    this.open();
-    const row = this.statements.findRefreshToken.get(jti);
-    return row ? toRefreshToken(row) : null;
+    return this.guarded(() => {
+      const row = this.statements.findRefreshToken.get(jti);
+      return row ? toRefreshToken(row) : null;
+    });
   }
 
   async consumeRefreshToken(input: ConsumeRefreshTokenInput): Promise<ConsumeRefreshTokenResult> {
-    this.open();
-    if (input.successor.parentJti !== input.jti) throw new Error('the successor must name the consumed token as its parent');
-    return this.consumeTransaction.immediate(input);
+    return this.guarded(() => {
+      if (input.successor.parentJti !== input.jti) throw new Error('the successor must name the consumed token as its parent');
+      return this.consumeTransaction.immediate(input);
+    });
   }
 
   async revokeSession(sessionId: string, nowMs: number, reason: SessionRevokeReason): Promise<boolean> {
-    this.open();
-    return this.statements.revokeSession.run(nowMs, reason, sessionId).changes === 1;
+    return this.guarded(() => {
+      return this.statements.revokeSession.run(nowMs, reason, sessionId).changes === 1;
+    });
   }
 
   async findSubjectStamp(sub: string): Promise<string | null> {
-    this.open();
-    return this.statements.findStamp.get(sub)?.state_hash ?? null;
+    return this.guarded(() => {
+      return this.statements.findStamp.get(sub)?.state_hash ?? null;
+    });
   }
 
   async ensureSubjectStamp(sub: string, candidate: string, nowMs: number): Promise<string> {
-    this.open();
-    this.statements.insertStampIfAbsent.run(sub, candidate, nowMs);
-    const row = this.statements.findStamp.get(sub);
-    if (!row) throw new Error('subject stamp vanished after insert');
-    return row.state_hash;
+    return this.guarded(() => {
+      this.statements.insertStampIfAbsent.run(sub, candidate, nowMs);
+      const row = this.statements.findStamp.get(sub);
+      if (!row) throw new Error('subject stamp vanished after insert');
+      return row.state_hash;
+    });
   }
 
   async revokeSubject(sub: string, newStamp: string, nowMs: number): Promise<number> {
-    this.open();
-    return this.revokeSubjectTransaction.immediate(sub, newStamp, nowMs);
+    return this.guarded(() => {
+      return this.revokeSubjectTransaction.immediate(sub, newStamp, nowMs);
+    });
   }
 
   async listSessions(filter: SessionFilter = {}): Promise<SessionRecord[]> {
-    this.open();
-    return this.statements.listSessions.all({ api: filter.api ?? null, sub: filter.sub ?? null }).map(toSession);
+    return this.guarded(() => {
+      return this.statements.listSessions.all({ api: filter.api ?? null, sub: filter.sub ?? null }).map(toSession);
+    });
   }
 
   async purgeExpired(nowMs: number): Promise<PurgeResult> {
-    this.open();
-    return this.purgeTransaction.immediate(nowMs);
+    return this.guarded(() => {
+      return this.purgeTransaction.immediate(nowMs);
+    });
   }
 
   async ping(): Promise<void> {
-    this.open();
-    this.statements.ping.get();
+    return this.guarded(() => {
+      this.statements.ping.get();
+    });
   }
 
   async close(): Promise<void> {

@@ -239,8 +239,8 @@ describe.each(backends)('store contract: $name', (backend) => {
     await store.close();
     await store.close();
 
-    await expect(store.findSession('s1')).rejects.toThrow('closed');
-    await expect(store.ping()).rejects.toThrow('closed');
+    await expect(store.findSession('s1')).rejects.toMatchObject({ name: 'StoreUnavailableError', internalDetail: 'the store is closed' });
+    await expect(store.ping()).rejects.toMatchObject({ name: 'StoreUnavailableError', internalDetail: 'the store is closed' });
   });
 
   durableTest('closing and reopening the database loses nothing', async () => {
