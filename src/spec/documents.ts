@@ -7,11 +7,7 @@ import OpenAPISchemaValidator from 'openapi-schema-validator';
 import { GENERATED_DIR, OVERLAYS_DIR, SPECS_DIR } from '../paths';
 import { applyOverlay, type OverlayDocument } from './overlay';
 
-/** The five published apis, in the order of their seeds. */
-export const API_NAMES = ['watchr', 'galileo', 'pathstack', 'almanac', 'session'] as const;
-export type ApiName = (typeof API_NAMES)[number];
-
-export const isApiName = (name: string): name is ApiName => (API_NAMES as readonly string[]).includes(name);
+export { API_NAMES, isApiName, type ApiName } from '../api-names';
 
 export type OpenApiDocument = Record<string, any>;
 

@@ -26,13 +26,8 @@ import { TokenError } from './errors';
 import { signJwt, verifyJws, type JwtClaims } from './jwt';
 import type { JwkSet, KeySet } from './keys';
 
-export type ApiName = 'watchr' | 'galileo' | 'pathstack' | 'almanac' | 'session';
-
-export const API_NAMES: readonly ApiName[] = ['watchr', 'galileo', 'pathstack', 'almanac', 'session'];
-
-export function isApiName(value: unknown): value is ApiName {
-  return typeof value === 'string' && (API_NAMES as readonly string[]).includes(value);
-}
+import { isApiName, type ApiName } from '../api-names';
+export { API_NAMES, isApiName, type ApiName } from '../api-names';
 
 export interface Clock {
   nowMs(): number;

@@ -1,19 +1,12 @@
 import fc from 'fast-check';
-import { expectConforms, startReal, type RealHarness } from '../support/harness';
+import { expectConforms, useRealHarness } from '../support/harness';
 
 /**
  * Malformed input of any kind (broken JSON, odd encodings, wrong content types, duplicate
  * and strange headers and cookies) never gets a 5xx, and every answer is declared by the
  * served document.
  */
-let h: RealHarness;
-beforeAll(async () => {
-  h = await startReal({ maxBodyBytes: 4096 });
-});
-afterAll(async () => {
-  expect(h.violations).toEqual([]);
-  await h.close();
-});
+const h = useRealHarness({ maxBodyBytes: 4096 });
 
 const PATHS = ['/auth/refresh', '/v1/refresh_token', '/refresh', '/v1/auth/token/refresh', '/session/token/refresh'];
 

@@ -1,17 +1,10 @@
-import { expectConforms, startReal, type RealHarness } from '../support/harness';
+import { expectConforms, useRealHarness } from '../support/harness';
 
 /**
  * Each kind of bad request, per api, asserted on the whole body: what FastAPI + Pydantic v2
  * sends for watchr, galileo and almanac; pathstack's first-error object; session's envelope.
  */
-let h: RealHarness;
-beforeAll(async () => {
-  h = await startReal();
-});
-afterAll(async () => {
-  expect(h.violations).toEqual([]);
-  await h.close();
-});
+const h = useRealHarness();
 
 const ALMANAC = '/v1/auth/token/refresh';
 const bearer = 'Bearer some-access-token';

@@ -1,14 +1,7 @@
-import { startReal, type RealHarness } from '../support/harness';
+import { useRealHarness } from '../support/harness';
 
 /** FastAPI echoes `input` with Python's json: floats, big integers and key order as Python keeps them. */
-let h: RealHarness;
-beforeAll(async () => {
-  h = await startReal();
-});
-afterAll(async () => {
-  expect(h.violations).toEqual([]);
-  await h.close();
-});
+const h = useRealHarness();
 
 const post = (raw: string) =>
   h.http.post('/v1/auth/token/refresh').set('Authorization', 'Bearer t').set('Content-Type', 'application/json').send(raw);

@@ -2,17 +2,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadKeyFile } from '../../src/tokens/keys';
-import { ADMIN_TOKEN, expectConforms, startReal, type RealHarness } from '../support/harness';
+import { ADMIN_TOKEN, expectConforms, useRealHarness } from '../support/harness';
 
 /** Defects found in review, each pinned by the request that showed it. */
-let h: RealHarness;
-beforeAll(async () => {
-  h = await startReal();
-});
-afterAll(async () => {
-  expect(h.violations).toEqual([]);
-  await h.close();
-});
+const h = useRealHarness();
 
 const ALMANAC = '/v1/auth/token/refresh';
 const almanac = (raw: string) => h.http.post(ALMANAC).set('Authorization', 'Bearer t').set('Content-Type', 'application/json').send(raw);

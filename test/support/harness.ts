@@ -74,3 +74,19 @@ export function expectConforms(built: BuiltApp, method: string, path: string, re
   const violation = validateReply(operation, { status: res.status, body: res.text ? res.body : undefined });
   expect(violation).toBeUndefined();
 }
+
+/**
+ * One real harness for the tests of the enclosing file: started before them, and after
+ * them checked for response violations and closed.
+ */
+export function useRealHarness(overrides: Partial<ServeConfig> = {}): RealHarness {
+  const harness = {} as RealHarness;
+  beforeAll(async () => {
+    Object.assign(harness, await startReal(overrides));
+  });
+  afterAll(async () => {
+    expect(harness.violations).toEqual([]);
+    await harness.close();
+  });
+  return harness;
+}
