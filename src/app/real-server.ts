@@ -68,7 +68,9 @@ export function openTokenEngine(
     keys = new KeySet([dataDirKey.key]);
     if (dataDirKey.created) generatedKeyPath = dataDirKey.path;
   }
-  const openedStore = store ?? openSqliteStore(path.join(config.dataDir, 'refreshd.sqlite'), { synchronous: config.sqliteSync ?? 'NORMAL' });
+  const openedStore =
+    store ??
+    openSqliteStore(path.join(config.dataDir, 'refreshd.sqlite'), { synchronous: config.sqliteSync ?? 'NORMAL', backgroundCheckpoints: true });
   const tokens = new TokenService({
     store: openedStore,
     keys,

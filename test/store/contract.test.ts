@@ -135,6 +135,51 @@ describe.each(backends)('store contract: $name', (backend) => {
     expect(await store.findSession('s1')).toMatchObject({ organizationId: 'org-b' });
   });
 
+  test('consumes asked for together each get their own outcome, as if run one after another', async () => {
+    await store.createSession(session('s1'), token('t1', 's1'));
+    await store.createSession(session('s2'), token('u1', 's2'));
+
+    const results = await Promise.all([
+      store.consumeRefreshToken({ jti: 't1', nowMs: T0 + 1, successor: token('t2', 's1', { parentJti: 't1' }) }),
+      store.consumeRefreshToken({ jti: 't1', nowMs: T0 + 1, successor: token('t2-loser', 's1', { parentJti: 't1' }) }),
+      store.consumeRefreshToken({ jti: 'u1', nowMs: T0 + 1, successor: token('u2', 's2', { parentJti: 'u1' }) }),
+      store.consumeRefreshToken({ jti: 'nope', nowMs: T0 + 1, successor: token('x2', 's1', { parentJti: 'nope' }) }),
+    ]);
+
+    expect(results.map((result) => result.outcome)).toEqual(['consumed', 'already_used', 'consumed', 'not_found']);
+    expect(results[1]).toMatchObject({ token: { jti: 't1', successorJti: 't2' } });
+    expect(await store.findRefreshToken('t2-loser')).toBeNull();
+    expect(await store.findRefreshToken('u2')).toMatchObject({ parentJti: 'u1', usedAtMs: null });
+  });
+
+  test('one failing consume among several asked for together fails alone', async () => {
+    await store.createSession(session('s1'), token('t1', 's1'));
+    await store.createSession(session('s2'), token('u1', 's2'));
+
+    const settled = await Promise.allSettled([
+      store.consumeRefreshToken({ jti: 't1', nowMs: T0 + 1, successor: token('t2', 's1', { parentJti: 't1' }) }),
+      // Its successor's jti already exists: the insert violates the primary key.
+      store.consumeRefreshToken({ jti: 'u1', nowMs: T0 + 1, successor: token('t1', 's2', { parentJti: 'u1' }) }),
+    ]);
+
+    expect(settled[0]).toEqual({ status: 'fulfilled', value: { outcome: 'consumed' } });
+    expect(settled[1].status).toBe('rejected');
+    expect(await store.findRefreshToken('t2')).toMatchObject({ parentJti: 't1' });
+    expect(await store.findRefreshToken('u1')).toMatchObject({ usedAtMs: null, successorJti: null });
+  });
+
+  durableTest('a consume asked for just before close is committed, not lost', async () => {
+    await store.createSession(session('s1'), token('t1', 's1'));
+    const pending = store.consumeRefreshToken({ jti: 't1', nowMs: T0 + 1, successor: token('t2', 's1', { parentJti: 't1' }) });
+
+    await store.close();
+
+    await expect(pending).resolves.toEqual({ outcome: 'consumed' });
+    store = await (connect as () => Promise<TokenStore>)();
+    expect(await store.findRefreshToken('t1')).toMatchObject({ usedAtMs: T0 + 1, successorJti: 't2' });
+    expect(await store.findRefreshToken('t2')).toMatchObject({ parentJti: 't1' });
+  });
+
   test('consuming an unknown token reports not_found and stores nothing', async () => {
     await store.createSession(session('s1'), token('t1', 's1'));
 

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SQLITE_SCHEMA_VERSION } from '../../src/store/migrations';
@@ -15,6 +15,19 @@ describe('sqlite store specifics', () => {
   });
 
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** The sessions in a copy of the database file alone, without its WAL: only what checkpoints copied over. */
+  function sessionsInMainFile(copyName: string): unknown[] {
+    const copy = join(dir, copyName);
+    copyFileSync(file, copy);
+    const db = new Database(copy, { readonly: true });
+    try {
+      const hasTable = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sessions'").get();
+      return hasTable ? db.prepare('SELECT id FROM sessions').pluck().all() : [];
+    } finally {
+      db.close();
+    }
+  }
 
   test('a new file database is migrated to the newest schema version, in WAL mode', async () => {
     const store = openSqliteStore(file);
@@ -53,6 +66,38 @@ describe('sqlite store specifics', () => {
     db.close();
 
     expect(() => openSqliteStore(file)).toThrow(/newer than this refreshd supports/);
+  });
+
+  test('with background checkpoints, committed rows reach the database file without the event loop checkpointing', async () => {
+    const store = openSqliteStore(file, { backgroundCheckpoints: true });
+    try {
+      await store.createSession(
+        { id: 's1', api: 'watchr', sub: 'alice', organizations: [], organizationId: null, createdAtMs: 0, absoluteExpiresAtMs: 10, stateHash: 'h' },
+        { jti: 't1', sessionId: 's1', parentJti: null, issuedAtMs: 0, expiresAtMs: 10, kid: 'k', claims: { jti: 't1' } },
+      );
+      let found: unknown[] = [];
+      for (let attempt = 0; attempt < 100 && found.length === 0; attempt++) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        found = sessionsInMainFile(`copy-${attempt}.sqlite`);
+      }
+      expect(found).toEqual(['s1']);
+    } finally {
+      await store.close();
+    }
+  });
+
+  test('without background checkpoints, a small commit stays in the WAL (the test above can fail)', async () => {
+    const store = openSqliteStore(file);
+    try {
+      await store.createSession(
+        { id: 's1', api: 'watchr', sub: 'alice', organizations: [], organizationId: null, createdAtMs: 0, absoluteExpiresAtMs: 10, stateHash: 'h' },
+        { jti: 't1', sessionId: 's1', parentJti: null, issuedAtMs: 0, expiresAtMs: 10, kid: 'k', claims: { jti: 't1' } },
+      );
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(sessionsInMainFile('copy.sqlite')).toEqual([]);
+    } finally {
+      await store.close();
+    }
   });
 
   test('the stored refresh token row holds claims and a kid, never a token string', async () => {
