@@ -1,7 +1,8 @@
 /**
  * The embedded store: one SQLite file through better-sqlite3. WAL lets readers
- * run beside the single writer; `busy_timeout` makes a second process sharing
- * the file wait for the write lock instead of failing. better-sqlite3 is
+ * run beside the single writer; a second process sharing the file waits for
+ * the write lock by retrying on later turns of the event loop, never by
+ * sleeping in SQLite's busy handler. better-sqlite3 is
  * synchronous, so every method runs to completion before another starts in
  * this process; the conditional UPDATE in `consumeRefreshToken` is what keeps
  * rotation single-winner across processes too.
@@ -27,7 +28,7 @@ import { StoreUnavailableError } from './contract';
 import { SQLITE_MIGRATIONS } from './migrations';
 
 export interface SqliteStoreOptions {
-  /** How long a write waits for another connection's lock before failing. Default 5000. */
+  /** How long an operation keeps retrying while another connection holds the lock, in ms. Default 5000. */
   busyTimeoutMs?: number;
   /**
    * `FULL` (default) makes every committed rotation survive a power loss; `NORMAL`
@@ -166,6 +167,11 @@ function refreshTokenParams(token: NewRefreshToken) {
   };
 }
 
+/** Waiting for another connection's write lock: the next turn of the event loop first, then 1 ms steps up to 5 ms. */
+function lockBackoff(attempt: number): Promise<void> {
+  return new Promise((resolve) => (attempt < 8 ? setImmediate(resolve) : setTimeout(resolve, Math.min(attempt - 7, 5))));
+}
+
 interface PendingConsume {
   input: ConsumeRefreshTokenInput;
   resolve: (result: ConsumeRefreshTokenResult) => void;
@@ -196,11 +202,13 @@ class SqliteTokenStore implements TokenStore {
   private readonly consumeTransaction;
   private readonly consumeGroupTransaction;
   private pendingConsumes: PendingConsume[] = [];
+  private readonly flushing = new Set<Promise<void>>();
   private readonly revokeSubjectTransaction;
   private readonly purgeTransaction;
 
   constructor(
     db: Database.Database,
+    private readonly busyTimeoutMs: number,
     private readonly checkpointer?: Worker,
   ) {
     this.db = db;
@@ -312,24 +320,36 @@ class SqliteTokenStore implements TokenStore {
   }
 
   /**
-   * Runs one store operation; a database that cannot serve right now (locked past the busy
-   * timeout, an I/O error, a full disk) rejects with {@link StoreUnavailableError}, which the
-   * pipeline answers with the api's 503.
+   * Runs one store operation. The connection never sleeps on a lock (its busy timeout is 0):
+   * while another process holds the write lock, the operation is tried again on a later turn of
+   * the event loop, so this process keeps serving meanwhile, until `busyTimeoutMs` has passed. A
+   * database that cannot serve (locked past that, an I/O error, a full disk, closed) rejects with
+   * {@link StoreUnavailableError}, which the pipeline answers with the api's 503.
    */
-  private guarded<T>(operation: () => T): T {
-    if (this.closed) throw new StoreUnavailableError('the store is closed');
-    try {
-      return operation();
-    } catch (error) {
-      const code = String((error as { code?: unknown })?.code ?? '');
-      if (/^SQLITE_(BUSY|LOCKED|IOERR|FULL|CANTOPEN|READONLY)/.test(code)) throw new StoreUnavailableError(`sqlite ${code}`);
-      throw error;
+  private async guarded<T>(operation: () => T): Promise<T> {
+    let deadline = 0;
+    for (let attempt = 0; ; attempt++) {
+      if (this.closed) throw new StoreUnavailableError('the store is closed');
+      try {
+        return operation();
+      } catch (error) {
+        const code = String((error as { code?: unknown })?.code ?? '');
+        if (code.startsWith('SQLITE_BUSY')) {
+          deadline ||= performance.now() + this.busyTimeoutMs;
+          if (performance.now() < deadline) {
+            await lockBackoff(attempt);
+            continue;
+          }
+        }
+        if (/^SQLITE_(BUSY|LOCKED|IOERR|FULL|CANTOPEN|READONLY)/.test(code)) throw new StoreUnavailableError(`sqlite ${code}`);
+        throw error;
+      }
     }
   }
 
   async createSession(session: NewSession, firstToken: NewRefreshToken): Promise<void> {
     return this.guarded(() => {
-      // IMMEDIATE takes the write lock up front, so a second process waits on busy_timeout instead of failing mid-transaction.
+      // IMMEDIATE takes the write lock up front, so a second process is refused at BEGIN (and retried), never mid-transaction.
       this.createSessionTransaction.immediate(session, firstToken);
     });
   }
@@ -388,12 +408,18 @@ class SqliteTokenStore implements TokenStore {
     });
   }
 
-  private readonly flushConsumes = (): void => {
+  private readonly flushConsumes = (): Promise<void> => {
     const group = this.pendingConsumes;
-    if (group.length === 0) return;
+    if (group.length === 0) return Promise.resolve();
     this.pendingConsumes = [];
+    const flushed = this.commitGroup(group).finally(() => this.flushing.delete(flushed));
+    this.flushing.add(flushed);
+    return flushed;
+  };
+
+  private async commitGroup(group: PendingConsume[]): Promise<void> {
     try {
-      const outcomes = this.guarded(() => this.consumeGroupTransaction.immediate(group.map((pending) => pending.input)));
+      const outcomes = await this.guarded(() => this.consumeGroupTransaction.immediate(group.map((pending) => pending.input)));
       group.forEach((pending, index) => pending.resolve(outcomes[index]));
       return;
     } catch (error) {
@@ -404,13 +430,9 @@ class SqliteTokenStore implements TokenStore {
     }
     // One failing rotation must not fail the others of its group: each again, alone.
     for (const pending of group) {
-      try {
-        pending.resolve(this.guarded(() => this.consumeTransaction.immediate(pending.input)));
-      } catch (error) {
-        pending.reject(error);
-      }
+      await this.guarded(() => this.consumeTransaction.immediate(pending.input)).then(pending.resolve, pending.reject);
     }
-  };
+  }
 
   async revokeSession(sessionId: string, nowMs: number, reason: SessionRevokeReason): Promise<boolean> {
     return this.guarded(() => {
@@ -460,10 +482,13 @@ class SqliteTokenStore implements TokenStore {
   async close(): Promise<void> {
     if (this.closed) return;
     // Rotations already asked for are committed (or refused) before the connection goes.
-    this.flushConsumes();
+    void this.flushConsumes();
+    await Promise.all(this.flushing);
     this.closed = true;
     if (this.checkpointer) {
       const stopped = new Promise((resolve) => this.checkpointer?.once('exit', resolve));
+      // Unreferenced while it runs, so it never holds the process open; referenced while awaited, so the wait is not cut short.
+      this.checkpointer.ref();
       this.checkpointer.postMessage('stop');
       await stopped;
     }
@@ -479,7 +504,9 @@ export function openSqliteStore(filePath: string, options: SqliteStoreOptions = 
   if (filePath !== ':memory:' && filePath !== '') mkdirSync(dirname(filePath), { recursive: true, mode: 0o700 });
   const db = new Database(filePath);
   try {
-    db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(options.busyTimeoutMs ?? 5000))}`);
+    const busyTimeoutMs = Math.max(0, Math.trunc(options.busyTimeoutMs ?? 5000));
+    // Opening and migrating are synchronous, before any request: they may wait on the lock there.
+    db.pragma(`busy_timeout = ${busyTimeoutMs}`);
     db.pragma('journal_mode = WAL');
     db.pragma(`synchronous = ${options.synchronous === 'NORMAL' ? 'NORMAL' : 'FULL'}`);
     db.pragma('foreign_keys = ON');
@@ -488,7 +515,8 @@ export function openSqliteStore(filePath: string, options: SqliteStoreOptions = 
     // fsyncs on the event loop, and fewer, larger ones stall it less in sum.
     db.pragma(`wal_autocheckpoint = ${background ? WAL_AUTOCHECKPOINT_PAGES : 10000}`);
     migrateSqlite(db);
-    return new SqliteTokenStore(db, background ? startCheckpointer(filePath) : undefined);
+    db.pragma('busy_timeout = 0');
+    return new SqliteTokenStore(db, busyTimeoutMs, background ? startCheckpointer(filePath) : undefined);
   } catch (error) {
     db.close();
     throw error;

@@ -100,6 +100,31 @@ describe('sqlite store specifics', () => {
     }
   });
 
+  test("a rotation waiting for another connection's write lock leaves the event loop serving, and commits once the lock is free", async () => {
+    const store = openSqliteStore(file, { busyTimeoutMs: 2000 });
+    await store.createSession(
+      { id: 's1', api: 'watchr', sub: 'alice', organizations: [], organizationId: null, createdAtMs: 0, absoluteExpiresAtMs: 10, stateHash: 'h' },
+      { jti: 't1', sessionId: 's1', parentJti: null, issuedAtMs: 0, expiresAtMs: 10, kid: 'k', claims: { jti: 't1' } },
+    );
+    const other = new Database(file);
+    other.prepare('BEGIN IMMEDIATE').run();
+
+    const consumed = store.consumeRefreshToken({
+      jti: 't1',
+      nowMs: 1,
+      successor: { jti: 't2', sessionId: 's1', parentJti: 't1', issuedAtMs: 1, expiresAtMs: 10, kid: 'k', claims: { jti: 't2' } },
+    });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Reads go on meanwhile; a busy handler sleeping in SQLite would have blocked this thread until the timeout.
+    expect(await store.findRefreshToken('t1')).toMatchObject({ usedAtMs: null });
+    other.prepare('COMMIT').run();
+    other.close();
+
+    await expect(consumed).resolves.toEqual({ outcome: 'consumed' });
+    expect(await store.findRefreshToken('t1')).toMatchObject({ successorJti: 't2' });
+    await store.close();
+  });
+
   test('the stored refresh token row holds claims and a kid, never a token string', async () => {
     const store = openSqliteStore(file);
     await store.createSession(
