@@ -4,11 +4,19 @@
  * Claim rules (type, audience, issuer, time) are the service's, in one place
  * for every algorithm.
  *
- * HS256, RS256 and ES256 go through jsonwebtoken with KeyObjects. jsonwebtoken 9
- * has no EdDSA, so Ed25519 is signed and verified here with node:crypto,
- * producing the same header shape (`alg`, `typ`, `kid`).
+ * RS256 and ES256 go through jsonwebtoken with KeyObjects. jsonwebtoken 9 has
+ * no EdDSA, so Ed25519 is signed and verified here with node:crypto, producing
+ * the same header shape (`alg`, `typ`, `kid`).
+ *
+ * HS256, the default key's algorithm, is done here with node:crypto too: a
+ * refresh verifies one token and signs two, and on the 2-core reference machine
+ * jsonwebtoken took 5.9 µs per sign and 7.4 µs per verify where createHmac
+ * takes 3.8 and 3.9 µs. The header is encoded once per key, in jsonwebtoken's
+ * member order, and our claims always carry the `iat` jsonwebtoken would add,
+ * so for an ASCII kid the token is byte for byte the one jsonwebtoken signed:
+ * the grace window re-signs stored claims and must hand back the same token.
  */
-import { sign as cryptoSign, verify as cryptoVerify } from 'node:crypto';
+import { createHmac, sign as cryptoSign, timingSafeEqual, verify as cryptoVerify } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { TokenError } from './errors';
 import type { KeySet, SigningKey } from './keys';
@@ -39,8 +47,24 @@ function decodeJsonPart(part: string, what: string): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
+/** Keyed by the key object, whose `kid` is readonly; a dropped key drops its entry. */
+const hs256Headers = new WeakMap<SigningKey, string>();
+
+function encodedHs256Header(key: SigningKey): string {
+  let encoded = hs256Headers.get(key);
+  if (encoded === undefined) {
+    encoded = Buffer.from(JSON.stringify({ alg: 'HS256', typ: 'JWT', kid: key.kid })).toString('base64url');
+    hs256Headers.set(key, encoded);
+  }
+  return encoded;
+}
+
 export function signJwt(claims: JwtClaims, key: SigningKey): string {
   if (!key.signingKey) throw new Error(`key ${key.kid} is verify-only`);
+  if (key.alg === 'HS256') {
+    const signingInput = `${encodedHs256Header(key)}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
+    return `${signingInput}.${createHmac('sha256', key.signingKey).update(signingInput).digest('base64url')}`;
+  }
   if (key.alg === 'EdDSA') {
     const header = { alg: 'EdDSA', typ: 'JWT', kid: key.kid };
     const signingInput = `${Buffer.from(JSON.stringify(header)).toString('base64url')}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
@@ -85,7 +109,13 @@ export function verifyJws(token: string, keys: KeySet, nowSeconds: number): Veri
     throw new TokenError('token_invalid_signature', 'signature is not canonical base64url');
   }
 
-  if (key.alg === 'EdDSA') {
+  if (key.alg === 'HS256') {
+    const expected = createHmac('sha256', key.verificationKey).update(`${encodedHeader}.${encodedClaims}`).digest();
+    // timingSafeEqual throws on unequal lengths: a short signature is a wrong signature, not a crash.
+    if (signature.length !== expected.length || !timingSafeEqual(signature, expected)) {
+      throw new TokenError('token_invalid_signature', `signature does not verify with kid ${key.kid}`);
+    }
+  } else if (key.alg === 'EdDSA') {
     const valid = cryptoVerify(null, Buffer.from(`${encodedHeader}.${encodedClaims}`), key.verificationKey, signature);
     if (!valid) throw new TokenError('token_invalid_signature', `signature does not verify with kid ${key.kid}`);
   } else {
