@@ -86,6 +86,37 @@ describe('sqlite store specifics', () => {
     }
   });
 
+  test('with background checkpoints, a steady stream of rotations does not grow the WAL: the log restarts', async () => {
+    const store = openSqliteStore(file, { backgroundCheckpoints: true });
+    const framesInWal = () => {
+      const db = new Database(file);
+      try {
+        return (db.pragma('wal_checkpoint(PASSIVE)') as Array<{ log: number }>)[0].log;
+      } finally {
+        db.close();
+      }
+    };
+    try {
+      await store.createSession(
+        { id: 's1', api: 'watchr', sub: 'alice', organizations: [], organizationId: null, createdAtMs: 0, absoluteExpiresAtMs: 10, stateHash: 'h' },
+        { jti: 't0', sessionId: 's1', parentJti: null, issuedAtMs: 0, expiresAtMs: 10, kid: 'k', claims: { jti: 't0' } },
+      );
+      // One rotation per turn, each its own commit of a few pages: thousands of frames in all.
+      for (let i = 0; i < 3000; i++) {
+        const outcome = await store.consumeRefreshToken({
+          jti: `t${i}`,
+          nowMs: 1,
+          successor: { jti: `t${i + 1}`, sessionId: 's1', parentJti: `t${i}`, issuedAtMs: 1, expiresAtMs: 10, kid: 'k', claims: { jti: `t${i + 1}` } },
+        });
+        expect(outcome).toEqual({ outcome: 'consumed' });
+      }
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(framesInWal()).toBeLessThan(2000);
+    } finally {
+      await store.close();
+    }
+  });
+
   test('without background checkpoints, a small commit stays in the WAL (the test above can fail)', async () => {
     const store = openSqliteStore(file);
     try {
