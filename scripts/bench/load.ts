@@ -8,15 +8,15 @@
  *   time each request was due (so queueing counts). autocannon's own `overallRate` is not used
  *   here because it releases each connection's quota for the second in one burst at the start
  *   of that second, which measures the peak-rate latency again rather than the latency at half
- *   of it.
+ *   of it. Its requests go over hand-written keep-alive connections (see RawConnection).
  *
  * Latencies are kept as exact floats (autocannon's histogram rounds to whole milliseconds).
  */
-import http from 'node:http';
+import net from 'node:net';
 import autocannon from 'autocannon';
 import { cpuSeconds, machineBusySeconds, processTree } from './procfs';
 import type { LoadMessage, RunRequest, RunResult } from './protocol';
-import { createWorkload, type Workload } from './workloads';
+import { createWorkload, type HttpCall, type ResponseHeaders, type Workload } from './workloads';
 
 const workloads = new Map<string, Workload>();
 
@@ -145,13 +145,87 @@ function runClosed(request: RunRequest, workload: Workload): Promise<RunResult> 
 }
 
 /**
+ * One keep-alive HTTP/1.1 connection written and parsed by hand: node's http client costs the
+ * load generator ~10x more CPU and garbage per request than the servers under test spend on
+ * the bare route, and its own GC pauses would be counted as the server's latency. Only what the
+ * servers here send is parsed: a status line, headers, a Content-Length body.
+ */
+class RawConnection {
+  private socket: net.Socket;
+  private buffered: Buffer = Buffer.alloc(0);
+  private pending?: { done: (status: number, headers: ResponseHeaders, body: string) => void; failed: () => void };
+  private closed = false;
+  busy = false;
+
+  constructor(private readonly target: URL) {
+    this.socket = this.connect();
+  }
+
+  private connect(): net.Socket {
+    const socket = net.connect({ host: this.target.hostname, port: Number(this.target.port) });
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      const pending = this.pending;
+      this.pending = undefined;
+      this.busy = false;
+      pending?.failed();
+      this.buffered = Buffer.alloc(0);
+      if (!this.closed) this.socket = this.connect();
+    });
+    return socket;
+  }
+
+  send(call: HttpCall, done: (status: number, headers: ResponseHeaders, body: string) => void, failed: () => void): void {
+    this.busy = true;
+    this.pending = { done, failed };
+    const body = call.body ?? '';
+    let head = `${call.method} ${call.path} HTTP/1.1\r\nhost: ${this.target.host}\r\ncontent-length: ${Buffer.byteLength(body)}\r\n`;
+    for (const [name, value] of Object.entries(call.headers)) head += `${name}: ${value}\r\n`;
+    this.socket.write(`${head}\r\n${body}`);
+  }
+
+  private onData(chunk: Buffer): void {
+    this.buffered = this.buffered.length === 0 ? chunk : Buffer.concat([this.buffered, chunk]);
+    const headerEnd = this.buffered.indexOf('\r\n\r\n');
+    if (headerEnd === -1 || !this.pending) return;
+    const lines = this.buffered.toString('latin1', 0, headerEnd).split('\r\n');
+    const status = Number(lines[0].split(' ')[1]);
+    const headers: Record<string, string | string[]> = {};
+    let length = 0;
+    for (let i = 1; i < lines.length; i++) {
+      const colon = lines[i].indexOf(':');
+      const name = lines[i].slice(0, colon).toLowerCase();
+      const value = lines[i].slice(colon + 1).trim();
+      if (name === 'content-length') length = Number(value);
+      if (name === 'set-cookie') headers[name] = [...((headers[name] as string[] | undefined) ?? []), value];
+      else headers[name] = value;
+    }
+    const total = headerEnd + 4 + length;
+    if (this.buffered.length < total) return;
+    const body = this.buffered.toString('utf8', headerEnd + 4, total);
+    this.buffered = this.buffered.subarray(total);
+    const { done } = this.pending;
+    this.pending = undefined;
+    this.busy = false;
+    done(status, headers, body);
+  }
+
+  close(): void {
+    this.closed = true;
+    this.socket.destroy();
+  }
+}
+
+/**
  * An open loop: request i is due at start + i/rate. A request due while every token of the pool
  * is out (the server has stalled) waits for one to come back; its latency still counts from when
  * it was due, so a stall shows in the percentiles instead of as a burst of 401s. The loop polls
  * with setImmediate rather than sleeping on 1 ms timers: the load generator has its own core,
  * and a timer's late wake-up would otherwise be counted as the server's latency.
  */
-function pacedWindow(agent: http.Agent, target: URL, workload: Workload, rate: number, seconds: number, recorder: Recorder): Promise<number> {
+function pacedWindow(connections: RawConnection[], workload: Workload, rate: number, seconds: number, recorder: Recorder): Promise<number> {
   recorder.sendLagsMs = [];
   const total = Math.max(1, Math.round(rate * seconds));
   const startedAt = performance.now();
@@ -167,32 +241,29 @@ function pacedWindow(agent: http.Agent, target: URL, workload: Workload, rate: n
       if (settled === total) resolve((performance.now() - startedAt) / 1000);
       else sendWaiting();
     };
-    const fire = (dueAt: number) => {
+    const fire = (connection: RawConnection, dueAt: number) => {
       recorder.sendLagsMs?.push(performance.now() - dueAt);
       inFlight += 1;
-      const call = workload.next();
-      const req = http.request(
-        { host: target.hostname, port: target.port, method: call.method, path: call.path, headers: call.headers, agent, timeout: 10_000 },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (chunk: Buffer) => chunks.push(chunk));
-          res.on('end', () => {
-            recorder.record(res.statusCode ?? 0, performance.now() - dueAt);
-            workload.onResponse(res.statusCode ?? 0, res.headers, Buffer.concat(chunks).toString('utf8'));
-            finishOne();
-          });
+      connection.send(
+        workload.next(),
+        (status, headers, body) => {
+          recorder.record(status, performance.now() - dueAt);
+          workload.onResponse(status, headers, body);
+          finishOne();
+        },
+        () => {
+          recorder.errors += 1;
+          finishOne();
         },
       );
-      req.on('timeout', () => req.destroy(new Error('timeout')));
-      req.on('error', () => {
-        recorder.errors += 1;
-        finishOne();
-      });
-      req.end(call.body);
     };
     // With nothing in flight no token can come back: send anyway (a counted 401) rather than wait forever.
     const sendWaiting = () => {
-      while (waiting.length > 0 && (workload.available() > 0 || inFlight === 0)) fire(waiting.shift() as number);
+      while (waiting.length > 0 && (workload.available() > 0 || inFlight === 0)) {
+        const idle = connections.find((connection) => !connection.busy);
+        if (!idle) return;
+        fire(idle, waiting.shift() as number);
+      }
     };
     const tick = () => {
       const due = Math.min(total, Math.floor(((performance.now() - startedAt) / 1000) * rate) + 1);
@@ -212,16 +283,16 @@ async function runPaced(request: RunRequest, workload: Workload): Promise<RunRes
   const rate = request.rate ?? 0;
   if (!(rate > 0)) throw new Error('paced run without a rate');
   const target = new URL(request.url);
-  const agent = new http.Agent({ keepAlive: true, maxSockets: request.connections });
+  const connections = Array.from({ length: request.connections }, () => new RawConnection(target));
   try {
-    if (request.pacedWarmupSeconds) await pacedWindow(agent, target, workload, rate, request.pacedWarmupSeconds, new Recorder());
+    if (request.pacedWarmupSeconds) await pacedWindow(connections, workload, rate, request.pacedWarmupSeconds, new Recorder());
     const recorder = new Recorder();
     const exhaustedBefore = workload.exhausted;
     const cpuMeter = startCpuMeter(request.serverPid);
-    const elapsedSeconds = await pacedWindow(agent, target, workload, rate, request.durationSeconds, recorder);
+    const elapsedSeconds = await pacedWindow(connections, workload, rate, request.durationSeconds, recorder);
     return recorder.result(elapsedSeconds, workload.exhausted - exhaustedBefore, cpuMeter());
   } finally {
-    agent.destroy();
+    for (const connection of connections) connection.close();
   }
 }
 
