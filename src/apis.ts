@@ -2,7 +2,7 @@ import { envelopeDialect } from './dialects/envelope';
 import { fastapiDialect } from './dialects/fastapi';
 import { pathstackDialect } from './dialects/pathstack';
 import type { ApiDescriptor } from './spec/registry';
-import { API_NAMES, type ApiName } from './spec/documents';
+import { API_NAMES, type ApiName } from './api-names';
 
 /**
  * The five apis: which dialect renders their errors and which meaning their `format`s

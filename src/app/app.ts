@@ -4,7 +4,7 @@ import pino, { type Logger } from 'pino';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 import { API_DESCRIPTORS, API_NAMES, type ApiName } from '../apis';
 import { createDocsRouter } from '../docs/router';
-import { compileApi, type ApiDescriptor, type CompiledApi } from '../spec/registry';
+import { compileApis, type ApiDescriptor, type CompiledApi } from '../spec/registry';
 import { notFoundReply, Pipeline, type Responder } from './pipeline';
 import type { ResponseViolation } from './response-validation';
 
@@ -49,7 +49,7 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
   const logger = options.logger ?? pino({ level: 'silent' });
   const names = options.apis ?? API_NAMES;
   const descriptors = [...names.map((name) => API_DESCRIPTORS[name]), ...(options.extraApis ?? [])];
-  const apis = await Promise.all(descriptors.map((descriptor) => compileApi(descriptor)));
+  const apis = await compileApis(descriptors);
   const pipeline = new Pipeline({
     apis,
     responders: await options.responders(apis),

@@ -1,8 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { formatConsoleReport, toJUnitXml } from '../contract/report';
-import { DEFAULT_GRACE_SECONDS, runContract } from '../contract/runner';
-import { API_NAMES, isApiName, type ApiName } from '../spec/documents';
+import { API_NAMES, isApiName, type ApiName } from '../api-names';
+import { DEFAULT_GRACE_SECONDS } from '../contract/defaults';
 import { envOption, parseNonNegativeInt } from './options';
 
 function collectApis(value: string, previous: ApiName[] | undefined): ApiName[] {
@@ -73,6 +72,9 @@ export function contractCommand(): Command {
     .action(async (baseUrl: string, options) => {
       const tokens = parsePairs([...fromEnv('REFRESHD_CONTRACT_TOKENS'), ...(options.token ?? [])], '--token');
       const bearers = parsePairs([...fromEnv('REFRESHD_CONTRACT_BEARERS'), ...(options.bearer ?? [])], '--bearer');
+      // Loaded here, not at the top: every command line defines this command, only `contract` runs it.
+      const { runContract } = await import('../contract/runner');
+      const { formatConsoleReport, toJUnitXml } = await import('../contract/report');
       const report = await runContract({
         baseUrl,
         apis: options.api ? [...new Set<ApiName>(options.api)] : undefined,

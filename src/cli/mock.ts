@@ -1,5 +1,4 @@
 import { Command } from 'commander';
-import { startMockServer } from '../app/mock-server';
 import { envOption, parseApiList, parsePort } from './options';
 
 export function mockCommand(): Command {
@@ -10,6 +9,8 @@ export function mockCommand(): Command {
     .addOption(envOption('--apis <list>', 'comma-separated apis to serve (default: all five)', 'REFRESHD_APIS').argParser(parseApiList))
     .addOption(envOption('--log-level <level>', 'pino log level', 'REFRESHD_LOG_LEVEL', 'info'))
     .action(async (options) => {
+      // Loaded here, not at the top: the mock's sampler is no part of the other commands.
+      const { startMockServer } = await import('../app/mock-server');
       await startMockServer({
         port: Number(options.port),
         host: options.host,

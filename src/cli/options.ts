@@ -1,5 +1,5 @@
 import { InvalidArgumentError, Option } from 'commander';
-import { API_NAMES, isApiName, type ApiName } from '../spec/documents';
+import { API_NAMES, isApiName, type ApiName } from '../api-names';
 
 /** A flag that also reads `REFRESHD_<NAME>` from the environment. */
 export function envOption(flags: string, description: string, env: string, defaultValue?: string): Option {

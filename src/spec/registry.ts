@@ -1,5 +1,5 @@
 import Ajv, { type ValidateFunction } from 'ajv';
-import OpenAPIBackend from 'openapi-backend';
+import OpenAPIBackend, { OpenAPIValidator, ValidationContext } from 'openapi-backend';
 import type { Dialect } from '../dialects/dialect';
 import { DocumentLoadError, loadDocument, readValidatedDigests, type LoadedDocument, type OpenApiDocument } from './documents';
 import { addDocumentFormats, type FormatSemantics } from './formats';
@@ -79,7 +79,41 @@ export function withoutExtensions(schema: unknown, copies = new Map<object, unkn
   return copy;
 }
 
-function compileResponses(operation: Record<string, any>, ajv: Ajv, where: string): Map<string, ResponseSpec> {
+/**
+ * The Ajv instances one start-up compiles its validators in: one per format semantics and
+ * set of options (openapi-backend's request bodies; its parameters and response headers;
+ * refreshd's responses), each configured as it always was. A new Ajv instance compiles the
+ * JSON Schema meta-schema the first time it checks a schema (~20 ms on a cold process), and
+ * openapi-backend makes one for every validator it builds. Validators are compiled from
+ * copies of the document's schemas, so an instance shares nothing between them but the
+ * meta-schema and the formats.
+ */
+export class AjvPool {
+  private readonly instances = new Map<string, Ajv>();
+
+  /** The instance kept under `key`, or `create()`'s, which is kept from now on. */
+  get(key: string, create: () => Ajv): Ajv {
+    let ajv = this.instances.get(key);
+    if (!ajv) {
+      ajv = create();
+      this.instances.set(key, ajv);
+    }
+    return ajv;
+  }
+}
+
+/**
+ * Whether a schema anywhere in the document names itself with `$id`. Ajv registers ids per
+ * instance and refuses a second, different schema under the same id, so such a document keeps
+ * an instance per validator, as openapi-backend would have given it.
+ */
+function declaresSchemaIds(node: unknown): boolean {
+  if (Array.isArray(node)) return node.some(declaresSchemaIds);
+  if (!node || typeof node !== 'object') return false;
+  return Object.entries(node).some(([key, value]) => (key === '$id' && typeof value === 'string') || declaresSchemaIds(value));
+}
+
+function compileResponses(operation: Record<string, any>, ajv: Ajv, headersAjv: Ajv, where: string): Map<string, ResponseSpec> {
   const responses = new Map<string, ResponseSpec>();
   for (const [status, response] of Object.entries<any>(operation.responses ?? {})) {
     const bodies = new Map<string, ValidateFunction | null>();
@@ -88,6 +122,17 @@ function compileResponses(operation: Record<string, any>, ajv: Ajv, where: strin
         bodies.set(mediaType.toLowerCase(), media?.schema ? ajv.compile(withoutExtensions(media.schema) as object) : null);
       } catch (error) {
         throw new Error(`${where} response ${status} ${mediaType}: schema does not compile: ${(error as Error).message}`);
+      }
+    }
+    // Response headers are not validated, but a header schema that does not compile stops
+    // start-up as it did when openapi-backend compiled header validators for every response.
+    const headers = Object.entries<any>(response?.headers ?? {}).filter(([, header]) => header?.schema);
+    if (headers.length > 0) {
+      const properties = Object.fromEntries(headers.map(([name, header]) => [name.toLowerCase(), header.schema]));
+      try {
+        headersAjv.compile({ type: 'object', properties: { headers: { type: 'object', additionalProperties: true, properties: withoutExtensions(properties) } } });
+      } catch (error) {
+        throw new Error(`${where} response ${status} headers: schema does not compile: ${(error as Error).message}`);
       }
     }
     responses.set(status, { status, bodies });
@@ -109,22 +154,31 @@ function requiresBearer(document: OpenApiDocument, operation: Record<string, any
 /**
  * Loads one document (+ overlay), builds its openapi-backend instance and compiles every
  * validator once. Throws {@link DocumentLoadError} naming the file when anything fails:
- * openapi-backend on its own only warns and leaves itself half-initialised.
+ * openapi-backend on its own only warns and leaves itself half-initialised. Validators are
+ * compiled in `ajvPool`'s instances; {@link compileApis} shares one pool between the apis
+ * of a start-up.
  */
 export async function compileApi(
   descriptor: ApiDescriptor,
   specsDir?: string,
   overlaysDir?: string,
   validatedDigests: Readonly<Record<string, string>> = readValidatedDigests(),
+  ajvPool: AjvPool = new AjvPool(),
 ): Promise<CompiledApi> {
   const loaded = loadDocument(descriptor.name, specsDir, overlaysDir, validatedDigests);
-  const customizeAjv = (ajv: Ajv) => addDocumentFormats(ajv, descriptor.formats);
+  const pool = declaresSchemaIds(loaded.document) ? undefined : ajvPool;
+  const pooled = (kind: string, create: () => Ajv): Ajv => (pool ? pool.get(`${descriptor.formats}:${kind}`, create) : create());
+  // openapi-backend makes a fresh instance (its options, its formats) and hands it over here;
+  // its parameter and response-header validators take the same options (coerceTypes).
+  const customizeAjv = (ajv: Ajv, options: object) => pooled(`openapi-backend:${JSON.stringify(options)}`, () => addDocumentFormats(ajv, descriptor.formats));
+  // Ajv's optimising pass over the code it generates costs ~110 ms of a cold start here and
+  // buys no measurable validation speed (V8 optimises the generated functions either way).
+  const ajvOpts = { allErrors: true, strict: false, code: { optimize: false } };
   const backend = new OpenAPIBackend({
     definition: structuredClone(loaded.document) as any,
     strict: true,
-    validate: true,
-    ajvOpts: { allErrors: true, strict: false },
-    customizeAjv: customizeAjv as any,
+    // The validator is built below, without openapi-backend's response validators.
+    validate: false,
   });
   // The document was already checked against the meta-schema of its own OpenAPI version
   // (openapi-backend only knows 3.0's, which two of the five documents fail).
@@ -136,8 +190,19 @@ export async function compileApi(
   }
   const definition = backend.definition as unknown as OpenApiDocument;
   if (!backend.initialized || !definition?.paths) throw new DocumentLoadError(loaded.file, 'openapi-backend did not initialise');
+  // Lazy: openapi-backend would otherwise compile response and response-header validators for
+  // every operation, which the pipeline never uses (it validates replies with its own, below).
+  // The request validators it does use are compiled right away, operation by operation.
+  backend.validator = new OpenAPIValidator({
+    definition: backend.definition,
+    ajvOpts,
+    customizeAjv,
+    router: backend.router,
+    lazyCompileValidators: true,
+  });
 
-  const responseAjv = customizeAjv(new Ajv({ allErrors: true, strict: false })) as Ajv;
+  const responseAjv = pooled('refreshd-response', () => addDocumentFormats(new Ajv(ajvOpts), descriptor.formats));
+  const headersAjv = backend.validator.getAjv(ValidationContext.ResponseHeaders, { coerceTypes: true });
   const operations: CompiledOperation[] = [];
   for (const [path, pathItem] of Object.entries<any>(definition.paths)) {
     for (const method of HTTP_METHODS) {
@@ -157,7 +222,12 @@ export async function compileApi(
         }))
         .sort((a, b) => LOCATION_ORDER[a.in as keyof typeof LOCATION_ORDER] - LOCATION_ORDER[b.in as keyof typeof LOCATION_ORDER]);
       const json = operation.requestBody?.content?.['application/json'];
-      const validators = backend.validator.getRequestValidatorsForOperation(operation.operationId);
+      let validators: ValidateFunction[] | null;
+      try {
+        validators = backend.validator.getRequestValidatorsForOperation(operation.operationId);
+      } catch (error) {
+        throw new DocumentLoadError(loaded.file, `${method.toUpperCase()} ${path}: ${(error as Error).message}`);
+      }
       if (!validators || validators.length === 0) throw new DocumentLoadError(loaded.file, `${where}: no request validator was compiled`);
       operations.push({
         api: descriptor.name,
@@ -174,7 +244,7 @@ export async function compileApi(
         bodyValidator: json?.schema ? validators[0] : undefined,
         parametersValidator: validators[validators.length - 1],
         requiresBearer: requiresBearer(definition, operation),
-        responses: compileResponses(operation, responseAjv, where),
+        responses: compileResponses(operation, responseAjv, headersAjv, where),
       });
     }
   }
@@ -187,4 +257,16 @@ export async function compileApi(
     backend,
     operations,
   };
+}
+
+/**
+ * Compiles the apis of one start-up ({@link compileApi}), one after the other, sharing one
+ * {@link AjvPool} and one read of the validated digests.
+ */
+export async function compileApis(descriptors: readonly ApiDescriptor[]): Promise<CompiledApi[]> {
+  const ajvPool = new AjvPool();
+  const validatedDigests = readValidatedDigests();
+  const apis: CompiledApi[] = [];
+  for (const descriptor of descriptors) apis.push(await compileApi(descriptor, undefined, undefined, validatedDigests, ajvPool));
+  return apis;
 }

@@ -65,6 +65,34 @@ describe('documents', () => {
     for (const name of [...API_NAMES, 'admin']) expect(digests[name]).toBe(loadDocument(name).digest);
   });
 
+  describe('a schema that does not compile stops start-up, naming the file', () => {
+    const document = (operation: string) => `openapi: 3.1.0
+info: {title: x, version: '1'}
+paths:
+  /refresh:
+    post:
+      operationId: refresh
+${operation}`;
+    const compile = (yaml: string) => {
+      const dir = mkdtempSync(path.join(os.tmpdir(), 'refreshd-spec-'));
+      writeFileSync(path.join(dir, 'broken.yaml'), yaml);
+      return compileApi({ ...API_DESCRIPTORS.watchr, name: 'broken' }, dir, dir);
+    };
+    const ok = "      responses:\n        '200': {description: ok, content: {application/json: {schema: {type: object}}}}";
+
+    it('in a request parameter', async () => {
+      const parameter = "      parameters:\n        - {name: refresh_token, in: cookie, schema: {type: string, pattern: '('}}";
+      await expect(compile(document(`${parameter}\n${ok}`))).rejects.toThrow(/broken\.yaml: POST \/refresh: Invalid regular expression/);
+    });
+    it('in a response body', async () => {
+      await expect(compile(document(ok.replace('type: object', 'type: objet')))).rejects.toThrow(/broken\.yaml: POST \/refresh response 200 application\/json: schema does not compile/);
+    });
+    it('in a response header, although headers are not validated', async () => {
+      const header = "      responses:\n        '200': {description: ok, headers: {Set-Cookie: {schema: {type: strng}}}}";
+      await expect(compile(document(header))).rejects.toThrow(/broken\.yaml: POST \/refresh response 200 headers: schema does not compile/);
+    });
+  });
+
   it('fails on a 3.0 document with meta-schema defects not declared as tolerated', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'refreshd-spec-'));
     writeFileSync(path.join(dir, 'session.yaml'), readFileSync(path.join(__dirname, '..', '..', 'specs', 'session.yaml')));
