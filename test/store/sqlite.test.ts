@@ -16,7 +16,11 @@ describe('sqlite store specifics', () => {
 
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  /** The sessions in a copy of the database file alone, without its WAL: only what checkpoints copied over. */
+  /**
+   * The sessions in a copy of the database file alone, without its WAL: only what checkpoints
+   * copied over. A copy taken while a checkpoint is writing the file can be torn (SQLITE_CORRUPT):
+   * that reads as "not there yet", and the caller looks again.
+   */
   function sessionsInMainFile(copyName: string): unknown[] {
     const copy = join(dir, copyName);
     copyFileSync(file, copy);
@@ -24,6 +28,9 @@ describe('sqlite store specifics', () => {
     try {
       const hasTable = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sessions'").get();
       return hasTable ? db.prepare('SELECT id FROM sessions').pluck().all() : [];
+    } catch (error) {
+      if (String((error as { code?: unknown }).code).startsWith('SQLITE_CORRUPT')) return [];
+      throw error;
     } finally {
       db.close();
     }
@@ -81,37 +88,6 @@ describe('sqlite store specifics', () => {
         found = sessionsInMainFile(`copy-${attempt}.sqlite`);
       }
       expect(found).toEqual(['s1']);
-    } finally {
-      await store.close();
-    }
-  });
-
-  test('with background checkpoints, a steady stream of rotations does not grow the WAL: the log restarts', async () => {
-    const store = openSqliteStore(file, { backgroundCheckpoints: true });
-    const framesInWal = () => {
-      const db = new Database(file);
-      try {
-        return (db.pragma('wal_checkpoint(PASSIVE)') as Array<{ log: number }>)[0].log;
-      } finally {
-        db.close();
-      }
-    };
-    try {
-      await store.createSession(
-        { id: 's1', api: 'watchr', sub: 'alice', organizations: [], organizationId: null, createdAtMs: 0, absoluteExpiresAtMs: 10, stateHash: 'h' },
-        { jti: 't0', sessionId: 's1', parentJti: null, issuedAtMs: 0, expiresAtMs: 10, kid: 'k', claims: { jti: 't0' } },
-      );
-      // One rotation per turn, each its own commit of a few pages: thousands of frames in all.
-      for (let i = 0; i < 3000; i++) {
-        const outcome = await store.consumeRefreshToken({
-          jti: `t${i}`,
-          nowMs: 1,
-          successor: { jti: `t${i + 1}`, sessionId: 's1', parentJti: `t${i}`, issuedAtMs: 1, expiresAtMs: 10, kid: 'k', claims: { jti: `t${i + 1}` } },
-        });
-        expect(outcome).toEqual({ outcome: 'consumed' });
-      }
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      expect(framesInWal()).toBeLessThan(2000);
     } finally {
       await store.close();
     }
