@@ -155,21 +155,27 @@ class RawConnection {
   private buffered: Buffer = Buffer.alloc(0);
   private pending?: { done: (status: number, headers: ResponseHeaders, body: string) => void; failed: () => void };
   private closed = false;
-  busy = false;
 
   constructor(private readonly target: URL) {
     this.socket = this.connect();
   }
 
+  get busy(): boolean {
+    return this.pending !== undefined;
+  }
+
   private connect(): net.Socket {
     const socket = net.connect({ host: this.target.hostname, port: Number(this.target.port) });
     socket.setNoDelay(true);
+    // An answer 10 s late is a failed request (the connection is replaced), not a hung run.
+    socket.setTimeout(10_000, () => {
+      if (this.pending) socket.destroy();
+    });
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', () => undefined);
     socket.on('close', () => {
       const pending = this.pending;
       this.pending = undefined;
-      this.busy = false;
       pending?.failed();
       this.buffered = Buffer.alloc(0);
       if (!this.closed) this.socket = this.connect();
@@ -178,7 +184,6 @@ class RawConnection {
   }
 
   send(call: HttpCall, done: (status: number, headers: ResponseHeaders, body: string) => void, failed: () => void): void {
-    this.busy = true;
     this.pending = { done, failed };
     const body = call.body ?? '';
     let head = `${call.method} ${call.path} HTTP/1.1\r\nhost: ${this.target.host}\r\ncontent-length: ${Buffer.byteLength(body)}\r\n`;
@@ -208,7 +213,6 @@ class RawConnection {
     this.buffered = this.buffered.subarray(total);
     const { done } = this.pending;
     this.pending = undefined;
-    this.busy = false;
     done(status, headers, body);
   }
 

@@ -63,6 +63,8 @@ export function serveCommand(): Command {
         ...runtime.built.apis.flatMap((api) => api.operations.map((op) => `  ${api.name.padEnd(10)} ${op.method} ${server.url}${op.path}`)),
         `  docs       ${server.url}/docs`,
         `mint a session: npx refreshd sessions create --api watchr --sub alice --data-dir ${config.dataDir}`,
+        // Also in the banner, not only in the (asynchronous) log: whoever reads the banner sees it, in order.
+        ...(runtime.generatedKeyPath ? [`warning: ${GENERATED_KEY_WARNING}: ${runtime.generatedKeyPath}`] : []),
       ];
       process.stdout.write(`${lines.join('\n')}\n`);
     });
