@@ -18,7 +18,7 @@ export async function listen(
   const server = createServer(handler);
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (error: NodeJS.ErrnoException) => reject(listenError(error, options.port, options.host)));
     server.listen(options.port, options.host, () => resolve());
   });
   const address = server.address() as AddressInfo;
@@ -45,4 +45,45 @@ export async function listen(
     }
   }
   return { server, url, close };
+}
+
+/**
+ * A request listener to listen with before the app exists: requests that arrive meanwhile wait
+ * for {@link DeferredHandler.open}. `serve` binds its port first, so a port in use fails before
+ * the data dir is touched.
+ */
+export interface DeferredHandler {
+  handler: RequestListener;
+  open(handler: RequestListener): void;
+}
+
+export function deferredHandler(): DeferredHandler {
+  let current: RequestListener | undefined;
+  let open!: (handler: RequestListener) => void;
+  const opened = new Promise<RequestListener>((resolve) => (open = resolve));
+  return {
+    handler: (req, res) => (current ? current(req, res) : void opened.then((handler) => handler(req, res))),
+    open: (handler) => {
+      current = handler;
+      open(handler);
+    },
+  };
+}
+
+/** Fails, naming the address, when `host:port` cannot be bound (in use, not permitted); binds nothing. */
+export async function assertCanListen(port: number, host: string): Promise<void> {
+  if (port === 0) return;
+  const probe = createServer();
+  await new Promise<void>((resolve, reject) => {
+    probe.once('error', (error: NodeJS.ErrnoException) => reject(listenError(error, port, host)));
+    probe.listen(port, host, () => probe.close(() => resolve()));
+  });
+}
+
+/** A bind failure an operator can act on. */
+export function listenError(error: NodeJS.ErrnoException, port: number, host: string): Error {
+  if (error.code === 'EADDRINUSE') return new Error(`cannot listen on ${host}:${port}: the port is in use (--port / REFRESHD_PORT)`);
+  if (error.code === 'EACCES') return new Error(`cannot listen on ${host}:${port}: permission denied (ports below 1024 need privileges)`);
+  if (error.code === 'EADDRNOTAVAIL' || error.code === 'ENOTFOUND') return new Error(`cannot listen on ${host}:${port}: no such local address (--host / REFRESHD_HOST)`);
+  return error;
 }

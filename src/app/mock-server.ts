@@ -1,5 +1,4 @@
 import type { Logger } from 'pino';
-import { createLogger } from './logger';
 import type { ApiName } from '../spec/documents';
 import { buildMockResponders, dereferenceDocument, formatPreferenceApplied, isMockFailure, parsePrefer, type Prefer } from '../mock';
 import { buildApp, type BuiltApp } from './app';
@@ -65,15 +64,17 @@ export function buildMockApp(options: MockAppOptions = {}): Promise<BuiltApp> {
   });
 }
 
-export async function startMockServer(options: { port: number; host: string; apis?: readonly ApiName[]; logLevel: string }): Promise<void> {
-  const logger = createLogger(options.logLevel);
+export async function startMockServer(options: { port: number; host: string; apis?: readonly ApiName[]; logger: Logger }): Promise<void> {
+  const { logger } = options;
   const built = await buildMockApp({ apis: options.apis, logger });
   const server = await listen(built.handler, { port: options.port, host: options.host, logger, handleSignals: true });
-  const lines = [
+  logger.info(
+    {
+      url: server.url,
+      routes: built.apis.flatMap((api) => api.operations.map((op) => `${api.name} ${op.method} ${server.url}${op.path}`)),
+      docs: `${server.url}/docs`,
+      prefer: 'code=<status>, example=<name>, dynamic=true, seed=<n>',
+    },
     `refreshd mock listening on ${server.url}`,
-    ...built.apis.flatMap((api) => api.operations.map((op) => `  ${api.name.padEnd(10)} ${op.method} ${server.url}${op.path}`)),
-    `  docs       ${server.url}/docs`,
-    'Prefer: code=<status>, example=<name>, dynamic=true, seed=<n>',
-  ];
-  process.stdout.write(`${lines.join('\n')}\n`);
+  );
 }

@@ -28,6 +28,8 @@ export interface PipelineOptions {
   onResponseViolation?: (violation: ResponseViolation) => void;
   /** api → check of a fixed bearer credential (the admin token), run right after its presence is checked. */
   bearerVerifiers?: ReadonlyMap<string, (credential: string) => boolean>;
+  /** Called when the store could not serve a request of `api` (answered with the dialect's 503). */
+  onStoreUnavailable?: (api: string) => void;
 }
 
 type Route = Map<string, CompiledOperation>;
@@ -166,7 +168,7 @@ export class Pipeline {
     try {
       return await responder(request);
     } catch (error) {
-      return this.renderFailure(error, dialect, context);
+      return this.renderFailure(error, operation.api, dialect, context);
     }
   }
 
@@ -252,13 +254,14 @@ export class Pipeline {
     return { parameters, problems };
   }
 
-  private renderFailure(error: unknown, dialect: Dialect, context: ErrorContext): ErrorReply {
+  private renderFailure(error: unknown, api: string, dialect: Dialect, context: ErrorContext): ErrorReply {
     if (isTokenError(error)) {
       context.internalDetail = `${error.code}: ${error.internalDetail}`;
       return dialect.domainError(error, context);
     }
     if (error instanceof RequestProblemError) return dialect.validationFailed(error.problems, context);
     if (error instanceof StoreUnavailableError) {
+      this.options.onStoreUnavailable?.(api);
       context.internalDetail = error.internalDetail;
       return dialect.unavailable(context);
     }
