@@ -5,7 +5,7 @@ import { fastapiDialect } from '../dialects/fastapi';
 import type { ApiName } from '../spec/documents';
 import { openSqliteStore } from '../store/sqlite';
 import { StoreNotFoundError, type TokenStore } from '../store/contract';
-import { DATA_DIR_KEY_FILE, loadKeySet, loadOrCreateDataDirKey, readDataDirKey, KeySet, type KeyConfig } from '../tokens/keys';
+import { DATA_DIR_KEY_FILE, generateSigningKey, loadKeySet, loadOrCreateDataDirKey, readDataDirKey, KeySet, type KeyConfig } from '../tokens/keys';
 import { systemClock, TokenService, type Clock, type TokenEvents } from '../tokens/service';
 import { createServerMetrics } from './metrics';
 import { isAdminToken } from './admin-auth';
@@ -73,6 +73,8 @@ export interface OpenEngineOptions {
    * when no key file is given, is an error that says what to do.
    */
   mode?: 'serve' | 'existing';
+  /** With `existing`: false when the command signs nothing (list, revoke), so it needs no key. Default true. */
+  signs?: boolean;
 }
 
 const DATA_DIR_STORE_FILE = 'refreshd.sqlite';
@@ -93,7 +95,7 @@ export function openTokenEngine(config: ServeConfig, options: OpenEngineOptions 
     }
   }
   try {
-    const { keys, generatedKeyPath } = options.keySet ? { keys: options.keySet, generatedKeyPath: undefined } : openKeys(config, existing);
+    const { keys, generatedKeyPath } = options.keySet ? { keys: options.keySet, generatedKeyPath: undefined } : openKeys(config, existing, options.signs ?? true);
     const tokens = new TokenService({
       store,
       keys,
@@ -113,8 +115,10 @@ export function openTokenEngine(config: ServeConfig, options: OpenEngineOptions 
   }
 }
 
-function openKeys(config: ServeConfig, existing: boolean): { keys: KeySet; generatedKeyPath?: string } {
+function openKeys(config: ServeConfig, existing: boolean, signs: boolean): { keys: KeySet; generatedKeyPath?: string } {
   if (config.keys.length > 0) return { keys: loadKeySet(config.keys) };
+  // The token service is built with a key set; a command that signs nothing gets one it never uses, and nothing is written.
+  if (existing && !signs) return { keys: new KeySet([generateSigningKey('HS256')]) };
   if (config.production) throw new Error('refusing to start in production without configured signing keys (--key-file / REFRESHD_KEY_FILES)');
   if (existing) {
     const found = readDataDirKey(config.dataDir);

@@ -8,8 +8,8 @@ import { addEngineOptions, engineConfig } from './engine-options';
  * Runs `command` on the store and keys `serve` uses. Never creates either: a mistyped
  * `--data-dir` or a missing `--key-file` is an error, not a new empty store or a new key.
  */
-async function withEngine<T>(options: Record<string, any>, command: (engine: TokenEngine) => Promise<T>): Promise<T> {
-  const engine = openTokenEngine({ ...engineConfig(options), secureCookies: true }, { mode: 'existing' });
+async function withEngine<T>(options: Record<string, any>, command: (engine: TokenEngine) => Promise<T>, signs = false): Promise<T> {
+  const engine = openTokenEngine({ ...engineConfig(options), secureCookies: true }, { mode: 'existing', signs });
   try {
     return await command(engine);
   } finally {
@@ -46,7 +46,7 @@ export function sessionsCommand(): Command {
         await assertServedSigningKey(engine);
         const minted = await engine.tokens.mintSession({ api: options.api, sub, organizations: options.org ?? [] });
         print(mintedSessionView(minted));
-      });
+      }, true);
     }),
   );
   sessions.addCommand(
