@@ -219,6 +219,17 @@ describe('the process as an operator runs it', () => {
     expect(existsSync(dataDir)).toBe(false);
   });
 
+  it('an admin token shorter than 32 characters is refused at start-up, without echoing it', () => {
+    const dataDir = path.join(tmp('short-admin'), 'data');
+    for (const env of [{ REFRESHD_ADMIN_TOKEN: 'hunter2-but-longer-0123456789' }, { REFRESHD_ADMIN_TOKEN: '' }]) {
+      const result = runCli(['serve', '--port', '0', '--data-dir', dataDir], env);
+      expect(result.status).toBe(1);
+      expect(result.stderr).toMatch(/--admin-token \/ REFRESHD_ADMIN_TOKEN must be at least 32 characters/);
+      if (env.REFRESHD_ADMIN_TOKEN) expect(result.stderr).not.toContain(env.REFRESHD_ADMIN_TOKEN);
+    }
+    expect(existsSync(dataDir)).toBe(false);
+  });
+
   it('stdout carries only JSON log lines; the variables that say "false" turn Secure and debug details on and off', async () => {
     const dataDir = tmp('json-logs');
     const server = await serve(dataDir, [], { REFRESHD_INSECURE_COOKIES: 'false', REFRESHD_DEBUG: 'false' });
@@ -254,6 +265,21 @@ describe('the process as an operator runs it', () => {
     const firstLine = stdout.split('\n')[0];
     expect(firstLine).toMatch(/INFO.*refreshd mock listening on http/);
     expect(() => JSON.parse(firstLine)).toThrow();
+
+    // On a terminal (a pty from util-linux's script) pretty is the default.
+    const onTerminal = spawn('script', ['-qfec', `"${TSX}" "${CLI}" mock --port 0`, '/dev/null'], { cwd: ROOT, env: cliEnv(), detached: true });
+    let terminal = '';
+    await new Promise<void>((resolve, reject) => {
+      onTerminal.stdout.on('data', (chunk: Buffer) => {
+        terminal += chunk;
+        if (/listening on/.test(terminal)) resolve();
+      });
+      onTerminal.once('exit', () => reject(new Error(`mock on a terminal exited: ${terminal}`)));
+    });
+    process.kill(-(onTerminal.pid as number), 'SIGTERM');
+    expect(terminal).toMatch(/INFO.*refreshd mock listening on http/);
+    expect(terminal).not.toMatch(/"level":30/);
+
     const version = runCli(['--version']);
     expect(version.stdout.trim()).toBe((JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }).version);
   }, 30_000);
