@@ -82,36 +82,49 @@ const DATA_DIR_STORE_FILE = 'refreshd.sqlite';
 /** Opens the store and keys named by `config` (the token engine without HTTP; the sessions CLI uses it too). */
 export function openTokenEngine(config: ServeConfig, options: OpenEngineOptions = {}): TokenEngine {
   const existing = options.mode === 'existing';
-  const storePath = path.join(config.dataDir, DATA_DIR_STORE_FILE);
-  let store = options.store;
-  if (!store) {
+  const keysFor = () => (options.keySet ? { keys: options.keySet } : openKeys(config, existing, options.signs ?? true));
+  const storeFor = () => options.store ?? openDataDirStore(config, existing);
+  // serve: keys first, so a refused key (or a production start without one) writes no store.
+  // sessions: the store first, so a mistyped --data-dir is named as such, not as a missing key.
+  let store: TokenStore;
+  let opened: { keys: KeySet; generatedKeyPath?: string };
+  if (existing) {
+    store = storeFor();
     try {
-      store = openSqliteStore(storePath, { synchronous: config.sqliteSync ?? 'NORMAL', backgroundCheckpoints: !existing, mustExist: existing });
+      opened = keysFor();
     } catch (error) {
-      if (!(error instanceof StoreNotFoundError)) throw error;
-      throw new Error(
-        `${error.message}: check --data-dir (${config.dataDir}); \`refreshd serve --data-dir ${config.dataDir}\` creates the store on its first start`,
-      );
+      if (!options.store) void store.close();
+      throw error;
     }
+  } else {
+    opened = keysFor();
+    store = storeFor();
   }
+  const tokens = new TokenService({
+    store,
+    keys: opened.keys,
+    clock: options.clock ?? systemClock,
+    issuer: config.issuer,
+    accessTtlSeconds: config.accessTtlSeconds,
+    refreshIdleTtlSeconds: config.refreshIdleTtlSeconds,
+    sessionAbsoluteTtlSeconds: config.sessionAbsoluteTtlSeconds,
+    graceWindowSeconds: config.graceWindowSeconds,
+    apiKeys: config.apiKeys,
+    events: options.events,
+  });
+  return { tokens, store, keys: opened.keys, generatedKeyPath: opened.generatedKeyPath };
+}
+
+function openDataDirStore(config: ServeConfig, existing: boolean): TokenStore {
   try {
-    const { keys, generatedKeyPath } = options.keySet ? { keys: options.keySet, generatedKeyPath: undefined } : openKeys(config, existing, options.signs ?? true);
-    const tokens = new TokenService({
-      store,
-      keys,
-      clock: options.clock ?? systemClock,
-      issuer: config.issuer,
-      accessTtlSeconds: config.accessTtlSeconds,
-      refreshIdleTtlSeconds: config.refreshIdleTtlSeconds,
-      sessionAbsoluteTtlSeconds: config.sessionAbsoluteTtlSeconds,
-      graceWindowSeconds: config.graceWindowSeconds,
-      apiKeys: config.apiKeys,
-      events: options.events,
+    return openSqliteStore(path.join(config.dataDir, DATA_DIR_STORE_FILE), {
+      synchronous: config.sqliteSync ?? 'NORMAL',
+      backgroundCheckpoints: !existing,
+      mustExist: existing,
     });
-    return { tokens, store, keys, generatedKeyPath };
   } catch (error) {
-    if (!options.store) void store.close();
-    throw error;
+    if (!(error instanceof StoreNotFoundError)) throw error;
+    throw new Error(`${error.message}: check --data-dir (${config.dataDir}); \`refreshd serve --data-dir ${config.dataDir}\` creates the store on its first start`);
   }
 }
 

@@ -1,4 +1,4 @@
-import { mkdtempSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { runCli, startCli, type RunningCli } from '../support/cli';
@@ -88,11 +88,12 @@ describe('refreshd serve + sessions, end to end', () => {
   });
 });
 
-it('refuses to start in production without configured keys', () => {
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'refreshd-e2e-prod-'));
+it('refuses to start in production without configured keys, and writes nothing', () => {
+  const dataDir = path.join(mkdtempSync(path.join(os.tmpdir(), 'refreshd-e2e-prod-')), 'data');
   const result = runCli(['serve', '--port', '0', '--data-dir', dataDir], { NODE_ENV: 'production' });
   expect(result.status).toBe(1);
   expect(result.stderr).toMatch(/refusing to start in production without configured signing keys/);
+  expect(existsSync(dataDir)).toBe(false);
 });
 
 it('prints --help for every command', () => {
