@@ -4,7 +4,7 @@ import type { BuiltApp } from '../../src/app/app';
 import { buildRealApp, type ServeConfig } from '../../src/app/real-server';
 import { findResponseSpec, validateReply, type ResponseViolation } from '../../src/app/response-validation';
 import { openSqliteStore } from '../../src/store/sqlite';
-import { generateSigningKey, KeySet } from '../../src/tokens/keys';
+import { generateSigningKey, KeySet, type SigningKey } from '../../src/tokens/keys';
 import type { TokenService } from '../../src/tokens/service';
 import type { TokenStore } from '../../src/store/contract';
 
@@ -24,6 +24,8 @@ export interface RealHarness {
   tokens: TokenService;
   store: TokenStore;
   clock: FakeClock;
+  /** The server's signing key (tests forge tokens with it). */
+  key: SigningKey;
   violations: ResponseViolation[];
   http: ReturnType<typeof request>;
   close(): Promise<void>;
@@ -53,6 +55,7 @@ export async function startReal(overrides: Partial<ServeConfig> = {}): Promise<R
     tokens: runtime.tokens,
     store,
     clock,
+    key,
     violations,
     http: request(runtime.built.handler),
     close: () => store.close(),
