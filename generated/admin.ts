@@ -202,6 +202,10 @@ export interface operations {
             /** @description The session and its first token pair */
             201: {
                 headers: {
+                    /** @description The answer holds tokens, which no cache may keep (RFC 6749 §5.1). */
+                    "Cache-Control": "no-store";
+                    /** @description The same for HTTP/1.0 caches. */
+                    Pragma: "no-cache";
                     [name: string]: unknown;
                 };
                 content: {

@@ -87,6 +87,10 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description Tokens are never stored by a cache. */
+                    "Cache-Control": "no-store";
+                    /** @description The same for HTTP/1.0 caches. */
+                    Pragma: "no-cache";
                     [name: string]: unknown;
                 };
                 content: {

@@ -119,6 +119,10 @@ export interface operations {
         responses: {
             200: {
                 headers: {
+                    /** @description Tokens are never stored by a cache. */
+                    "Cache-Control": "no-store";
+                    /** @description The same for HTTP/1.0 caches. */
+                    Pragma: "no-cache";
                     [name: string]: unknown;
                 };
                 content: {

@@ -78,6 +78,10 @@ export interface operations {
                 headers: {
                     /** @description The rotated refresh token (HttpOnly, Secure, SameSite=Strict, Path=/auth/refresh). */
                     "Set-Cookie"?: string;
+                    /** @description Tokens are never stored by a cache. */
+                    "Cache-Control": "no-store";
+                    /** @description The same for HTTP/1.0 caches. */
+                    Pragma: "no-cache";
                     [name: string]: unknown;
                 };
                 content: {

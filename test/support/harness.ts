@@ -65,7 +65,7 @@ export async function startReal(overrides: Partial<ServeConfig> = {}): Promise<R
 /**
  * Checks a response against the served document, independently of the pipeline's own
  * check: the status is declared for the operation, the content type is declared, the body
- * matches the schema.
+ * matches the schema, the headers the document requires arrived and every declared one is valid.
  */
 export function expectConforms(built: BuiltApp, method: string, path: string, res: Response): void {
   const operation = built.apis.flatMap((api) => api.operations).find((op) => op.path === path && op.method === method.toUpperCase());
@@ -74,7 +74,7 @@ export function expectConforms(built: BuiltApp, method: string, path: string, re
   expect({ status: res.status, declared: Boolean(spec) }).toEqual({ status: res.status, declared: true });
   const contentType = String(res.headers['content-type'] ?? '').split(';')[0];
   if (res.text) expect(spec ? [...spec.bodies.keys()] : []).toContain(contentType);
-  const violation = validateReply(operation, { status: res.status, body: res.text ? res.body : undefined });
+  const violation = validateReply(operation, { status: res.status, body: res.text ? res.body : undefined, headers: res.headers });
   expect(violation).toBeUndefined();
 }
 
