@@ -6,7 +6,7 @@ import type { Dialect, ErrorContext, ErrorReply, ValidationProblem } from '../di
 import { fastapiDialect } from '../dialects/fastapi';
 import { explainValue } from '../dialects/pydantic/explain';
 import { decodeJsonBytes, parsePythonJson } from '../dialects/pydantic/pyjson';
-import { pythonInputAt, pythonKeyOrder, readPythonTree, stringifyWithRaw } from '../dialects/pydantic/python-values';
+import { pythonInputAt, pythonKeyPositions, readPythonTree, stringifyWithRaw } from '../dialects/pydantic/python-values';
 import type { CompiledApi, CompiledOperation } from '../spec/registry';
 import { isTokenError, TokenError } from '../tokens/errors';
 import { StoreUnavailableError } from '../store/contract';
@@ -309,11 +309,8 @@ function alignWithPython(problems: ValidationProblem[], text: string): void {
     const parent = JSON.stringify(problems[start].loc.slice(0, -1));
     let end = start;
     while (end + 1 < problems.length && problems[end + 1].type === 'extra_forbidden' && JSON.stringify(problems[end + 1].loc.slice(0, -1)) === parent) end++;
-    const order = pythonKeyOrder(tree, problems[start].loc.slice(1, -1));
-    if (order) {
-      const run = problems.slice(start, end + 1).sort((a, b) => order.indexOf(String(a.loc.at(-1))) - order.indexOf(String(b.loc.at(-1))));
-      problems.splice(start, run.length, ...run);
-    }
+    const keys = pythonKeyPositions(tree, problems[start].loc.slice(1, -1));
+    if (keys) placeInArrivalOrder(problems, start, end + 1, keys);
     start = end;
   }
   for (const problem of problems) {
@@ -322,6 +319,24 @@ function alignWithPython(problems: ValidationProblem[], text: string): void {
     const raw = pythonInputAt(tree, problem.type === 'missing' ? path.slice(0, -1) : path);
     if (raw) problem.input = raw;
   }
+}
+
+/**
+ * Reorders `problems[start..end)`, extra keys of one object, into the order the keys arrived
+ * in: each goes to the slot of its key's position, so the work is linear in the run and the
+ * object (a sort by `indexOf` was quadratic: 8,000 extra keys took half a second).
+ */
+function placeInArrivalOrder(problems: ValidationProblem[], start: number, end: number, keys: { positions: ReadonlyMap<string, number>; size: number }): void {
+  const slots: Array<ValidationProblem | undefined> = new Array(keys.size);
+  const unplaced: ValidationProblem[] = [];
+  for (let index = start; index < end; index++) {
+    const position = keys.positions.get(String(problems[index].loc.at(-1)));
+    if (position === undefined || slots[position] !== undefined) unplaced.push(problems[index]);
+    else slots[position] = problems[index];
+  }
+  let next = start;
+  for (const problem of slots) if (problem !== undefined) problems[next++] = problem;
+  for (const problem of unplaced) problems[next++] = problem;
 }
 
 /** Starlette's `query_params.get`: the last value of a repeated name wins. */
