@@ -138,6 +138,15 @@ export interface operations {
                     };
                 };
             };
+            /** @description Answered at the HTTP edge before any handler runs (a request not received in time; 400 also for a malformed request, an upgrade or a CONNECT); the connection closes */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
             /** @description Missing or wrong admin token */
             401: {
                 headers: {
@@ -157,6 +166,15 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
+            /** @description Answered at the HTTP edge before any handler runs (a request not received in time; 400 also for a malformed request, an upgrade or a CONNECT); the connection closes */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
             /** @description Validation Error */
             422: {
                 headers: {
@@ -164,6 +182,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Answered at the HTTP edge before any handler runs (a request not received in time; 400 also for a malformed request, an upgrade or a CONNECT); the connection closes */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPError"];
                 };
             };
             /** @description Body not decodable */
@@ -249,6 +276,15 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
+            /** @description Answered at the HTTP edge before any handler runs (a request not received in time; 400 also for a malformed request, an upgrade or a CONNECT); the connection closes */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
             /** @description Body not decodable */
             413: {
                 headers: {
@@ -265,6 +301,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Answered at the HTTP edge before any handler runs (a request not received in time; 400 also for a malformed request, an upgrade or a CONNECT); the connection closes */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPError"];
                 };
             };
             /** @description Body not decodable */
@@ -341,6 +386,15 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
+            /** @description Answered at the HTTP edge before any handler runs (a request not received in time; 400 also for a malformed request, an upgrade or a CONNECT); the connection closes */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
             /** @description Body not decodable */
             413: {
                 headers: {
@@ -357,6 +411,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Answered at the HTTP edge before any handler runs (a request not received in time; 400 also for a malformed request, an upgrade or a CONNECT); the connection closes */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPError"];
                 };
             };
             /** @description Body not decodable */
@@ -433,6 +496,15 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
+            /** @description Answered at the HTTP edge before any handler runs (a request not received in time; 400 also for a malformed request, an upgrade or a CONNECT); the connection closes */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
             /** @description Body not decodable */
             413: {
                 headers: {
@@ -449,6 +521,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Answered at the HTTP edge before any handler runs (a request not received in time; 400 also for a malformed request, an upgrade or a CONNECT); the connection closes */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPError"];
                 };
             };
             /** @description Body not decodable */

@@ -1,6 +1,8 @@
-import { createServer, type RequestListener, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
+import type { BuiltApp } from './app';
+import { createEdgeServer, DEFAULT_EDGE_LIMITS, type EdgeLimits } from './edge';
 import { flushLogger } from './logger';
 
 export interface RunningServer {
@@ -10,13 +12,15 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** Listens on `host:port`; SIGTERM/SIGINT close gracefully when `handleSignals` is set. */
+/**
+ * Listens on `host:port` with the edge of src/app/edge.ts (its timeouts, overridable here);
+ * SIGTERM/SIGINT close gracefully when `handleSignals` is set.
+ */
 export async function listen(
-  handler: RequestListener,
-  options: { port: number; host: string; logger: Logger; handleSignals?: boolean; onClosed?: () => Promise<void> | void },
+  app: Pick<BuiltApp, 'handler' | 'answerAtEdge' | 'maxBodyBytes'>,
+  options: { port: number; host: string; logger: Logger; handleSignals?: boolean; onClosed?: () => Promise<void> | void; limits?: Partial<EdgeLimits> },
 ): Promise<RunningServer> {
-  const server = createServer(handler);
-  server.keepAliveTimeout = 65_000;
+  const server = createEdgeServer(app, { ...DEFAULT_EDGE_LIMITS, ...options.limits });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => resolve());

@@ -68,7 +68,7 @@ export function buildMockApp(options: MockAppOptions = {}): Promise<BuiltApp> {
 export async function startMockServer(options: { port: number; host: string; apis?: readonly ApiName[]; logLevel: string }): Promise<void> {
   const logger = createLogger(options.logLevel);
   const built = await buildMockApp({ apis: options.apis, logger });
-  const server = await listen(built.handler, { port: options.port, host: options.host, logger, handleSignals: true });
+  const server = await listen(built, { port: options.port, host: options.host, logger, handleSignals: true });
   const lines = [
     `refreshd mock listening on ${server.url}`,
     ...built.apis.flatMap((api) => api.operations.map((op) => `  ${api.name.padEnd(10)} ${op.method} ${server.url}${op.path}`)),

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ErrorObject } from 'ajv';
 import type { Logger } from 'pino';
-import type { Dialect, ErrorContext, ErrorReply, ValidationProblem } from '../dialects/dialect';
+import type { Dialect, EdgeFailure, ErrorContext, ErrorReply, ValidationProblem } from '../dialects/dialect';
 import { fastapiDialect } from '../dialects/fastapi';
 import { explainValue } from '../dialects/pydantic/explain';
 import { decodeJsonBytes, parsePythonJson } from '../dialects/pydantic/pyjson';
@@ -11,6 +11,7 @@ import type { CompiledApi, CompiledOperation } from '../spec/registry';
 import { isTokenError, TokenError } from '../tokens/errors';
 import { StoreUnavailableError } from '../store/contract';
 import { RequestProblemError, type HandlerReply, type HandlerRequest } from './http-types';
+import { closesConnectionAfterAnswer } from './edge';
 import { bearerCredential, firstHeaderValues, isJsonContentType, parseCookies, readBody } from './request-input';
 import { validateReply, type ResponseViolation } from './response-validation';
 
@@ -83,6 +84,30 @@ export class Pipeline {
     return operation?.dialect.redirectsSlashes ? alternate : undefined;
   }
 
+  /**
+   * The answer to a request node:http refused before any handler ran (see src/app/edge.ts):
+   * in the dialect of its path when `target` names an api path, checked against the document
+   * like every reply; in FastAPI's plain JSON otherwise. Logged like every answer.
+   */
+  answerAtEdge(failure: EdgeFailure, request: { method?: string; target?: string }): ErrorReply {
+    const path = pathOfTarget(request.target);
+    const route = path === undefined ? undefined : this.routes.get(path);
+    const context: ErrorContext = { correlationId: randomUUID(), debug: this.options.debug };
+    let operation: CompiledOperation | undefined;
+    let reply: ErrorReply;
+    if (route) {
+      operation = route.get(request.method ?? '') ?? (route.values().next().value as CompiledOperation);
+      reply = this.checked(operation, operation.dialect.rejectedAtEdge(failure, context), context) as ErrorReply;
+    } else {
+      reply = fastapiDialect.rejectedAtEdge(failure, context);
+    }
+    this.options.logger.info(
+      { api: operation?.api, method: request.method, path, status: reply.status, rejectedAtEdge: failure, correlationId: context.correlationId, ...(context.internalDetail ? { detail: context.internalDetail } : {}) },
+      'request',
+    );
+    return reply;
+  }
+
   /** Handles a request whose path {@link ownsPath}. Never rejects. */
   async handle(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
     const startedAt = process.hrtime.bigint();
@@ -98,6 +123,7 @@ export class Pipeline {
       } else {
         reply = this.checked(operation, await this.answer(req, operation, context), context);
       }
+      if (closesConnectionAfterAnswer(req)) res.setHeader('connection', 'close');
       this.send(res, reply, anyOperation, context);
     } catch (error) {
       // Whatever failed (a bug, an exhausted stack), the client still gets the api's own 500.
@@ -337,6 +363,16 @@ function placeInArrivalOrder(problems: ValidationProblem[], start: number, end: 
   let next = start;
   for (const problem of slots) if (problem !== undefined) problems[next++] = problem;
   for (const problem of unplaced) problems[next++] = problem;
+}
+
+/** The path of a request-target (origin or absolute form, query dropped); undefined for `*` or an authority. */
+function pathOfTarget(target: string | undefined): string | undefined {
+  if (target === undefined) return undefined;
+  const absolute = /^https?:\/\/[^/?#]*/i.exec(target);
+  const rest = absolute ? target.slice(absolute[0].length) || '/' : target;
+  if (!rest.startsWith('/')) return undefined;
+  const end = rest.search(/[?#]/);
+  return end === -1 ? rest : rest.slice(0, end);
 }
 
 /** Starlette's `query_params.get`: the last value of a repeated name wins. */

@@ -47,7 +47,7 @@ export function serveCommand(): Command {
       const runtime = await buildRealApp(config, { logger });
       if (runtime.generatedKeyPath) logger.warn({ path: runtime.generatedKeyPath }, GENERATED_KEY_WARNING);
       const stopPurging = schedulePurge(runtime.tokens, logger);
-      const server = await listen(runtime.built.handler, {
+      const server = await listen(runtime.built, {
         port: Number(options.port),
         host: options.host,
         logger,
