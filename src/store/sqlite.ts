@@ -8,9 +8,9 @@
  * rotation single-winner across processes too.
  */
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { ensurePrivateDirectory, ensurePrivateFile } from '../private-files';
 import type {
   ConsumeRefreshTokenInput,
   ConsumeRefreshTokenResult,
@@ -520,7 +520,10 @@ class SqliteTokenStore implements TokenStore {
  * a private in-memory database, for tests.
  */
 export function openSqliteStore(filePath: string, options: SqliteStoreOptions = {}): TokenStore {
-  if (filePath !== ':memory:' && filePath !== '') mkdirSync(dirname(filePath), { recursive: true, mode: 0o700 });
+  if (filePath !== ':memory:' && filePath !== '') {
+    ensurePrivateDirectory(dirname(filePath));
+    ensurePrivateFile(filePath);
+  }
   const db = new Database(filePath);
   try {
     const busyTimeoutMs = Math.max(0, Math.trunc(options.busyTimeoutMs ?? 5000));

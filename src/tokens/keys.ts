@@ -32,8 +32,9 @@ import {
   KeyObject,
   randomBytes,
 } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, linkSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { ensurePrivateDirectory, openPrivateFile } from '../private-files';
 
 export type SigningAlgorithm = 'HS256' | 'RS256' | 'ES256' | 'EdDSA';
 
@@ -274,14 +275,14 @@ export interface DataDirKey {
  * neither ever reads a half-written file.
  */
 export function loadOrCreateDataDirKey(dataDir: string): DataDirKey {
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  ensurePrivateDirectory(dataDir);
   const path = join(dataDir, DATA_DIR_KEY_FILE);
   if (existsSync(path)) return { key: loadKeyFile(path), created: false, path };
   const secret = randomBytes(MIN_HS256_SECRET_BYTES);
   const kid = randomBytes(9).toString('base64url');
   const jwk = { kty: 'oct', alg: 'HS256', kid, k: secret.toString('base64url') };
   const temporaryPath = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
-  const fd = openSync(temporaryPath, 'wx', 0o600);
+  const fd = openPrivateFile(temporaryPath, 'wx');
   try {
     writeSync(fd, `${JSON.stringify(jwk)}\n`);
     fsyncSync(fd);
