@@ -4,6 +4,7 @@ import { listen, type RunningServer } from '../../src/app/listen';
 import { EDGE_FAILURES, type EdgeFailure } from '../../src/dialects/dialect';
 import { DRIVERS } from '../support/drivers';
 import { useRealHarness } from '../support/harness';
+import { startMock } from '../support/mock-harness';
 import { exchange, expectRawConforms, rawRequest, type RawResponse } from '../support/raw-http';
 
 /**
@@ -220,5 +221,24 @@ describe('timeouts, set on purpose', () => {
       expectAnswer(res.responses[0], 'request_timeout', 'envelope');
       expectRawConforms(h.built, 'post', '/session/token/refresh', res.responses[0]);
     });
+  });
+});
+
+describe('the mock has the same edge', () => {
+  it('answers an oversized header block in the dialect, and an Upgrade with a 400', async () => {
+    const mock = await startMock();
+    const server = await listen(mock.built, { port: 0, host: '127.0.0.1', logger: silent });
+    try {
+      const mockPort = Number(new URL(server.url).port);
+      const oversized = await exchange(mockPort, [post('/session/token/refresh', [`X-Padding: ${'a'.repeat(17 * 1024)}`])]);
+      expect(oversized.ended).toBe('closed');
+      expectAnswer(oversized.responses[0], 'headers_too_large', 'envelope');
+      const upgrade = await exchange(mockPort, [rawRequest(['GET /refresh HTTP/1.1', 'Host: t', 'Connection: upgrade', 'Upgrade: websocket'])]);
+      expectAnswer(upgrade.responses[0], 'upgrade_refused', 'pathstack');
+      expect(mock.violations).toEqual([]);
+    } finally {
+      server.server.closeAllConnections();
+      await server.close();
+    }
   });
 });
