@@ -42,6 +42,10 @@ export interface BuiltApp {
   app: express.Express;
   apis: CompiledApi[];
   metrics: Registry;
+  /** The answer to a request node:http refuses before `handler` runs (see src/app/edge.ts). */
+  answerAtEdge: Pipeline['answerAtEdge'];
+  /** Largest request body read, in bytes: a request declaring more closes its connection after the answer. */
+  maxBodyBytes: number;
 }
 
 /**
@@ -54,11 +58,12 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
   const names = options.apis ?? API_NAMES;
   const descriptors = [...names.map((name) => API_DESCRIPTORS[name]), ...(options.extraApis ?? [])];
   const apis = await compileApis(descriptors);
+  const maxBodyBytes = options.maxBodyBytes ?? 64 * 1024;
   const pipeline = new Pipeline({
     apis,
     responders: await options.responders(apis),
     logger,
-    maxBodyBytes: options.maxBodyBytes ?? 64 * 1024,
+    maxBodyBytes,
     debug: options.debug ?? false,
     onResponseViolation: options.onResponseViolation,
     bearerVerifiers: options.bearerVerifiers,
@@ -150,5 +155,5 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
     logger.warn({ status }, 'request failed outside the api pipeline');
     res.status(status >= 400 && status < 500 ? status : 500).json({ detail: status >= 400 && status < 500 ? 'Bad Request' : 'Internal Server Error' });
   });
-  return { handler, app, apis, metrics: metrics.registry };
+  return { handler, app, apis, metrics: metrics.registry, answerAtEdge: (failure, request) => pipeline.answerAtEdge(failure, request), maxBodyBytes };
 }

@@ -67,7 +67,7 @@ export function buildMockApp(options: MockAppOptions = {}): Promise<BuiltApp> {
 export async function startMockServer(options: { port: number; host: string; apis?: readonly ApiName[]; logger: Logger }): Promise<void> {
   const { logger } = options;
   const built = await buildMockApp({ apis: options.apis, logger });
-  const server = await listen(built.handler, { port: options.port, host: options.host, logger, handleSignals: true });
+  const server = await listen(built, { port: options.port, host: options.host, logger, handleSignals: true });
   logger.info(
     {
       url: server.url,

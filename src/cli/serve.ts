@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import { announcesStartup, isClusterWorker, runClusterPrimary, startServing } from '../app/cluster';
 import { createLogger, defaultLogFormat, LOG_FORMATS, LOG_LEVELS, type LogFormat } from '../app/logger';
-import { assertCanListen, deferredHandler, listen } from '../app/listen';
+import { assertCanListen, deferredApp, listen } from '../app/listen';
 import { buildRealApp, openTokenEngine, schedulePurge, type ServeConfig } from '../app/real-server';
 import { addEngineOptions, engineConfig } from './engine-options';
 import { booleanEnvOption, envOption, integerParser, parseApiList, parsePort } from './options';
@@ -90,9 +90,9 @@ export function serveCommand(): Command {
     }
     await startServing(async () => {
       // The port first: a port in use fails before the store or a key is created.
-      const gate = deferredHandler();
+      const gate = deferredApp(config.maxBodyBytes as number);
       let stop: () => Promise<void> = async () => {};
-      const server = await listen(gate.handler, { port, host: options.host, logger, handleSignals: true, onClosed: () => stop() });
+      const server = await listen(gate, { port, host: options.host, logger, handleSignals: true, onClosed: () => stop() });
       let runtime;
       try {
         runtime = await buildRealApp(config, { logger });
@@ -106,7 +106,7 @@ export function serveCommand(): Command {
         stopPurging();
         return store.close();
       };
-      gate.open(built.handler);
+      gate.open(built);
       if (generatedKeyPath && !isClusterWorker()) logger.warn({ path: generatedKeyPath }, GENERATED_KEY_WARNING);
       if (!announcesStartup()) return;
       logger.info(

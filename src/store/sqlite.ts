@@ -8,9 +8,10 @@
  * rotation single-winner across processes too.
  */
 import Database from 'better-sqlite3';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { ensurePrivateDirectory, ensurePrivateFile } from '../private-files';
 import type {
   ConsumeRefreshTokenInput,
   ConsumeRefreshTokenResult,
@@ -551,7 +552,10 @@ class SqliteTokenStore implements TokenStore {
 export function openSqliteStore(filePath: string, options: SqliteStoreOptions = {}): TokenStore {
   const inMemory = filePath === ':memory:' || filePath === '';
   if (options.mustExist && !inMemory && !existsSync(filePath)) throw new StoreNotFoundError(`no refreshd store at ${filePath}`);
-  if (!inMemory) mkdirSync(dirname(filePath), { recursive: true, mode: 0o700 });
+  if (!inMemory) {
+    ensurePrivateDirectory(dirname(filePath));
+    ensurePrivateFile(filePath);
+  }
   const db = new Database(filePath, { fileMustExist: options.mustExist === true && !inMemory });
   try {
     if (options.mustExist && db.pragma('user_version', { simple: true }) === 0) {

@@ -32,8 +32,9 @@ import {
   KeyObject,
   randomBytes,
 } from 'node:crypto';
-import { closeSync, existsSync, fchmodSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, linkSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { ensurePrivateDirectory, openPrivateFile } from '../private-files';
 
 export type SigningAlgorithm = 'HS256' | 'RS256' | 'ES256' | 'EdDSA';
 
@@ -289,13 +290,13 @@ export function readDataDirKey(dataDir: string): DataDirKey | null {
 export function loadOrCreateDataDirKey(dataDir: string): DataDirKey {
   const existing = readDataDirKey(dataDir);
   if (existing) return existing;
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  ensurePrivateDirectory(dataDir);
   const path = join(dataDir, DATA_DIR_KEY_FILE);
   const secret = randomBytes(MIN_HS256_SECRET_BYTES);
   const kid = randomBytes(9).toString('base64url');
   const jwk = { kty: 'oct', alg: 'HS256', kid, k: secret.toString('base64url') };
   const temporaryPath = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
-  const fd = openSync(temporaryPath, 'wx', 0o600);
+  const fd = openPrivateFile(temporaryPath, 'wx');
   try {
     writeSync(fd, `${JSON.stringify(jwk)}\n`);
     fsyncSync(fd);
@@ -335,9 +336,8 @@ export function newKeyFile(alg: SigningAlgorithm, format: KeyFileFormat): { text
 
 /** Writes a secret file: mode 0600 whatever the umask, never over an existing file. */
 export function writeSecretFile(filePath: string, text: string): void {
-  const fd = openSync(filePath, 'wx', 0o600);
+  const fd = openPrivateFile(filePath, 'wx');
   try {
-    fchmodSync(fd, 0o600);
     writeSync(fd, text);
     fsyncSync(fd);
   } finally {
