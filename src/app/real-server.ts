@@ -82,23 +82,17 @@ const DATA_DIR_STORE_FILE = 'refreshd.sqlite';
 /** Opens the store and keys named by `config` (the token engine without HTTP; the sessions CLI uses it too). */
 export function openTokenEngine(config: ServeConfig, options: OpenEngineOptions = {}): TokenEngine {
   const existing = options.mode === 'existing';
-  const keysFor = () => (options.keySet ? { keys: options.keySet } : openKeys(config, existing, options.signs ?? true));
-  const storeFor = () => options.store ?? openDataDirStore(config, existing);
-  // serve: keys first, so a refused key (or a production start without one) writes no store.
-  // sessions: the store first, so a mistyped --data-dir is named as such, not as a missing key.
-  let store: TokenStore;
+  // Nothing is written before everything that can be checked without writing was: configured keys
+  // load (or a start without them is refused), then the store opens, and only then is the data
+  // dir's key generated, so no refused start leaves a store or a key behind.
+  const configured = options.keySet ?? configuredKeys(config, existing, options.signs ?? true);
+  const store = options.store ?? openDataDirStore(config, existing);
   let opened: { keys: KeySet; generatedKeyPath?: string };
-  if (existing) {
-    store = storeFor();
-    try {
-      opened = keysFor();
-    } catch (error) {
-      if (!options.store) void store.close();
-      throw error;
-    }
-  } else {
-    opened = keysFor();
-    store = storeFor();
+  try {
+    opened = configured ? { keys: configured } : dataDirKeys(config, existing);
+  } catch (error) {
+    if (!options.store) void store.close();
+    throw error;
   }
   const tokens = new TokenService({
     store,
@@ -128,11 +122,17 @@ function openDataDirStore(config: ServeConfig, existing: boolean): TokenStore {
   }
 }
 
-function openKeys(config: ServeConfig, existing: boolean, signs: boolean): { keys: KeySet; generatedKeyPath?: string } {
-  if (config.keys.length > 0) return { keys: loadKeySet(config.keys) };
-  // The token service is built with a key set; a command that signs nothing gets one it never uses, and nothing is written.
-  if (existing && !signs) return { keys: new KeySet([generateSigningKey('HS256')]) };
+/** The configured keys; undefined when the data dir's key is to be used. Reads, never writes. */
+function configuredKeys(config: ServeConfig, existing: boolean, signs: boolean): KeySet | undefined {
+  if (config.keys.length > 0) return loadKeySet(config.keys);
+  // The token service is built with a key set; a command that signs nothing gets one it never uses.
+  if (existing && !signs) return new KeySet([generateSigningKey('HS256')]);
   if (config.production) throw new Error('refusing to start in production without configured signing keys (--key-file / REFRESHD_KEY_FILES)');
+  return undefined;
+}
+
+/** The data dir's key: generated on serve's first start, never by the sessions CLI. */
+function dataDirKeys(config: ServeConfig, existing: boolean): { keys: KeySet; generatedKeyPath?: string } {
   if (existing) {
     const found = readDataDirKey(config.dataDir);
     if (!found) {
@@ -148,12 +148,13 @@ function openKeys(config: ServeConfig, existing: boolean, signs: boolean): { key
 
 /**
  * The sessions CLI's guard: tokens it mints must verify on the server, so its signing key must
- * be one a server has signed with on this store (`serve` records its kid at every start).
+ * be the one the server signs with (`serve` records its kid on the store at every start).
  */
 export async function assertServedSigningKey(engine: TokenEngine): Promise<void> {
   const kid = engine.keys.signing.kid;
   const served = await engine.store.listSigningKeys();
-  if (served.some((record) => record.kid === kid)) return;
+  // The latest start's key: an older one still verifies today, but is dropped at the next rotation step.
+  if (served[0]?.kid === kid) return;
   if (served.length === 0) {
     throw new Error(`no server has signed with this store yet: start \`refreshd serve\` on it first (this command would sign with kid ${kid})`);
   }

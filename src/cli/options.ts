@@ -76,9 +76,13 @@ function describeBounds(bounds: IntegerBounds): string {
 
 export const parsePort = integerParser({ min: 0, max: 65535 });
 
+export function parseApiName(name: string): ApiName {
+  if (!isApiName(name)) throw new InvalidArgumentError(`unknown api "${name}" (one of ${API_NAMES.join(', ')})`);
+  return name;
+}
+
 export function parseApiList(value: string): ApiName[] {
   const names = value.split(',').map((name) => name.trim()).filter(Boolean);
   if (names.length === 0) throw new InvalidArgumentError(`names no api (one or more of ${API_NAMES.join(', ')}, comma-separated)`);
-  for (const name of names) if (!isApiName(name)) throw new InvalidArgumentError(`unknown api "${name}" (one of ${API_NAMES.join(', ')})`);
-  return [...new Set(names)] as ApiName[];
+  return [...new Set(names.map(parseApiName))];
 }

@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { announcesStartup, isClusterWorker, runClusterPrimary, startServing } from '../app/cluster';
+import { announceReady, announcesStartup, isClusterWorker, runClusterPrimary, startServing } from '../app/cluster';
 import { createLogger, defaultLogFormat, LOG_FORMATS, LOG_LEVELS, type LogFormat } from '../app/logger';
 import { assertCanListen, deferredApp, listen } from '../app/listen';
 import { buildRealApp, openTokenEngine, schedulePurge, type ServeConfig } from '../app/real-server';
@@ -39,6 +39,14 @@ function checkAdminToken(token: string | undefined): void {
         `e.g. \`openssl rand -base64 32\`)${token === '' ? '; it is set but empty: unset it to serve without the admin api' : ''}`,
     );
   }
+}
+
+/** The `sessions create` line that mints with this server's store, keys and issuer. */
+function mintHint(options: Record<string, any>, config: ServeConfig): string {
+  const flags = [`--data-dir ${config.dataDir}`];
+  if (options.keyFile !== undefined) flags.push(`--key-file ${options.keyFile}`);
+  if (config.issuer !== 'refreshd') flags.push(`--issuer ${config.issuer}`);
+  return `refreshd sessions create --api watchr --sub alice ${flags.join(' ')}`;
 }
 
 export function serveCommand(): Command {
@@ -107,6 +115,7 @@ export function serveCommand(): Command {
         return store.close();
       };
       gate.open(built);
+      announceReady();
       if (generatedKeyPath && !isClusterWorker()) logger.warn({ path: generatedKeyPath }, GENERATED_KEY_WARNING);
       if (!announcesStartup()) return;
       logger.info(
@@ -117,7 +126,7 @@ export function serveCommand(): Command {
           signingKid: runtime.keys.signing.kid,
           routes: built.apis.flatMap((api) => api.operations.map((op) => `${api.name} ${op.method} ${server.url}${op.path}`)),
           docs: `${server.url}/docs`,
-          hint: `mint a session: refreshd sessions create --api watchr --sub alice --data-dir ${config.dataDir}`,
+          hint: `mint a session: ${mintHint(options, config)}`,
         },
         `refreshd serve listening on ${server.url}`,
       );

@@ -1,8 +1,9 @@
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { assertServedSigningKey, openTokenEngine, type TokenEngine } from '../app/real-server';
 import { mintedSessionView, pathstackSubject, sessionSummaryView } from '../app/session-views';
-import { API_NAMES, isApiName, type ApiName } from '../api-names';
+import { API_NAMES } from '../api-names';
 import { addEngineOptions, engineConfig } from './engine-options';
+import { parseApiName } from './options';
 
 /**
  * Runs `command` on the store and keys `serve` uses. Never creates either: a mistyped
@@ -19,11 +20,6 @@ async function withEngine<T>(options: Record<string, any>, command: (engine: Tok
 
 const print = (value: unknown) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 
-function parseApi(value: string): ApiName {
-  if (!isApiName(value)) throw new InvalidArgumentError(`unknown api "${value}" (one of ${API_NAMES.join(', ')})`);
-  return value;
-}
-
 /** `refreshd sessions create|list|revoke|revoke-subject`, on the same store and keys as `serve`, printing the admin api's shapes. */
 export function sessionsCommand(): Command {
   const sessions = new Command('sessions').description('Mint, list and revoke sessions on the store serve created (logging in is upstream of refreshd)');
@@ -31,7 +27,7 @@ export function sessionsCommand(): Command {
     addEngineOptions(
       new Command('create')
         .description('Mint a session and print it as the admin api does: {session_id, access_token, refresh_token, ...}')
-        .requiredOption('--api <api>', API_NAMES.join(' | '), parseApi)
+        .requiredOption('--api <api>', API_NAMES.join(' | '), parseApiName)
         .requiredOption('--sub <subject>', 'the subject (pathstack: a UUID4)')
         .option('--org <id...>', 'organizations the session may be scoped to (almanac)'),
     ).action(async (options) => {
@@ -51,7 +47,7 @@ export function sessionsCommand(): Command {
   );
   sessions.addCommand(
     addEngineOptions(
-      new Command('list').description('List sessions as the admin api does: {sessions: [...]}').option('--api <api>', 'only this api', parseApi).option('--sub <subject>', 'only this subject'),
+      new Command('list').description('List sessions as the admin api does: {sessions: [...]}').option('--api <api>', 'only this api', parseApiName).option('--sub <subject>', 'only this subject'),
     ).action(async (options) => {
       await withEngine(options, async ({ tokens }) => {
         const found = await tokens.listSessions({ api: options.api, sub: options.sub });

@@ -75,6 +75,7 @@ export interface JwkSet {
 export class KeySet {
   readonly keys: readonly SigningKey[];
   private readonly byKid: ReadonlyMap<string, SigningKey>;
+  private publicJwks?: JwkSet;
 
   /** The last key signs; every key verifies the tokens that name its `kid`. */
   constructor(keys: readonly SigningKey[]) {
@@ -99,13 +100,14 @@ export class KeySet {
     return this.byKid.get(kid);
   }
 
-  /** Public keys only: a symmetric key never appears here. */
+  /** Public keys only: a symmetric key never appears here. Exported once, the set never changes. */
   jwks(): JwkSet {
-    return {
+    this.publicJwks ??= {
       keys: this.keys
         .filter((key) => key.alg !== 'HS256')
         .map((key) => ({ ...key.verificationKey.export({ format: 'jwk' }), kid: key.kid, alg: key.alg, use: 'sig' as const })),
     };
+    return this.publicJwks;
   }
 }
 
@@ -296,13 +298,7 @@ export function loadOrCreateDataDirKey(dataDir: string): DataDirKey {
   const kid = randomBytes(9).toString('base64url');
   const jwk = { kty: 'oct', alg: 'HS256', kid, k: secret.toString('base64url') };
   const temporaryPath = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
-  const fd = openPrivateFile(temporaryPath, 'wx');
-  try {
-    writeSync(fd, `${JSON.stringify(jwk)}\n`);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
+  writeSecretFile(temporaryPath, `${JSON.stringify(jwk)}\n`);
   try {
     linkSync(temporaryPath, path);
   } catch (error) {

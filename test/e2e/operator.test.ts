@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -109,6 +109,10 @@ describe('signing keys', () => {
     expect(headerOf(a2.body.data.refresh_token)).toMatchObject({ kid: newKey.kid, alg: 'EdDSA' });
     const sessionB = mint(dataDir, [oldKey.file, newKey.file]);
     expect(headerOf(sessionB.refresh_token).kid).toBe(newKey.kid);
+    // The CLI left on the old configuration is refused: the server no longer signs with that key.
+    const stale = runCli(['sessions', 'create', '--api', 'session', '--sub', 'x', '--data-dir', dataDir, '--key-file', oldKey.file]);
+    expect(stale.status).toBe(1);
+    expect(stale.stderr).toContain(`would sign with kid ${oldKey.kid}, but the server signs with kid ${newKey.kid}`);
     await stop(server);
 
     // Step 2: once the refresh lifetime has passed, the old key is dropped; whatever was refreshed meanwhile still works.
@@ -217,6 +221,14 @@ describe('the process as an operator runs it', () => {
     expect(result.status).toBe(1);
     expect(result.stderr).toContain(`cannot listen on 127.0.0.1:${busyPort}: the port is in use`);
     expect(existsSync(dataDir)).toBe(false);
+  });
+
+  it('a store that cannot be opened stops start-up before a key is generated', () => {
+    const dataDir = tmp('corrupt');
+    writeFileSync(path.join(dataDir, 'refreshd.sqlite'), 'this is not a SQLite database, not even close to one.'.repeat(100));
+    const result = runCli(['serve', '--port', '0', '--data-dir', dataDir]);
+    expect(result.status).toBe(1);
+    expect(existsSync(path.join(dataDir, 'signing-key.jwk.json'))).toBe(false);
   });
 
   it('an admin token shorter than 32 characters is refused at start-up, without echoing it', () => {

@@ -45,6 +45,12 @@ it('every refresh outcome, every rejection reason, reuse and each kind of revoca
   expect(h.violations).toEqual([]);
 });
 
+it('a refresh without its cookie is counted as a token_missing rejection', async () => {
+  expect((await h.http.post('/auth/refresh')).status).toBe(401);
+  expect(await series('refreshd_token_rejections_total', 'api="watchr",reason="token_missing"')).toBe(1);
+  expect(await series('refreshd_refreshes_total', 'api="watchr",outcome="rejected"')).toBe(1);
+});
+
 it('every api has its refresh series from the first scrape, and build_info names the version', async () => {
   for (const api of ['watchr', 'galileo', 'pathstack', 'almanac', 'session']) {
     for (const outcome of ['rotated', 'grace_replay', 'rejected', 'store_unavailable']) {
