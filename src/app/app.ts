@@ -6,6 +6,7 @@ import { API_DESCRIPTORS, API_NAMES, type ApiName } from '../apis';
 import { createDocsRouter } from '../docs/router';
 import { compileApis, type ApiDescriptor, type CompiledApi } from '../spec/registry';
 import { notFoundReply, Pipeline, type Responder } from './pipeline';
+import { decodedPath } from './request-input';
 import type { ResponseViolation } from './response-validation';
 
 export interface AppOptions {
@@ -80,7 +81,8 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
   const handler: RequestHandler = (req, res) => {
     const url = req.url ?? '/';
     const mark = url.indexOf('?');
-    const path = mark === -1 ? url : url.slice(0, mark);
+    // Starlette routes on the percent-decoded path: `/auth%2Frefresh` is `/auth/refresh`.
+    const path = decodedPath(mark === -1 ? url : url.slice(0, mark));
     const api = apiOfPath.get(path);
     if (api === undefined) {
       const redirect = pipeline.slashRedirect(path);

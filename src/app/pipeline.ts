@@ -11,6 +11,7 @@ import type { CompiledApi, CompiledOperation } from '../spec/registry';
 import { isTokenError, TokenError } from '../tokens/errors';
 import { StoreUnavailableError } from '../store/contract';
 import { RequestProblemError, type HandlerReply, type HandlerRequest } from './http-types';
+import { unsupportedVersionProblem } from './api-versions';
 import { bearerCredential, firstHeaderValues, isJsonContentType, parseCookies, readBody } from './request-input';
 import { validateReply, type ResponseViolation } from './response-validation';
 
@@ -151,6 +152,8 @@ export class Pipeline {
     const query = parseQuery(req.url ?? '');
     const { parameters, problems } = this.validate(operation, { header: headers, cookie: cookies, query, path: {} }, body);
     if (problems.length > 0) return dialect.validationFailed(problems, context);
+    const unsupportedVersion = unsupportedVersionProblem(operation, parameters);
+    if (unsupportedVersion) return dialect.validationFailed([unsupportedVersion], context);
 
     const responder = this.responders.get(operation.operationId) as Responder;
     const request: HandlerRequest = {
@@ -188,6 +191,8 @@ export class Pipeline {
         context,
       );
     }
+    // FastAPI validates a JSON `null` as no body at all: `missing` where one is required.
+    if (parsed.value === null && dialect.nullBodyIsMissing) return { kind: 'absent' };
     return { kind: 'json', value: parsed.value, text: text.text };
   }
 
