@@ -23,10 +23,14 @@ export async function listenRaw(handler: RequestListener): Promise<{ port: numbe
   };
 }
 
-/** Writes `raw` to the port as it is and reads until the server closes the connection. */
-export function sendRaw(port: number, raw: string): Promise<RawResponse> {
+/**
+ * Writes `raw` to the port as it is and reads until the server closes the connection. The
+ * client half-closes right after writing unless `keepWriting` (uvicorn drops the answer to
+ * a request whose client has half-closed before it is ready).
+ */
+export function sendRaw(port: number, raw: string, options: { keepWriting?: boolean } = {}): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1', () => socket.end(raw));
+    const socket = connect(port, '127.0.0.1', () => (options.keepWriting ? socket.write(raw) : socket.end(raw)));
     let data = '';
     socket.on('data', (chunk) => (data += chunk));
     socket.on('error', reject);
