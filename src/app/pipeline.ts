@@ -274,6 +274,7 @@ export class Pipeline {
 
   /** A reply that breaks the document is never sent: the client gets the dialect's 500. */
   private checked(operation: CompiledOperation, reply: ErrorReply | HandlerReply, context: ErrorContext): ErrorReply | HandlerReply {
+    if ('outsideDocument' in reply && reply.outsideDocument) return reply;
     const violation = validateReply(operation, reply);
     if (!violation) return reply;
     this.options.onResponseViolation?.(violation);
@@ -293,7 +294,7 @@ export class Pipeline {
     }
     // Only error bodies can carry a Python-rendered echo; the 200 path stays on plain JSON.stringify.
     const payload = reply.status >= 400 ? stringifyWithRaw(reply.body) : JSON.stringify(reply.body);
-    res.setHeader('content-type', 'application/json');
+    if (!res.hasHeader('content-type')) res.setHeader('content-type', 'application/json');
     res.setHeader('content-length', Buffer.byteLength(payload));
     res.end(payload);
   }

@@ -16,8 +16,9 @@ function runCli(args: string[], env: NodeJS.ProcessEnv = {}) {
   return spawnSync(TSX, [CLI, ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, ...env } });
 }
 
-function startServe(args: string[]): Promise<{ child: ChildProcess; url: string; output: () => string }> {
-  const child = spawn(TSX, [CLI, 'serve', '--port', '0', ...args], { cwd: ROOT, env: { ...process.env, REFRESHD_LOG_LEVEL: 'warn' } });
+/** Starts `refreshd <command> --port 0 ...args` and resolves once it says where it listens. */
+function startListening(command: string, args: string[]): Promise<{ child: ChildProcess; url: string; output: () => string }> {
+  const child = spawn(TSX, [CLI, command, '--port', '0', ...args], { cwd: ROOT, env: { ...process.env, REFRESHD_LOG_LEVEL: 'warn' } });
   let output = '';
   return new Promise((resolve, reject) => {
     const onData = (chunk: Buffer) => {
@@ -27,7 +28,7 @@ function startServe(args: string[]): Promise<{ child: ChildProcess; url: string;
     };
     child.stdout?.on('data', onData);
     child.stderr?.on('data', onData);
-    child.on('exit', (code) => reject(new Error(`serve exited with ${code}: ${output}`)));
+    child.on('exit', (code) => reject(new Error(`${command} exited with ${code}: ${output}`)));
   });
 }
 
@@ -35,10 +36,10 @@ const exited = (child: ChildProcess) => new Promise<number | null>((resolve) => 
 
 describe('refreshd serve + sessions, end to end', () => {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'refreshd-e2e-'));
-  let server: Awaited<ReturnType<typeof startServe>>;
+  let server: Awaited<ReturnType<typeof startListening>>;
 
   beforeAll(async () => {
-    server = await startServe(['--data-dir', dataDir, '--insecure-cookies']);
+    server = await startListening('serve', ['--data-dir', dataDir, '--insecure-cookies']);
   }, 30_000);
 
   afterAll(async () => {
@@ -108,6 +109,43 @@ describe('refreshd serve + sessions, end to end', () => {
     const list = runCli(['sessions', 'list', '--data-dir', dataDir]);
     expect(list.status).toBe(0);
     expect((JSON.parse(list.stdout) as unknown[]).length).toBe(6);
+  });
+});
+
+describe('refreshd mock --dynamic --seed N', () => {
+  let mock: Awaited<ReturnType<typeof startListening>>;
+  beforeAll(async () => {
+    mock = await startListening('mock', ['--apis', 'session', '--dynamic', '--seed', '7']);
+  }, 30_000);
+  afterAll(() => {
+    if (mock.child.exitCode === null) mock.child.kill('SIGKILL');
+  });
+
+  const refresh = (prefer?: string) =>
+    fetch(`${mock.url}/session/token/refresh`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(prefer ? { prefer } : {}) },
+      body: '{"refresh_token": "abc"}',
+    });
+
+  it('says so, and answers every request with the body of seed 7, generated from the schema', async () => {
+    expect(mock.output()).toMatch(/^bodies: dynamic, seed 7;/m);
+    const [first, second, example] = [await refresh(), await refresh(), await refresh('dynamic=false')];
+    expect(first.headers.get('preference-applied')).toBe('seed=7');
+    const body = await first.json();
+    expect(await second.json()).toEqual(body);
+    expect(await example.json()).not.toEqual(body);
+  });
+
+  it('refuses a Prefer code the document does not declare with 404', async () => {
+    const res = await refresh('code=418');
+    expect(res.status).toBe(404);
+    expect(res.headers.get('content-type')).toBe('application/problem+json');
+  });
+
+  it('stops on SIGTERM', async () => {
+    mock.child.kill('SIGTERM');
+    expect(await exited(mock.child)).toBe(0);
   });
 });
 
