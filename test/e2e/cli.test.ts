@@ -1,5 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, statSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -154,6 +156,30 @@ it('refuses to start in production without configured keys', () => {
   const result = runCli(['serve', '--port', '0', '--data-dir', dataDir], { NODE_ENV: 'production' });
   expect(result.status).toBe(1);
   expect(result.stderr).toMatch(/refusing to start in production without configured signing keys/);
+});
+
+describe('refreshd contract exit statuses', () => {
+  it('exits 2 with one line when the target cannot be reached', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const { port } = closed.address() as AddressInfo;
+    await new Promise((resolve) => closed.close(resolve));
+    const result = runCli(['contract', `http://127.0.0.1:${port}`, '--admin-token', 'x']);
+    expect(result.status).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toBe(`refreshd contract: cannot reach http://127.0.0.1:${port}: connect ECONNREFUSED 127.0.0.1:${port}\n`);
+  });
+
+  it.each([
+    ['an empty --admin-token', ['--admin-token', '']],
+    ['an unknown api', ['--apis', 'nope']],
+    ['the old --api flag', ['--api', 'watchr']],
+    ['a malformed --token', ['--token', 'watchr']],
+  ])('exits 2 on a usage error: %s', (_name, args) => {
+    const result = runCli(['contract', 'http://127.0.0.1:9', ...args]);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/^error: /);
+  });
 });
 
 it('prints --help for every command', () => {
