@@ -4,6 +4,7 @@ import pino, { type Logger } from 'pino';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 import { API_DESCRIPTORS, API_NAMES, type ApiName } from '../apis';
 import { createDocsRouter } from '../docs/router';
+import { servedDocument } from '../spec/documents';
 import { compileApis, type ApiDescriptor, type CompiledApi } from '../spec/registry';
 import { notFoundReply, Pipeline, type Responder } from './pipeline';
 import { decodedPath } from './request-input';
@@ -72,7 +73,7 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
     registers: [metrics],
   });
   const apiOfPath = new Map(apis.flatMap((api) => api.operations.map((op) => [op.path, api.name] as const)));
-  const documents = new Map(apis.map((api) => [api.name, JSON.stringify(api.loaded.document)]));
+  const documents = new Map(apis.map((api) => [api.name, JSON.stringify(servedDocument(api.loaded.document))]));
 
   /**
    * The front door. Api paths go straight to the pipeline on node:http, bypassing express
@@ -134,9 +135,16 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
     createDocsRouter(
       apis.map((api) => ({
         name: api.name,
-        title: api.title,
+        title: String(api.loaded.document.info?.title ?? ''),
+        version: api.loaded.document.info?.version === undefined ? undefined : String(api.loaded.document.info.version),
         specUrl: `/openapi/${api.name}.json`,
-        operations: api.operations.map((op) => ({ method: op.method, path: op.path, operationId: op.operationId, summary: op.summary })),
+        operations: api.operations.map((op) => ({
+          method: op.method,
+          path: op.path,
+          operationId: op.operationId,
+          summary: op.summary,
+          cookieParameters: op.parameters.filter((p) => p.in === 'cookie').map((p) => p.name),
+        })),
       })),
     ),
   );
