@@ -119,6 +119,10 @@ export interface operations {
         responses: {
             200: {
                 headers: {
+                    /** @description Tokens are never stored by a cache. */
+                    "Cache-Control": "no-store";
+                    /** @description The same for HTTP/1.0 caches. */
+                    Pragma: "no-cache";
                     [name: string]: unknown;
                 };
                 content: {
@@ -156,7 +160,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description The body is not valid JSON or not decodable */
+            /** @description The body is not valid JSON or not decodable, or the HTTP request is malformed (request line, headers, HTTP/1.1 without Host) or asks for a protocol upgrade or CONNECT, which refreshd does not serve */
             400: {
                 headers: {
                     "X-Correlation-Id"?: string;
@@ -178,6 +182,16 @@ export interface operations {
             };
             /** @description Wrong method for this path */
             405: {
+                headers: {
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The header block (10 s) or the whole request (30 s) did not arrive in time */
+            408: {
                 headers: {
                     "X-Correlation-Id"?: string;
                     [name: string]: unknown;
@@ -208,6 +222,16 @@ export interface operations {
             };
             /** @description The body does not match the request schema */
             422: {
+                headers: {
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The request line and headers are larger than 16 KiB */
+            431: {
                 headers: {
                     "X-Correlation-Id"?: string;
                     [name: string]: unknown;

@@ -1,4 +1,4 @@
-import type { HandlerServices } from '../src/app/handler-services';
+import { TOKEN_RESPONSE_HEADERS, type HandlerServices } from '../src/app/handler-services';
 import { canonicalUuid } from '../src/app/session-views';
 import type { HandlerReply, HandlerRequest } from '../src/app/http-types';
 import type { components, operations } from '../generated/pathstack';
@@ -27,6 +27,6 @@ export default function refresh_refresh_post({ tokens }: HandlerServices) {
         refresh_token: rotated.refreshToken,
       },
     };
-    return { status: 200, body };
+    return { status: 200, body, headers: TOKEN_RESPONSE_HEADERS };
   };
 }

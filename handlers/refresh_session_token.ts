@@ -1,4 +1,4 @@
-import { isoWithMicroseconds, type HandlerServices } from '../src/app/handler-services';
+import { isoWithMicroseconds, TOKEN_RESPONSE_HEADERS, type HandlerServices } from '../src/app/handler-services';
 import type { HandlerReply, HandlerRequest } from '../src/app/http-types';
 import { TokenError } from '../src/tokens/errors';
 import type { operations } from '../generated/session';
@@ -22,6 +22,6 @@ export default function refresh_session_token({ tokens }: HandlerServices) {
       code: 0,
       msg: '',
     };
-    return { status: 200, body };
+    return { status: 200, body, headers: TOKEN_RESPONSE_HEADERS };
   };
 }

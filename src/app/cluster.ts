@@ -9,6 +9,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from 'pino';
 import { flushLogger } from './logger';
+import { serveClusterMetrics } from './metrics';
 
 export interface ClusterOptions {
   /** How many worker processes to fork (at least 1). */
@@ -64,6 +65,7 @@ export async function runClusterPrimary(options: ClusterOptions): Promise<void> 
   const { logger } = options;
   const drainTimeoutMs = options.drainTimeoutMs ?? 30_000;
   await options.prepare();
+  serveClusterMetrics();
 
   const live = new Set<Worker>();
   const pendingRestarts = new Set<NodeJS.Timeout>();

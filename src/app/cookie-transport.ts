@@ -1,6 +1,6 @@
 import type { ApiName } from '../spec/documents';
 import { TokenError } from '../tokens/errors';
-import { refreshTokenCookie, type HandlerServices } from './handler-services';
+import { refreshTokenCookie, TOKEN_RESPONSE_HEADERS, type HandlerServices } from './handler-services';
 import type { HandlerReply } from './http-types';
 
 /**
@@ -17,6 +17,7 @@ export async function rotateCookieToken(
     status: 200,
     accessToken: rotated.accessToken,
     headers: {
+      ...TOKEN_RESPONSE_HEADERS,
       'set-cookie': refreshTokenCookie({
         token: rotated.refreshToken,
         path: options.path,

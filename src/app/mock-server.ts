@@ -1,5 +1,4 @@
 import type { Logger } from 'pino';
-import { createLogger } from './logger';
 import type { ApiName } from '../spec/documents';
 import { buildMockResponders, dereferenceDocument, formatPreferenceApplied, isMockFailure, parsePrefer, type Prefer } from '../mock';
 import { buildApp, type BuiltApp } from './app';
@@ -79,18 +78,21 @@ export async function startMockServer(options: {
   port: number;
   host: string;
   apis?: readonly ApiName[];
-  logLevel: string;
+  logger: Logger;
   defaults?: MockAppOptions['defaults'];
 }): Promise<void> {
-  const logger = createLogger(options.logLevel);
+  const { logger } = options;
   const built = await buildMockApp({ apis: options.apis, logger, defaults: options.defaults });
-  const server = await listen(built.handler, { port: options.port, host: options.host, logger, handleSignals: true });
+  const server = await listen(built, { port: options.port, host: options.host, logger, handleSignals: true });
   const { dynamic, seed } = options.defaults ?? {};
-  const lines = [
+  logger.info(
+    {
+      url: server.url,
+      routes: built.apis.flatMap((api) => api.operations.map((op) => `${api.name} ${op.method} ${server.url}${op.path}`)),
+      docs: `${server.url}/docs`,
+      bodies: `${dynamic ? 'dynamic' : 'static (examples)'}${seed !== undefined ? `, seed ${seed}` : ''}`,
+      prefer: 'code=<status>, example=<name>, dynamic=true|false, seed=<n>',
+    },
     `refreshd mock listening on ${server.url}`,
-    ...built.apis.flatMap((api) => api.operations.map((op) => `  ${api.name.padEnd(10)} ${op.method} ${server.url}${op.path}`)),
-    `  docs       ${server.url}/docs`,
-    `bodies: ${dynamic ? 'dynamic' : 'static (examples)'}${seed !== undefined ? `, seed ${seed}` : ''}; per request: Prefer: code=<status>, example=<name>, dynamic=true|false, seed=<n>`,
-  ];
-  process.stdout.write(`${lines.join('\n')}\n`);
+  );
 }

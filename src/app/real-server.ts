@@ -1,11 +1,13 @@
 import path from 'node:path';
 import type { Logger } from 'pino';
+import { API_NAMES } from '../api-names';
 import { fastapiDialect } from '../dialects/fastapi';
 import type { ApiName } from '../spec/documents';
 import { openSqliteStore } from '../store/sqlite';
-import type { TokenStore } from '../store/contract';
-import { loadKeySet, loadOrCreateDataDirKey, KeySet, type KeyConfig } from '../tokens/keys';
-import { systemClock, TokenService, type Clock } from '../tokens/service';
+import { StoreNotFoundError, type TokenStore } from '../store/contract';
+import { DATA_DIR_KEY_FILE, generateSigningKey, loadKeySet, loadOrCreateDataDirKey, readDataDirKey, KeySet, type KeyConfig } from '../tokens/keys';
+import { systemClock, TokenService, type Clock, type TokenEvents } from '../tokens/service';
+import { createServerMetrics } from './metrics';
 import { isAdminToken } from './admin-auth';
 import { buildApp, type BuiltApp } from './app';
 import { bindHandlers } from './handlers';
@@ -40,49 +42,125 @@ export interface ServeConfig {
   maxBodyBytes?: number;
 }
 
-export interface RealRuntime {
+export interface RealRuntime extends TokenEngine {
   built: BuiltApp;
-  tokens: TokenService;
-  store: TokenStore;
-  keys: KeySet;
-  /** True when this start generated the data dir's signing key. */
-  generatedKeyPath?: string;
 }
+
+/** How long a verifier may cache `/.well-known/jwks.json`. */
+export const JWKS_MAX_AGE_SECONDS = 300;
 
 export const ADMIN_API = { name: 'admin', dialect: fastapiDialect, formats: 'pydantic' as const };
 
+export interface TokenEngine {
+  tokens: TokenService;
+  store: TokenStore;
+  keys: KeySet;
+  /** Set when this start generated the data dir's signing key. */
+  generatedKeyPath?: string;
+}
+
+export interface OpenEngineOptions {
+  clock?: Clock;
+  /** A store to use instead of the data dir's (tests). */
+  store?: TokenStore;
+  /** Keys to use instead of the configured ones (tests). */
+  keySet?: KeySet;
+  /** The token engine's event sink (the server's metrics). */
+  events?: TokenEvents;
+  /**
+   * `serve` (default) creates the data dir's store and key on first start. `existing` (the
+   * sessions CLI) never creates either: a data dir without refreshd's store, or without a key
+   * when no key file is given, is an error that says what to do.
+   */
+  mode?: 'serve' | 'existing';
+  /** With `existing`: false when the command signs nothing (list, revoke), so it needs no key. Default true. */
+  signs?: boolean;
+}
+
+const DATA_DIR_STORE_FILE = 'refreshd.sqlite';
+
 /** Opens the store and keys named by `config` (the token engine without HTTP; the sessions CLI uses it too). */
-export function openTokenEngine(
-  config: ServeConfig,
-  clock: Clock = systemClock,
-  store?: TokenStore,
-  keySet?: KeySet,
-): { tokens: TokenService; store: TokenStore; keys: KeySet; generatedKeyPath?: string } {
-  let keys: KeySet;
-  let generatedKeyPath: string | undefined;
-  if (keySet) keys = keySet;
-  else if (config.keys.length > 0) keys = loadKeySet(config.keys);
-  else if (config.production) throw new Error('refusing to start in production without configured signing keys (--key-file / REFRESHD_KEY_FILES)');
-  else {
-    const dataDirKey = loadOrCreateDataDirKey(config.dataDir);
-    keys = new KeySet([dataDirKey.key]);
-    if (dataDirKey.created) generatedKeyPath = dataDirKey.path;
+export function openTokenEngine(config: ServeConfig, options: OpenEngineOptions = {}): TokenEngine {
+  const existing = options.mode === 'existing';
+  const keysFor = () => (options.keySet ? { keys: options.keySet } : openKeys(config, existing, options.signs ?? true));
+  const storeFor = () => options.store ?? openDataDirStore(config, existing);
+  // serve: keys first, so a refused key (or a production start without one) writes no store.
+  // sessions: the store first, so a mistyped --data-dir is named as such, not as a missing key.
+  let store: TokenStore;
+  let opened: { keys: KeySet; generatedKeyPath?: string };
+  if (existing) {
+    store = storeFor();
+    try {
+      opened = keysFor();
+    } catch (error) {
+      if (!options.store) void store.close();
+      throw error;
+    }
+  } else {
+    opened = keysFor();
+    store = storeFor();
   }
-  const openedStore =
-    store ??
-    openSqliteStore(path.join(config.dataDir, 'refreshd.sqlite'), { synchronous: config.sqliteSync ?? 'NORMAL', backgroundCheckpoints: true });
   const tokens = new TokenService({
-    store: openedStore,
-    keys,
-    clock,
+    store,
+    keys: opened.keys,
+    clock: options.clock ?? systemClock,
     issuer: config.issuer,
     accessTtlSeconds: config.accessTtlSeconds,
     refreshIdleTtlSeconds: config.refreshIdleTtlSeconds,
     sessionAbsoluteTtlSeconds: config.sessionAbsoluteTtlSeconds,
     graceWindowSeconds: config.graceWindowSeconds,
     apiKeys: config.apiKeys,
+    events: options.events,
   });
-  return { tokens, store: openedStore, keys, generatedKeyPath };
+  return { tokens, store, keys: opened.keys, generatedKeyPath: opened.generatedKeyPath };
+}
+
+function openDataDirStore(config: ServeConfig, existing: boolean): TokenStore {
+  try {
+    return openSqliteStore(path.join(config.dataDir, DATA_DIR_STORE_FILE), {
+      synchronous: config.sqliteSync ?? 'NORMAL',
+      backgroundCheckpoints: !existing,
+      mustExist: existing,
+    });
+  } catch (error) {
+    if (!(error instanceof StoreNotFoundError)) throw error;
+    throw new Error(`${error.message}: check --data-dir (${config.dataDir}); \`refreshd serve --data-dir ${config.dataDir}\` creates the store on its first start`);
+  }
+}
+
+function openKeys(config: ServeConfig, existing: boolean, signs: boolean): { keys: KeySet; generatedKeyPath?: string } {
+  if (config.keys.length > 0) return { keys: loadKeySet(config.keys) };
+  // The token service is built with a key set; a command that signs nothing gets one it never uses, and nothing is written.
+  if (existing && !signs) return { keys: new KeySet([generateSigningKey('HS256')]) };
+  if (config.production) throw new Error('refusing to start in production without configured signing keys (--key-file / REFRESHD_KEY_FILES)');
+  if (existing) {
+    const found = readDataDirKey(config.dataDir);
+    if (!found) {
+      throw new Error(
+        `no signing key: ${path.join(config.dataDir, DATA_DIR_KEY_FILE)} does not exist, so the server signs with a configured key: pass the same --key-file as serve`,
+      );
+    }
+    return { keys: new KeySet([found.key]) };
+  }
+  const dataDirKey = loadOrCreateDataDirKey(config.dataDir);
+  return { keys: new KeySet([dataDirKey.key]), generatedKeyPath: dataDirKey.created ? dataDirKey.path : undefined };
+}
+
+/**
+ * The sessions CLI's guard: tokens it mints must verify on the server, so its signing key must
+ * be one a server has signed with on this store (`serve` records its kid at every start).
+ */
+export async function assertServedSigningKey(engine: TokenEngine): Promise<void> {
+  const kid = engine.keys.signing.kid;
+  const served = await engine.store.listSigningKeys();
+  if (served.some((record) => record.kid === kid)) return;
+  if (served.length === 0) {
+    throw new Error(`no server has signed with this store yet: start \`refreshd serve\` on it first (this command would sign with kid ${kid})`);
+  }
+  throw new Error(
+    `this command would sign with kid ${kid}, but the server signs with kid ${served[0].kid}: pass the same --key-file as serve ` +
+      `(a token signed with ${kid} would be refused)`,
+  );
 }
 
 /**
@@ -106,8 +184,11 @@ export async function buildRealApp(
   options: { logger?: Logger; clock?: Clock; store?: TokenStore; keySet?: KeySet; onResponseViolation?: (v: ResponseViolation) => void } = {},
 ): Promise<RealRuntime> {
   const clock = options.clock ?? systemClock;
-  const engine = openTokenEngine(config, clock, options.store, options.keySet);
+  const metrics = createServerMetrics(config.apis ?? API_NAMES);
+  const engine = openTokenEngine(config, { clock, store: options.store, keySet: options.keySet, events: metrics.tokenEvents });
+  await engine.store.recordSigningKey(engine.keys.signing.kid, clock.nowMs());
   const built = await buildApp({
+    metrics,
     apis: config.apis,
     extraApis: config.adminToken ? [ADMIN_API] : [],
     logger: options.logger,
@@ -121,7 +202,8 @@ export async function buildRealApp(
       bindHandlers(apis, { tokens: engine.tokens, clock, secureCookies: config.secureCookies }),
     extraRoutes: (app) => {
       app.get('/.well-known/jwks.json', (_req, res) => {
-        res.json(engine.tokens.jwks());
+        // Short enough that a verifier sees an appended key within minutes (README: rotating signing keys).
+        res.set('cache-control', `public, max-age=${JWKS_MAX_AGE_SECONDS}`).json(engine.tokens.jwks());
       });
     },
     ready: async () => {

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { closeConnectionAfterAnswer } from './edge';
 
 /**
  * How refreshd reads the raw pieces of a request the way Starlette does, so handlers and
@@ -89,10 +90,15 @@ export function decodedPath(rawPath: string): string {
 
 export type BodyReadResult = { kind: 'ok'; bytes: Buffer } | { kind: 'too_large' } | { kind: 'aborted' };
 
-/** Reads the body up to `limitBytes`; beyond it, stops reading and reports too_large. */
+/**
+ * Reads the body up to `limitBytes`; beyond it, stops reading and reports too_large. The rest
+ * of a refused body is discarded, and the connection closes after the answer: the client may
+ * send the next request without the body it declared, and nothing tells the two apart.
+ */
 export function readBody(req: IncomingMessage, limitBytes: number): Promise<BodyReadResult> {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limitBytes) {
+    closeConnectionAfterAnswer(req);
     req.resume();
     return Promise.resolve({ kind: 'too_large' });
   }
@@ -109,6 +115,7 @@ export function readBody(req: IncomingMessage, limitBytes: number): Promise<Body
       if (settled) return;
       received += chunk.length;
       if (received > limitBytes) {
+        closeConnectionAfterAnswer(req);
         settle({ kind: 'too_large' });
         req.resume();
         return;

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { API_NAMES, isApiName, type ApiName } from '../api-names';
 import { DEFAULT_GRACE_SECONDS } from '../contract/defaults';
-import { envOption, parseNonNegativeInt } from './options';
+import { envOption, integerParser } from './options';
 
 function collectApis(value: string, previous: ApiName[] | undefined): ApiName[] {
   const names = value.split(',').map((name) => name.trim()).filter(Boolean);
@@ -24,11 +24,8 @@ function parsePairs(values: string[], flag: string): Record<string, string> {
   return pairs;
 }
 
-function parsePositiveInt(value: string): number {
-  const n = parseNonNegativeInt(value);
-  if (n === 0) throw new InvalidArgumentError('must be a positive integer');
-  return n;
-}
+const parseGraceSeconds = integerParser({ min: 0, max: 86_400, unit: 'seconds' });
+const parseTimeoutMs = integerParser({ min: 1, max: 600_000, unit: 'ms' });
 
 const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
 const fromEnv = (name: string) => (process.env[name] ?? '').split(',').map((v) => v.trim()).filter(Boolean);
@@ -75,11 +72,11 @@ export function contractCommand(): Command {
     .addOption(envOption('--junit <file>', 'also write a JUnit XML report to <file> (missing directories are created)', 'REFRESHD_CONTRACT_JUNIT'))
     .addOption(
       envOption('--grace-seconds <n>', "the target's reuse grace window; the rotation check waits it out once", 'REFRESHD_GRACE_SECONDS', String(DEFAULT_GRACE_SECONDS)).argParser(
-        parseNonNegativeInt,
+        parseGraceSeconds,
       ),
     )
     .option('--no-wait', 'do not wait out the grace window: the rotation check is skipped unless it is 0')
-    .addOption(envOption('--timeout <ms>', 'per-request timeout', 'REFRESHD_CONTRACT_TIMEOUT_MS', '10000').argParser(parsePositiveInt))
+    .addOption(envOption('--timeout <ms>', 'per-request timeout', 'REFRESHD_CONTRACT_TIMEOUT_MS', '10000').argParser(parseTimeoutMs))
     // Usage errors exit 2, as a connection error does; exit 1 is kept for a failed check.
     .exitOverride((error: CommanderError) => process.exit(error.exitCode === 0 ? 0 : USAGE_ERROR))
     .action(async (baseUrl: string, options) => {

@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { envOption, parseApiList, parsePort } from './options';
+import { booleanEnvOption, envOption, parseApiList } from './options';
+import { addListenOptions, loggerFor } from './serve';
 
 /** A seed as `Prefer: seed=` takes it: a safe integer. */
 function parseSeed(value: string): number {
@@ -8,23 +9,21 @@ function parseSeed(value: string): number {
 }
 
 export function mockCommand(): Command {
-  return new Command('mock')
-    .description('Serve every operation from its document alone (examples or schema-valid samples), like Prism')
-    .addOption(envOption('-p, --port <n>', 'port to listen on', 'REFRESHD_PORT', '8080').argParser(parsePort))
-    .addOption(envOption('--host <host>', 'address to bind', 'REFRESHD_HOST', '127.0.0.1'))
-    .addOption(envOption('--apis <list>', 'comma-separated apis to serve (default: all five)', 'REFRESHD_APIS').argParser(parseApiList))
-    .addOption(envOption('-d, --dynamic', 'generate bodies from the schemas instead of the examples (a request can still say Prefer: dynamic=false)', 'REFRESHD_MOCK_DYNAMIC'))
-    .addOption(envOption('--seed <n>', 'seed of dynamic bodies: the same seed gives the same body (a request can still say Prefer: seed=<n>)', 'REFRESHD_MOCK_SEED').argParser(parseSeed))
-    .addOption(envOption('--log-level <level>', 'pino log level', 'REFRESHD_LOG_LEVEL', 'info'))
-    .action(async (options) => {
-      // Loaded here, not at the top: the mock's sampler is no part of the other commands.
-      const { startMockServer } = await import('../app/mock-server');
-      await startMockServer({
-        port: Number(options.port),
-        host: options.host,
-        apis: options.apis,
-        logLevel: options.logLevel,
-        defaults: { dynamic: options.dynamic === true ? true : undefined, seed: options.seed },
-      });
+  return addListenOptions(
+    new Command('mock')
+      .description('Serve every operation from its document alone (examples or schema-valid samples), like Prism')
+      .addOption(envOption('--apis <list>', 'comma-separated apis to serve (default: all five)', 'REFRESHD_APIS').argParser(parseApiList))
+      .addOption(booleanEnvOption('-d, --dynamic', 'generate bodies from the schemas instead of the examples (a request can still say Prefer: dynamic=false)', 'REFRESHD_MOCK_DYNAMIC'))
+      .addOption(envOption('--seed <n>', 'seed of dynamic bodies: the same seed gives the same body (a request can still say Prefer: seed=<n>)', 'REFRESHD_MOCK_SEED').argParser(parseSeed)),
+  ).action(async (options) => {
+    // Loaded here, not at the top: the mock's sampler is no part of the other commands.
+    const { startMockServer } = await import('../app/mock-server');
+    await startMockServer({
+      port: Number(options.port),
+      host: options.host,
+      apis: options.apis,
+      logger: loggerFor(options),
+      defaults: { dynamic: options.dynamic === true ? true : undefined, seed: options.seed },
     });
+  });
 }

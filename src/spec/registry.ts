@@ -19,6 +19,16 @@ export interface ResponseSpec {
   status: string;
   /** media type → compiled body validator (null: any body of that type). */
   bodies: Map<string, ValidateFunction | null>;
+  /** The response headers the document declares (Content-Type aside). */
+  headers: ResponseHeaderSpec[];
+}
+
+export interface ResponseHeaderSpec {
+  /** Lower-case. */
+  name: string;
+  required: boolean;
+  /** Checks one value, as the string it travels as (types coerced); null when no schema. */
+  validate: ((value: string) => boolean) | null;
 }
 
 export interface CompiledOperation {
@@ -129,18 +139,23 @@ function compileResponses(operation: Record<string, any>, ajv: Ajv, headersAjv: 
         throw new Error(`${where} response ${status} ${mediaType}: schema does not compile: ${(error as Error).message}`);
       }
     }
-    // Response headers are not validated, but a header schema that does not compile stops
-    // start-up as it did when openapi-backend compiled header validators for every response.
-    const headers = Object.entries<any>(response?.headers ?? {}).filter(([, header]) => header?.schema);
-    if (headers.length > 0) {
-      const properties = Object.fromEntries(headers.map(([name, header]) => [name.toLowerCase(), header.schema]));
-      try {
-        headersAjv.compile({ type: 'object', properties: { headers: { type: 'object', additionalProperties: true, properties: withoutExtensions(properties) } } });
-      } catch (error) {
-        throw new Error(`${where} response ${status} headers: schema does not compile: ${(error as Error).message}`);
+    const headers: ResponseHeaderSpec[] = [];
+    for (const [name, header] of Object.entries<any>(response?.headers ?? {})) {
+      if (name.toLowerCase() === 'content-type') continue;
+      let validate: ResponseHeaderSpec['validate'] = null;
+      if (header?.schema) {
+        // Header values are strings on the wire: the schema is checked with coercion, as a property.
+        let check: ValidateFunction;
+        try {
+          check = headersAjv.compile({ type: 'object', properties: { value: withoutExtensions(header.schema) } });
+        } catch (error) {
+          throw new Error(`${where} response ${status} header ${name}: schema does not compile: ${(error as Error).message}`);
+        }
+        validate = (value) => check({ value }) as boolean;
       }
+      headers.push({ name: name.toLowerCase(), required: header?.required === true, validate });
     }
-    responses.set(status, { status, bodies });
+    responses.set(status, { status, bodies, headers });
   }
   return responses;
 }

@@ -29,6 +29,11 @@ export class StoreUnavailableError extends Error {
   }
 }
 
+/** There is no refreshd store where one must already exist (the sessions CLI never creates one). */
+export class StoreNotFoundError extends Error {
+  override readonly name = 'StoreNotFoundError';
+}
+
 /** Why a session was revoked. */
 export type SessionRevokeReason =
   /** An operator or admin call revoked this one session. */
@@ -114,6 +119,14 @@ export interface PurgeResult {
   refreshTokens: number;
 }
 
+/** A key some server signed with on this store, as {@link TokenStore.recordSigningKey} remembers it. */
+export interface SigningKeyRecord {
+  kid: string;
+  firstUsedAtMs: number;
+  /** The last start of a server that signs with it. */
+  lastUsedAtMs: number;
+}
+
 export interface TokenStore {
   /**
    * Inserts a session and its first refresh token in one transaction: either
@@ -184,6 +197,15 @@ export interface TokenStore {
    * Subject stamps are kept. One transaction.
    */
   purgeExpired(nowMs: number): Promise<PurgeResult>;
+
+  /**
+   * Remembers that a server signs with `kid` on this store (called by `serve` at start).
+   * Idempotent: a known kid only gets its `lastUsedAtMs` moved forward.
+   */
+  recordSigningKey(kid: string, nowMs: number): Promise<void>;
+
+  /** Every kid recorded by {@link recordSigningKey}, the most recently used first. */
+  listSigningKeys(): Promise<SigningKeyRecord[]>;
 
   /** Resolves when the backend answers a trivial query (readiness probes); rejects if closed or unreachable. */
   ping(): Promise<void>;

@@ -52,6 +52,17 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 2,
+    description: 'the kids servers signed with (sessions CLI refuses a key no server uses)',
+    sql: `
+      CREATE TABLE signing_keys (
+        kid           TEXT PRIMARY KEY,
+        first_used_at INTEGER NOT NULL,
+        last_used_at  INTEGER NOT NULL
+      ) STRICT;
+    `,
+  },
 ];
 
 export const SQLITE_SCHEMA_VERSION = SQLITE_MIGRATIONS[SQLITE_MIGRATIONS.length - 1].version;

@@ -8,9 +8,10 @@
  * rotation single-winner across processes too.
  */
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { ensurePrivateDirectory, ensurePrivateFile } from '../private-files';
 import type {
   ConsumeRefreshTokenInput,
   ConsumeRefreshTokenResult,
@@ -22,9 +23,10 @@ import type {
   SessionFilter,
   SessionRecord,
   SessionRevokeReason,
+  SigningKeyRecord,
   TokenStore,
 } from './contract';
-import { StoreUnavailableError } from './contract';
+import { StoreNotFoundError, StoreUnavailableError } from './contract';
 import { SQLITE_MIGRATIONS } from './migrations';
 
 export interface SqliteStoreOptions {
@@ -41,6 +43,11 @@ export interface SqliteStoreOptions {
    * checkpoint's fsyncs never stall the event loop. Default false; file databases only.
    */
   backgroundCheckpoints?: boolean;
+  /**
+   * Open only a database refreshd already created (the sessions CLI): a missing file or one
+   * without refreshd's schema is refused instead of created. Default false.
+   */
+  mustExist?: boolean;
 }
 
 /** How often the background checkpointer copies the WAL into the database. */
@@ -103,6 +110,12 @@ function startCheckpointer(filePath: string): Worker {
   // A checkpointer that dies leaves the event loop's own checkpoints in charge: slower, never wrong.
   worker.on('error', () => undefined);
   return worker;
+}
+
+interface SigningKeyRow {
+  kid: string;
+  first_used_at: number;
+  last_used_at: number;
 }
 
 interface SessionRow {
@@ -290,6 +303,11 @@ class SqliteTokenStore implements TokenStore {
       purgeRefreshTokens: db.prepare<{ now: number }>('DELETE FROM refresh_tokens WHERE expires_at <= @now'),
       countRefreshTokens: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM refresh_tokens'),
       ping: db.prepare('SELECT 1'),
+      upsertSigningKey: db.prepare<[string, number, number]>(
+        `INSERT INTO signing_keys (kid, first_used_at, last_used_at) VALUES (?, ?, ?)
+         ON CONFLICT (kid) DO UPDATE SET last_used_at = MAX(last_used_at, excluded.last_used_at)`,
+      ),
+      listSigningKeys: db.prepare<[], SigningKeyRow>('SELECT * FROM signing_keys ORDER BY last_used_at DESC, kid'),
     };
     this.statements = statements;
 
@@ -492,6 +510,18 @@ class SqliteTokenStore implements TokenStore {
     });
   }
 
+  async recordSigningKey(kid: string, nowMs: number): Promise<void> {
+    return this.guarded(() => {
+      this.statements.upsertSigningKey.run(kid, nowMs, nowMs);
+    });
+  }
+
+  async listSigningKeys(): Promise<SigningKeyRecord[]> {
+    return this.guarded(() =>
+      this.statements.listSigningKeys.all().map((row) => ({ kid: row.kid, firstUsedAtMs: row.first_used_at, lastUsedAtMs: row.last_used_at })),
+    );
+  }
+
   async ping(): Promise<void> {
     return this.guarded(() => {
       this.statements.ping.get();
@@ -520,9 +550,17 @@ class SqliteTokenStore implements TokenStore {
  * a private in-memory database, for tests.
  */
 export function openSqliteStore(filePath: string, options: SqliteStoreOptions = {}): TokenStore {
-  if (filePath !== ':memory:' && filePath !== '') mkdirSync(dirname(filePath), { recursive: true, mode: 0o700 });
-  const db = new Database(filePath);
+  const inMemory = filePath === ':memory:' || filePath === '';
+  if (options.mustExist && !inMemory && !existsSync(filePath)) throw new StoreNotFoundError(`no refreshd store at ${filePath}`);
+  if (!inMemory) {
+    ensurePrivateDirectory(dirname(filePath));
+    ensurePrivateFile(filePath);
+  }
+  const db = new Database(filePath, { fileMustExist: options.mustExist === true && !inMemory });
   try {
+    if (options.mustExist && db.pragma('user_version', { simple: true }) === 0) {
+      throw new StoreNotFoundError(`${filePath} is not a refreshd store (it has no refreshd schema)`);
+    }
     const busyTimeoutMs = Math.max(0, Math.trunc(options.busyTimeoutMs ?? 5000));
     // Opening and migrating are synchronous, before any request: they may wait on the lock there.
     db.pragma(`busy_timeout = ${busyTimeoutMs}`);

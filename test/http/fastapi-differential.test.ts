@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { startReal, type RealHarness } from '../support/harness';
-import { listenRaw, rawRequest, sendRaw, type RawResponse } from '../support/raw-http';
+import { answerTo, listenRaw, rawRequest, type RawResponse } from '../support/raw-http';
 
 /**
  * Differential test against real FastAPI: the same bytes go to refreshd and to a FastAPI
@@ -147,7 +147,7 @@ function comparable(res: RawResponse): Record<string, unknown> {
     const disagreements: unknown[] = [];
     const all = cases();
     for (const c of all) {
-      const [theirs, ours] = await Promise.all([sendRaw(referencePort, wire(c), { keepWriting: true }), sendRaw(refreshd.port, wire(c), { keepWriting: true })]);
+      const [theirs, ours] = await Promise.all([answerTo(referencePort, wire(c)), answerTo(refreshd.port, wire(c))]);
       const expected = comparable(theirs);
       const actual = comparable(ours);
       if (JSON.stringify(actual) !== JSON.stringify(expected)) disagreements.push({ case: c.name, fastapi: expected, refreshd: actual });

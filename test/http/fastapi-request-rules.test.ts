@@ -1,7 +1,7 @@
 import { buildMockApp } from '../../src/app/mock-server';
 import type { ResponseViolation } from '../../src/app/response-validation';
-import { expectConforms, startReal, type RealHarness } from '../support/harness';
-import { listenRaw, rawPost, sendRaw, type RawResponse } from '../support/raw-http';
+import { startReal, type RealHarness } from '../support/harness';
+import { answerTo, expectRawConforms, listenRaw, rawPost, type RawResponse } from '../support/raw-http';
 
 /**
  * FastAPI 0.142's request rules, which refreshd follows for the apis whose documents come
@@ -30,11 +30,9 @@ const VALID_SUB = '6f1c2b3a-4d5e-4f60-8a7b-9c0d1e2f3a4b';
 const ALMANAC = '/v1/auth/token/refresh';
 const NOT_A_DICT = 'Input should be a valid dictionary or object to extract fields from';
 
-const post = (target: string, headers: string[], body = ''): Promise<RawResponse> => sendRaw(real.port, rawPost(target, headers, body));
+const post = (target: string, headers: string[], body = ''): Promise<RawResponse> => answerTo(real.port, rawPost(target, headers, body));
 const json = (res: RawResponse): unknown => JSON.parse(res.body);
-/** The response as the supertest-shaped check of the served document wants it. */
-const conforms = (path: string, res: RawResponse) =>
-  expectConforms(h.built, 'post', path, { status: res.status, text: res.body, body: res.body ? json(res) : undefined, headers: res.headers } as never);
+const conforms = (path: string, res: RawResponse) => expectRawConforms(h.built, 'post', path, res);
 
 describe('a body without a Content-Type is not JSON (strict_content_type)', () => {
   const body = JSON.stringify({ refresh_token: 'x' });
@@ -124,8 +122,8 @@ describe("pathstack's x-api-version: serve and mock agree", () => {
   const message = 'Value error, Unsupported API version 2023-01-01; supported versions: 2024-03-27';
 
   it('a well-formed but unsupported version is the same 422 from both', async () => {
-    const fromServe = await sendRaw(real.port, request('2023-01-01'));
-    const fromMock = await sendRaw(mock.port, request('2023-01-01'));
+    const fromServe = await answerTo(real.port, request('2023-01-01'));
+    const fromMock = await answerTo(mock.port, request('2023-01-01'));
     expect(fromServe.status).toBe(422);
     expect(json(fromServe)).toEqual({ error: { code: 422, message, loc: ['header', 'x-api-version'], msg: message, type: 'value_error' } });
     expect(fromMock.status).toBe(422);
@@ -135,8 +133,8 @@ describe("pathstack's x-api-version: serve and mock agree", () => {
 
   it('the supported version, also as the timestamp of its midnight, passes in both', async () => {
     for (const version of ['2024-03-27', String(Date.UTC(2024, 2, 27) / 1000)]) {
-      expect((await sendRaw(real.port, request(version))).status).toBe(401);
-      expect((await sendRaw(mock.port, request(version))).status).toBe(200);
+      expect((await answerTo(real.port, request(version))).status).toBe(401);
+      expect((await answerTo(mock.port, request(version))).status).toBe(200);
     }
   });
 });

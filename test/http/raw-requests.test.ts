@@ -1,20 +1,39 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { connect } from 'node:net';
 import { startReal, type RealHarness } from '../support/harness';
-import { listenRaw, rawRequest as request, sendRaw } from '../support/raw-http';
 
 /** Requests no HTTP client library would send: duplicate headers, chunked bodies, broken framing. */
 let h: RealHarness;
-let server: Awaited<ReturnType<typeof listenRaw>>;
+let server: Server;
+let port: number;
 beforeAll(async () => {
   h = await startReal();
-  server = await listenRaw(h.built.handler);
+  server = createServer(h.built.handler);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  port = (server.address() as AddressInfo).port;
 });
 afterAll(async () => {
   expect(h.violations).toEqual([]);
-  await server.close();
+  server.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
   await h.close();
 });
 
-const send = (raw: string) => sendRaw(server.port, raw);
+function send(raw: string): Promise<{ status: number; head: string; body: string }> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => socket.end(raw));
+    let data = '';
+    socket.on('data', (chunk) => (data += chunk));
+    socket.on('error', reject);
+    socket.on('close', () => {
+      const [head, ...rest] = data.split('\r\n\r\n');
+      resolve({ status: Number(head.split(' ')[1]), head, body: rest.join('\r\n\r\n') });
+    });
+  });
+}
+
+const request = (lines: string[], body = '') => `${lines.join('\r\n')}\r\n\r\n${body}`;
 
 it('uses the first of duplicate x-api-version headers, as Starlette does', async () => {
   const body = '{"sub": "6f1c2b3a-4d5e-4f60-8a7b-9c0d1e2f3a4b", "refresh_token": "x"}';

@@ -302,6 +302,28 @@ describe.each(backends)('store contract: $name', (backend) => {
     expect(await store.findSubjectStamp('bob')).toBe('bob-stamp');
   });
 
+  test('signing keys: recorded once per kid, the most recently used first, and the first use kept', async () => {
+    expect(await store.listSigningKeys()).toEqual([]);
+    await store.recordSigningKey('old', T0);
+    await store.recordSigningKey('new', T0 + 1000);
+    await store.recordSigningKey('old', T0 + 500);
+
+    expect(await store.listSigningKeys()).toEqual([
+      { kid: 'new', firstUsedAtMs: T0 + 1000, lastUsedAtMs: T0 + 1000 },
+      { kid: 'old', firstUsedAtMs: T0, lastUsedAtMs: T0 + 500 },
+    ]);
+  });
+
+  durableTest('a signing key recorded on one connection is seen on another', async () => {
+    await store.recordSigningKey('k1', T0);
+    const other = await connect!();
+    try {
+      expect((await other.listSigningKeys()).map((record) => record.kid)).toEqual(['k1']);
+    } finally {
+      await other.close();
+    }
+  });
+
   durableTest('of two connections consuming the same token, only one wins', async () => {
     await store.createSession(session('s1'), token('t1', 's1'));
     const other = await connect!();
