@@ -4,9 +4,11 @@ import pino, { type Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { API_DESCRIPTORS, API_NAMES, type ApiName } from '../apis';
 import { createDocsRouter } from '../docs/router';
+import { servedDocument } from '../spec/documents';
 import { compileApis, type ApiDescriptor, type CompiledApi } from '../spec/registry';
 import { createServerMetrics, METRICS_CONTENT_TYPE, scrapeMetrics, type ServerMetrics } from './metrics';
 import { notFoundReply, Pipeline, type Responder } from './pipeline';
+import { decodedPath } from './request-input';
 import type { ResponseViolation } from './response-validation';
 
 export interface AppOptions {
@@ -71,7 +73,7 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
   });
   const { requests, latency } = metrics;
   const apiOfPath = new Map(apis.flatMap((api) => api.operations.map((op) => [op.path, api.name] as const)));
-  const documents = new Map(apis.map((api) => [api.name, JSON.stringify(api.loaded.document)]));
+  const documents = new Map(apis.map((api) => [api.name, JSON.stringify(servedDocument(api.loaded.document))]));
 
   /**
    * The front door. Api paths go straight to the pipeline on node:http, bypassing express
@@ -80,7 +82,8 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
   const handler: RequestHandler = (req, res) => {
     const url = req.url ?? '/';
     const mark = url.indexOf('?');
-    const path = mark === -1 ? url : url.slice(0, mark);
+    // Starlette routes on the percent-decoded path: `/auth%2Frefresh` is `/auth/refresh`.
+    const path = decodedPath(mark === -1 ? url : url.slice(0, mark));
     const api = apiOfPath.get(path);
     if (api === undefined) {
       const redirect = pipeline.slashRedirect(path);
@@ -137,9 +140,16 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
     createDocsRouter(
       apis.map((api) => ({
         name: api.name,
-        title: api.title,
+        title: String(api.loaded.document.info?.title ?? ''),
+        version: api.loaded.document.info?.version === undefined ? undefined : String(api.loaded.document.info.version),
         specUrl: `/openapi/${api.name}.json`,
-        operations: api.operations.map((op) => ({ method: op.method, path: op.path, operationId: op.operationId, summary: op.summary })),
+        operations: api.operations.map((op) => ({
+          method: op.method,
+          path: op.path,
+          operationId: op.operationId,
+          summary: op.summary,
+          cookieParameters: op.parameters.filter((p) => p.in === 'cookie').map((p) => p.name),
+        })),
       })),
     ),
   );

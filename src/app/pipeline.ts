@@ -11,6 +11,7 @@ import type { CompiledApi, CompiledOperation } from '../spec/registry';
 import { isTokenError, TokenError } from '../tokens/errors';
 import { StoreUnavailableError } from '../store/contract';
 import { RequestProblemError, type HandlerReply, type HandlerRequest } from './http-types';
+import { unsupportedVersionProblem } from './api-versions';
 import { closesConnectionAfterAnswer } from './edge';
 import { bearerCredential, firstHeaderValues, isJsonContentType, parseCookies, readBody } from './request-input';
 import { validateReply, type ResponseViolation } from './response-validation';
@@ -179,6 +180,8 @@ export class Pipeline {
     const query = parseQuery(req.url ?? '');
     const { parameters, problems } = this.validate(operation, { header: headers, cookie: cookies, query, path: {} }, body);
     if (problems.length > 0) return dialect.validationFailed(problems, context);
+    const unsupportedVersion = unsupportedVersionProblem(operation, parameters);
+    if (unsupportedVersion) return dialect.validationFailed([unsupportedVersion], context);
 
     const responder = this.responders.get(operation.operationId) as Responder;
     const request: HandlerRequest = {
@@ -216,6 +219,8 @@ export class Pipeline {
         context,
       );
     }
+    // FastAPI validates a JSON `null` as no body at all: `missing` where one is required.
+    if (parsed.value === null && dialect.nullBodyIsMissing) return { kind: 'absent' };
     return { kind: 'json', value: parsed.value, text: text.text };
   }
 
@@ -298,6 +303,7 @@ export class Pipeline {
 
   /** A reply that breaks the document is never sent: the client gets the dialect's 500. */
   private checked(operation: CompiledOperation, reply: ErrorReply | HandlerReply, context: ErrorContext): ErrorReply | HandlerReply {
+    if ('outsideDocument' in reply && reply.outsideDocument) return reply;
     const violation = validateReply(operation, reply);
     if (!violation) return reply;
     this.options.onResponseViolation?.(violation);
@@ -317,7 +323,7 @@ export class Pipeline {
     }
     // Only error bodies can carry a Python-rendered echo; the 200 path stays on plain JSON.stringify.
     const payload = reply.status >= 400 ? stringifyWithRaw(reply.body) : JSON.stringify(reply.body);
-    res.setHeader('content-type', 'application/json');
+    if (!res.hasHeader('content-type')) res.setHeader('content-type', 'application/json');
     res.setHeader('content-length', Buffer.byteLength(payload));
     res.end(payload);
   }

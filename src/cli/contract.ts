@@ -1,5 +1,6 @@
-import { writeFileSync } from 'node:fs';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { API_NAMES, isApiName, type ApiName } from '../api-names';
 import { DEFAULT_GRACE_SECONDS } from '../contract/defaults';
 import { envOption, integerParser } from './options';
@@ -40,12 +41,22 @@ function parseBaseUrl(value: string): string {
   return value;
 }
 
+/** Exit status of a usage or connection error (a failed check exits 1). */
+const USAGE_ERROR = 2;
+
+/** The admin token as given; an empty one (an unset `$T` in a script) would turn minting off silently. */
+function parseAdminToken(value: string): string {
+  if (value.trim() === '') throw new InvalidArgumentError('is empty (an unset shell variable?): without it no session can be minted and the checks that need real tokens would be skipped');
+  return value;
+}
+
 export function contractCommand(): Command {
-  return new Command('contract')
+  const command = new Command('contract');
+  return command
     .description('Run the checks derived from the documents + overlays against a server (refreshd serve or mock, or another implementation)')
     .argument('<base-url>', 'where the apis are served, e.g. http://127.0.0.1:8080', parseBaseUrl)
-    .addOption(envOption('--api <name>', `api to check, repeatable or comma-separated (default: ${API_NAMES.join(', ')})`, 'REFRESHD_APIS').argParser(collectApis))
-    .addOption(envOption('--admin-token <token>', "refreshd's admin token: the checks mint their own sessions", 'REFRESHD_ADMIN_TOKEN'))
+    .addOption(envOption('--apis <list>', `apis to check, comma-separated or repeated (default: ${API_NAMES.join(', ')})`, 'REFRESHD_APIS').argParser(collectApis))
+    .addOption(envOption('--admin-token <token>', "refreshd's admin token: the checks mint their own sessions", 'REFRESHD_ADMIN_TOKEN').argParser(parseAdminToken))
     .addOption(
       new Option(
         '--token <api=refresh-token>',
@@ -58,7 +69,7 @@ export function contractCommand(): Command {
         'the Bearer credential (access token or API key) to go with --token where the api declares bearer security, repeatable [env: REFRESHD_CONTRACT_BEARERS]',
       ).argParser(collect),
     )
-    .addOption(envOption('--junit <file>', 'also write a JUnit XML report to <file>', 'REFRESHD_CONTRACT_JUNIT'))
+    .addOption(envOption('--junit <file>', 'also write a JUnit XML report to <file> (missing directories are created)', 'REFRESHD_CONTRACT_JUNIT'))
     .addOption(
       envOption('--grace-seconds <n>', "the target's reuse grace window; the rotation check waits it out once", 'REFRESHD_GRACE_SECONDS', String(DEFAULT_GRACE_SECONDS)).argParser(
         parseGraceSeconds,
@@ -66,25 +77,45 @@ export function contractCommand(): Command {
     )
     .option('--no-wait', 'do not wait out the grace window: the rotation check is skipped unless it is 0')
     .addOption(envOption('--timeout <ms>', 'per-request timeout', 'REFRESHD_CONTRACT_TIMEOUT_MS', '10000').argParser(parseTimeoutMs))
+    // Usage errors exit 2, as a connection error does; exit 1 is kept for a failed check.
+    .exitOverride((error: CommanderError) => process.exit(error.exitCode === 0 ? 0 : USAGE_ERROR))
     .action(async (baseUrl: string, options) => {
-      const tokens = parsePairs([...fromEnv('REFRESHD_CONTRACT_TOKENS'), ...(options.token ?? [])], '--token');
-      const bearers = parsePairs([...fromEnv('REFRESHD_CONTRACT_BEARERS'), ...(options.bearer ?? [])], '--bearer');
+      let tokens: Record<string, string>;
+      let bearers: Record<string, string>;
+      try {
+        tokens = parsePairs([...fromEnv('REFRESHD_CONTRACT_TOKENS'), ...(options.token ?? [])], '--token');
+        bearers = parsePairs([...fromEnv('REFRESHD_CONTRACT_BEARERS'), ...(options.bearer ?? [])], '--bearer');
+      } catch (error) {
+        return command.error(`error: ${(error as Error).message}`, { exitCode: USAGE_ERROR, code: 'refreshd.invalidArgument' });
+      }
+      if (!options.adminToken && Object.keys(tokens).length === 0) {
+        console.error('warning: no --admin-token and no --token: the checks that need real tokens (positive_data_acceptance, rotation) will be skipped');
+      }
       // Loaded here, not at the top: every command line defines this command, only `contract` runs it.
-      const { runContract } = await import('../contract/runner');
+      const { runContract, TargetUnreachableError } = await import('../contract/runner');
       const { formatConsoleReport, toJUnitXml } = await import('../contract/report');
-      const report = await runContract({
-        baseUrl,
-        apis: options.api ? [...new Set<ApiName>(options.api)] : undefined,
-        adminToken: options.adminToken || undefined,
-        tokens,
-        bearers,
-        graceSeconds: Number(options.graceSeconds),
-        wait: options.wait !== false,
-        timeoutMs: Number(options.timeout),
-        log: (line) => console.error(line),
-      });
+      let report: Awaited<ReturnType<typeof runContract>>;
+      try {
+        report = await runContract({
+          baseUrl,
+          apis: options.apis ? [...new Set<ApiName>(options.apis)] : undefined,
+          adminToken: options.adminToken,
+          tokens,
+          bearers,
+          graceSeconds: Number(options.graceSeconds),
+          wait: options.wait !== false,
+          timeoutMs: Number(options.timeout),
+          log: (line) => console.error(line),
+        });
+      } catch (error) {
+        if (!(error instanceof TargetUnreachableError)) throw error;
+        console.error(`refreshd contract: ${error.message}`);
+        process.exitCode = USAGE_ERROR;
+        return;
+      }
       console.log(formatConsoleReport(report));
       if (options.junit) {
+        mkdirSync(path.dirname(path.resolve(options.junit)), { recursive: true });
         writeFileSync(options.junit, toJUnitXml(report));
         console.log(`JUnit report written to ${options.junit}`);
       }

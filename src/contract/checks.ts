@@ -33,6 +33,8 @@ export interface Exchange {
   response?: ReceivedResponse;
   /** Why no response arrived (connection refused, timeout). */
   transportError?: string;
+  /** Wall time from sending the request to the end of the response body (or the failure). */
+  durationMs: number;
 }
 
 /** A check's verdict on one exchange: it does not apply, it passes, or it fails with a reason. */
@@ -166,6 +168,8 @@ export interface CheckResult {
   status: CheckStatus;
   /** Exchanges the check judged. */
   cases: number;
+  /** The time of the requests the check judged (checks judge some requests in common). */
+  durationMs: number;
   failures: CaseFailure[];
   /** Why the check was skipped. */
   reason?: string;
@@ -176,16 +180,18 @@ export interface CheckResult {
 /** Runs one check over every exchange it applies to. */
 export function judge(check: CheckName, exchanges: Exchange[], verdict: (exchange: Exchange) => Verdict): CheckResult {
   let cases = 0;
+  let durationMs = 0;
   const failures: CaseFailure[] = [];
   for (const exchange of exchanges) {
     const result = verdict(exchange);
     if (!result.applies) continue;
     cases += 1;
+    durationMs += exchange.durationMs;
     if (result.failure) failures.push({ caseName: exchange.case.name, message: result.failure, exchange });
   }
-  return { check, status: failures.length > 0 ? 'fail' : 'pass', cases, failures };
+  return { check, status: failures.length > 0 ? 'fail' : 'pass', cases, durationMs, failures };
 }
 
 export function skipped(check: CheckName, reason: string): CheckResult {
-  return { check, status: 'skipped', cases: 0, failures: [], reason };
+  return { check, status: 'skipped', cases: 0, durationMs: 0, failures: [], reason };
 }

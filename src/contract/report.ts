@@ -117,10 +117,10 @@ const xml = (text: string) =>
     .replace(/>/g, '&gt;')
     .replace(/"/g, '&quot;');
 
-const seconds = (ms: number) => (ms / 1000).toFixed(3);
+const seconds = (ms: number) => (ms / 1000).toFixed(6);
 
 function junitCase(api: ApiReport, check: ReportedCheck): string {
-  const open = `    <testcase classname="refreshd.contract.${xml(api.api)}" name="${xml(check.check)}" time="0">`;
+  const open = `    <testcase classname="refreshd.contract.${xml(api.api)}" name="${xml(check.check)}" time="${seconds(check.durationMs)}">`;
   if (check.status === 'pass') return `${open}</testcase>`;
   if (check.status === 'skipped') return `${open}\n      <skipped message="${xml(check.reason ?? '')}"/>\n    </testcase>`;
   const text = check.failures.flatMap((failure) => [...formatFailure(api.api, check.check, failure), '']).join('\n');

@@ -84,6 +84,8 @@ export interface ReportedCheck {
   check: CheckName;
   status: CheckStatus;
   cases: number;
+  /** The time of the requests the check judged, over every operation of the api. */
+  durationMs: number;
   reason?: string;
   note?: string;
   failures: ReportedFailure[];
@@ -291,6 +293,8 @@ class ContractRun {
 
   async send(operation: CompiledOperation, requestCase: RequestCase): Promise<Exchange> {
     const { request } = requestCase;
+    const startedAt = performance.now();
+    const elapsed = () => performance.now() - startedAt;
     try {
       const response = await this.fetchImpl(this.url(request), {
         method: request.method,
@@ -307,9 +311,10 @@ class ContractRun {
         typeof response.headers.getSetCookie === 'function'
           ? response.headers.getSetCookie()
           : ([response.headers.get('set-cookie')].filter(Boolean) as string[]);
-      return { operation, case: requestCase, response: { status: response.status, headers, setCookies, text: await response.text() } };
+      const text = await response.text();
+      return { operation, case: requestCase, response: { status: response.status, headers, setCookies, text }, durationMs: elapsed() };
     } catch (error) {
-      return { operation, case: requestCase, transportError: transportErrorText(error) };
+      return { operation, case: requestCase, transportError: transportErrorText(error), durationMs: elapsed() };
     }
   }
 
@@ -439,19 +444,23 @@ class ContractRun {
     send: (requestCase: RequestCase) => Promise<Exchange>,
   ): Promise<void> {
     const { operation } = run;
-    const result: CheckResult = { check: 'rotation', status: 'pass', cases: 0, failures: [] };
+    const result: CheckResult = { check: 'rotation', status: 'pass', cases: 0, durationMs: 0, failures: [] };
     run.rotation = result;
     const failWith = (exchange: Exchange, message: string): void => {
       result.status = 'fail';
       result.failures.push({ caseName: exchange.case.name, message, exchange });
     };
+    const judged = (exchange: Exchange): void => {
+      result.cases += 1;
+      result.durationMs += exchange.durationMs;
+    };
     const rotated = rotatedRefreshToken(accepted.response as ReceivedResponse, slots);
-    result.cases += 1;
+    judged(accepted);
     if (!rotated) return failWith(accepted, 'the accepted refresh carries no new refresh token (no refresh token cookie or body property)');
     if (rotated === original.refreshToken) return failWith(accepted, 'the accepted refresh handed back the same refresh token: it was not rotated');
 
     const successor = await send({ name: 'rotation: the new refresh token works', kind: 'rotation', request: validRequest(operation, current) });
-    result.cases += 1;
+    judged(successor);
     if (!isSuccess(successor)) {
       return failWith(successor, `the rotated refresh token was refused (${successor.response?.status ?? successor.transportError})`);
     }
@@ -469,7 +478,7 @@ class ContractRun {
           kind: 'rotation',
           request: validRequest(operation, { ...latest, refreshToken: original.refreshToken }),
         });
-        result.cases += 1;
+        judged(replay);
         const status = replay.response?.status;
         if (status === undefined) failWith(replay, `no response: ${replay.transportError}`);
         else if (status < 300) failWith(replay, `the replaced refresh token was accepted again (${status}) after the grace window`);
@@ -542,19 +551,43 @@ function mergeResults(check: CheckName, results: CheckResult[]): CheckResult {
   const failed = results.filter((r) => r.status === 'fail');
   const passed = results.filter((r) => r.status === 'pass');
   const cases = results.reduce((sum, r) => sum + r.cases, 0);
+  const durationMs = results.reduce((sum, r) => sum + r.durationMs, 0);
   const unique = (values: Array<string | undefined>) => [...new Set(values.filter(Boolean))].join('; ') || undefined;
-  if (failed.length > 0) return { check, status: 'fail', cases, failures: failed.flatMap((r) => r.failures) };
-  if (passed.length > 0) return { check, status: 'pass', cases, failures: [], note: unique(passed.map((r) => r.note)) };
-  return { check, status: 'skipped', cases: 0, failures: [], reason: unique(results.map((r) => r.reason)) };
+  if (failed.length > 0) return { check, status: 'fail', cases, durationMs, failures: failed.flatMap((r) => r.failures) };
+  if (passed.length > 0) return { check, status: 'pass', cases, durationMs, failures: [], note: unique(passed.map((r) => r.note)) };
+  return { check, status: 'skipped', cases: 0, durationMs: 0, failures: [], reason: unique(results.map((r) => r.reason)) };
+}
+
+/** The target could not be reached at all: no check can say anything about it. */
+export class TargetUnreachableError extends Error {
+  constructor(readonly baseUrl: string, readonly reason: string) {
+    super(`cannot reach ${baseUrl}: ${reason}`);
+    this.name = 'TargetUnreachableError';
+  }
+}
+
+/** Any HTTP answer to `GET <baseUrl>` (even a 404) shows the target is there. */
+async function ensureReachable(options: ContractOptions): Promise<void> {
+  const fetchImpl = options.fetch ?? fetch;
+  try {
+    const response = await fetchImpl(options.baseUrl, { redirect: 'manual', signal: AbortSignal.timeout(options.timeoutMs ?? 10_000) });
+    await response.arrayBuffer();
+  } catch (error) {
+    // fetch's own message is "fetch failed"; the cause says why (connect ECONNREFUSED 127.0.0.1:8080).
+    const cause = (error as Error & { cause?: { message?: string } }).cause?.message;
+    throw new TargetUnreachableError(options.baseUrl, cause ?? (error as Error).message);
+  }
 }
 
 /**
  * Runs every check against every operation of the chosen apis at `baseUrl`, with cases
  * derived from the documents + overlays. Never throws for what the server does; a check
- * lacking credentials is skipped (never counted as passed).
+ * lacking credentials is skipped (never counted as passed). Throws
+ * {@link TargetUnreachableError} when nothing answers at `baseUrl`.
  */
 export async function runContract(options: ContractOptions): Promise<ContractReport> {
   const startedAt = Date.now();
+  await ensureReachable(options);
   const run = new ContractRun(options);
   const started: Array<{ name: ApiName; runs: OperationRun[]; durationMs: number }> = [];
   for (const name of options.apis ?? API_NAMES) {
@@ -580,7 +613,7 @@ export async function runContract(options: ContractOptions): Promise<ContractRep
           response: run.printedResponse(failure.exchange),
         }),
       );
-      return { check, status: merged.status, cases: merged.cases, reason: merged.reason, note: merged.note, failures };
+      return { check, status: merged.status, cases: merged.cases, durationMs: merged.durationMs, reason: merged.reason, note: merged.note, failures };
     });
     apis.push({
       api: name,

@@ -56,10 +56,13 @@ export interface ErrorContext {
 export interface Dialect {
   readonly name: 'fastapi' | 'pathstack' | 'envelope';
   /**
-   * FastAPI semantics for a body whose Content-Type is not JSON: FastAPI validates the raw
-   * bytes against the model (so the client gets a 422); the envelope dialect answers 415.
+   * FastAPI semantics for a body whose Content-Type is not JSON (or is absent: FastAPI's
+   * `strict_content_type`): FastAPI validates the raw bytes against the model (so the client
+   * gets a 422); the envelope dialect answers 415.
    */
   readonly nonJsonBody: 'validate-raw' | 'unsupported-media-type';
+  /** FastAPI reads a JSON `null` body as no body (`missing` at loc ["body"] where one is required). */
+  readonly nullBodyIsMissing: boolean;
   /** Starlette's `redirect_slashes`: `/path/` answers 307 to `/path` (and back) when only the other exists. */
   readonly redirectsSlashes: boolean;
   /** Whether validation errors echo the offending `input` (then it must be written as Python would). */

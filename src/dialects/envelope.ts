@@ -63,6 +63,7 @@ export function describeProblem(problem: ValidationProblem): string {
 
 export const envelopeDialect: Dialect = {
   name: 'envelope',
+  nullBodyIsMissing: false,
   redirectsSlashes: false,
   echoesInput: false,
   nonJsonBody: 'unsupported-media-type',

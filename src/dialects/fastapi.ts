@@ -19,6 +19,7 @@ const detail = (status: number, message: string, headers?: Record<string, string
 
 export const fastapiDialect: Dialect = {
   name: 'fastapi',
+  nullBodyIsMissing: true,
   redirectsSlashes: true,
   echoesInput: true,
   nonJsonBody: 'validate-raw',

@@ -41,6 +41,19 @@ export interface LoadedDocument {
   digest: string;
 }
 
+/** The entry `servers` gets first in every served document: this server, wherever it is reached. */
+export const THIS_SERVER = { url: '/', description: 'This refreshd server' } as const;
+
+/**
+ * What `/openapi/<name>.json` serves: the document + overlay with this server listed first
+ * (a relative URL), then the servers the document publishes. "Try it out" in /docs and any
+ * client generated from the served document then talk to refreshd, not to a published host.
+ */
+export function servedDocument(document: OpenApiDocument): OpenApiDocument {
+  const published: unknown[] = Array.isArray(document.servers) ? document.servers : [];
+  return { ...document, servers: [THIS_SERVER, ...published] };
+}
+
 /** Identifies a document + overlay as validated (see `generated/validated-documents.json`). */
 export function documentDigest(document: unknown, tolerated: readonly string[]): string {
   return createHash('sha256').update(JSON.stringify({ document, tolerated })).digest('hex');

@@ -47,6 +47,11 @@ export interface CompiledOperation {
   /** Validators compiled by openapi-backend from the document: [body?] then parameters. */
   bodyValidator?: ValidateFunction;
   parametersValidator: ValidateFunction;
+  /**
+   * The overlay's `x-refreshd-supported-versions`: the versions a header parameter may name
+   * (by its date); any other well-formed value is a 422.
+   */
+  supportedVersions?: { parameter: ParameterSpec; versions: string[] };
   /** True when every security alternative needs an HTTP bearer credential. */
   requiresBearer: boolean;
   responses: Map<string, ResponseSpec>;
@@ -155,6 +160,18 @@ function compileResponses(operation: Record<string, any>, ajv: Ajv, headersAjv: 
   return responses;
 }
 
+/** Reads `x-refreshd-supported-versions: {header, versions}`; a malformed one stops start-up. */
+function supportedVersions(operation: Record<string, any>, parameters: ParameterSpec[], file: string, where: string): CompiledOperation['supportedVersions'] {
+  const extension = operation['x-refreshd-supported-versions'];
+  if (extension === undefined) return undefined;
+  const parameter = parameters.find((p) => p.in === 'header' && p.key === String(extension?.header).toLowerCase());
+  const versions = extension?.versions;
+  if (!parameter || !Array.isArray(versions) || versions.length === 0 || !versions.every((v) => typeof v === 'string')) {
+    throw new DocumentLoadError(file, `${where}: x-refreshd-supported-versions must name a declared header and list its versions`);
+  }
+  return { parameter, versions };
+}
+
 function requiresBearer(document: OpenApiDocument, operation: Record<string, any>): boolean {
   const requirements: Array<Record<string, unknown>> = operation.security ?? document.security ?? [];
   if (requirements.length === 0) return false;
@@ -258,6 +275,7 @@ export async function compileApi(
           : undefined,
         bodyValidator: json?.schema ? validators[0] : undefined,
         parametersValidator: validators[validators.length - 1],
+        supportedVersions: supportedVersions(operation, parameters, loaded.file, `${method.toUpperCase()} ${path}`),
         requiresBearer: requiresBearer(definition, operation),
         responses: compileResponses(operation, responseAjv, headersAjv, where),
       });

@@ -1,7 +1,7 @@
 import { API_NAMES } from '../../src/apis';
 import { CHECK_NAMES } from '../../src/contract/checks';
 import { formatConsoleReport } from '../../src/contract/report';
-import { runContract, type ContractReport } from '../../src/contract/runner';
+import { runContract, TargetUnreachableError, type ContractReport } from '../../src/contract/runner';
 import { ADMIN_TOKEN, startRealTarget, type RealTarget } from './targets';
 
 const statuses = (report: ContractReport) =>
@@ -98,10 +98,24 @@ describe('the contract run against refreshd serve', () => {
   });
 });
 
-test('an unreachable server fails not_a_server_error and reports the error', async () => {
-  const report = await runContract({ baseUrl: 'http://127.0.0.1:9', apis: ['watchr'], timeoutMs: 2000 });
+test('an unreachable target is refused before any check runs', async () => {
+  const closed = await startRealTarget();
+  await closed.close();
+  await expect(runContract({ baseUrl: closed.url, apis: ['watchr'], timeoutMs: 2000 })).rejects.toThrow(
+    new TargetUnreachableError(closed.url, `connect ECONNREFUSED ${new URL(closed.url).host}`),
+  );
+});
 
-  expect(report.ok).toBe(false);
-  expect(report.apis[0].checks.find((c) => c.check === 'not_a_server_error')?.status).toBe('fail');
-  expect(report.errors[0]).toMatch(/did not answer/);
+test('a server that stops answering during the run fails not_a_server_error and reports the error', async () => {
+  const target = await startRealTarget();
+  try {
+    // The reachability probe gets through; every request of the checks then fails as a dropped connection would.
+    const stopsAnswering: typeof fetch = (url, init) => (init?.method ? Promise.reject(new TypeError('fetch failed')) : fetch(url, init));
+    const report = await runContract({ baseUrl: target.url, apis: ['watchr'], timeoutMs: 2000, fetch: stopsAnswering });
+    expect(report.ok).toBe(false);
+    expect(report.apis[0].checks.find((c) => c.check === 'not_a_server_error')?.status).toBe('fail');
+    expect(report.errors[0]).toMatch(/did not answer/);
+  } finally {
+    await target.close();
+  }
 });

@@ -19,11 +19,12 @@ const report: ContractReport = {
       requests: 3,
       durationMs: 1000,
       checks: [
-        { check: 'not_a_server_error', status: 'pass', cases: 3, failures: [] },
+        { check: 'not_a_server_error', status: 'pass', cases: 3, durationMs: 12.5, failures: [] },
         {
           check: 'status_code_conformance',
           status: 'fail',
           cases: 3,
+          durationMs: 0.25,
           failures: [
             {
               operationId: 'refresh_session_token',
@@ -34,7 +35,7 @@ const report: ContractReport = {
             },
           ],
         },
-        { check: 'rotation', status: 'skipped', cases: 0, failures: [], reason: 'no credentials' },
+        { check: 'rotation', status: 'skipped', cases: 0, durationMs: 0, failures: [], reason: 'no credentials' },
       ],
     },
   ],
@@ -53,9 +54,11 @@ test('the table shows each check of each api as pass with its cases, FAIL failin
 
 test('the JUnit report has a testsuite per api and a testcase per check, failures and skips escaped', () => {
   const xml = toJUnitXml(report);
-  expect(xml).toContain('<testsuites name="refreshd contract" tests="3" failures="1" errors="0" skipped="1" time="1.234">');
-  expect(xml).toContain('<testsuite name="session" tests="3" failures="1" errors="0" skipped="1" time="1.000">');
-  expect(xml).toContain('<testcase classname="refreshd.contract.session" name="not_a_server_error" time="0"></testcase>');
+  expect(xml).toContain('<testsuites name="refreshd contract" tests="3" failures="1" errors="0" skipped="1" time="1.234000">');
+  expect(xml).toContain('<testsuite name="session" tests="3" failures="1" errors="0" skipped="1" time="1.000000">');
+  expect(xml).toContain('<testcase classname="refreshd.contract.session" name="not_a_server_error" time="0.012500"></testcase>');
+  expect(xml).toContain('<testcase classname="refreshd.contract.session" name="status_code_conformance" time="0.000250">');
+  expect(xml).toContain('<testcase classname="refreshd.contract.session" name="rotation" time="0.000000">');
   expect(xml).toContain('<failure type="status_code_conformance" message="1 of 3 case(s) failed: status 418 is not declared">');
   expect(xml).toContain('body: &lt;malformed&gt; &amp; &quot;quoted&quot;');
   expect(xml).toContain('<skipped message="no credentials"/>');
@@ -78,21 +81,50 @@ describe('refreshd contract <base-url>', () => {
     await target.close();
   });
 
-  test('passes against refreshd serve, prints the table and summary, writes JUnit, exits 0', async () => {
-    const junit = path.join(mkdtempSync(path.join(tmpdir(), 'refreshd-contract-')), 'contract.xml');
+  test('passes against refreshd serve, prints the table and summary, writes JUnit where told (creating its directories), exits 0', async () => {
+    const junit = path.join(mkdtempSync(path.join(tmpdir(), 'refreshd-contract-')), 'reports', 'contract', 'contract.xml');
     process.env.REFRESHD_ADMIN_TOKEN = ADMIN_TOKEN;
-    await contractCommand().parseAsync([target.url, '--api', 'galileo', '--api', 'session', '--grace-seconds', '0', '--junit', junit], { from: 'user' });
+    await contractCommand().parseAsync([target.url, '--apis', 'galileo', '--apis', 'session', '--grace-seconds', '0', '--junit', junit], { from: 'user' });
 
     const printed = output.join('\n');
     expect(printed).toMatch(/^check\s+galileo\s+session$/m);
     expect(printed).toMatch(/^PASSED: 16 passed, 0 failed, 0 skipped/m);
     expect(printed).not.toContain(ADMIN_TOKEN);
-    expect(readFileSync(junit, 'utf8')).toContain('<testsuite name="galileo" tests="8" failures="0"');
+    expect(printed).not.toMatch(/warning/);
+    const xml = readFileSync(junit, 'utf8');
+    expect(xml).toContain('<testsuite name="galileo" tests="8" failures="0"');
+    // Each testcase's time is the time its check's requests took: never the old constant 0.
+    const times = [...xml.matchAll(/<testcase [^>]*name="([a-z_]+)" time="([0-9.]+)"/g)].map(([, check, time]) => ({ check, time: Number(time) }));
+    expect(times).toHaveLength(16);
+    expect(times.filter(({ time }) => time > 0)).toEqual(times);
     expect(process.exitCode).toBeUndefined();
   });
 
+  test('takes the apis comma-separated with --apis, as serve and mock do', async () => {
+    await contractCommand().parseAsync([target.url, '--apis', 'watchr,pathstack', '--admin-token', ADMIN_TOKEN, '--grace-seconds', '0'], { from: 'user' });
+    expect(output.join('\n')).toMatch(/^check\s+watchr\s+pathstack$/m);
+  });
+
+  test('warns when it has no credentials at all', async () => {
+    await contractCommand().parseAsync([target.url, '--apis', 'session', '--grace-seconds', '0'], { from: 'user' });
+    expect(output[0]).toMatch(/^warning: no --admin-token and no --token: the checks that need real tokens .* will be skipped$/);
+  });
+
+  test('refuses an empty --admin-token (an unset shell variable) instead of silently skipping', async () => {
+    const command = contractCommand().exitOverride().configureOutput({ writeErr: () => undefined });
+    await expect(command.parseAsync([target.url, '--admin-token', ''], { from: 'user' })).rejects.toThrow(/--admin-token.* is empty \(an unset shell variable\?\)/);
+  });
+
+  test('says in one line that an unreachable target cannot be reached, and exits 2', async () => {
+    const closed = await startRealTarget();
+    await closed.close();
+    await contractCommand().parseAsync([closed.url, '--admin-token', ADMIN_TOKEN], { from: 'user' });
+    expect(output).toEqual([`refreshd contract: cannot reach ${closed.url}: connect ECONNREFUSED ${closed.url.slice('http://'.length)}`]);
+    expect(process.exitCode).toBe(2);
+  });
+
   test('exits non-zero when a check fails', async () => {
-    await contractCommand().parseAsync([target.url, '--api', 'watchr', '--admin-token', 'wrong-admin-token', '--grace-seconds', '0'], { from: 'user' });
+    await contractCommand().parseAsync([target.url, '--apis', 'watchr', '--admin-token', 'wrong-admin-token', '--grace-seconds', '0'], { from: 'user' });
 
     expect(output.join('\n')).toMatch(/^FAILED: .* 1 error\(s\)/m);
     expect(output.join('\n')).not.toContain('wrong-admin-token');

@@ -1,4 +1,6 @@
 import { existsSync, mkdtempSync, statSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { runCli, startCli, type RunningCli } from '../support/cli';
@@ -88,12 +90,73 @@ describe('refreshd serve + sessions, end to end', () => {
   });
 });
 
+describe('refreshd mock --dynamic --seed N', () => {
+  let mock: RunningCli;
+  beforeAll(async () => {
+    mock = await startCli(['mock', '--port', '0', '--apis', 'session', '--dynamic', '--seed', '7']);
+  }, 30_000);
+  afterAll(() => {
+    if (mock.child.exitCode === null) mock.child.kill('SIGKILL');
+  });
+
+  const refresh = (prefer?: string) =>
+    fetch(`${mock.url}/session/token/refresh`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(prefer ? { prefer } : {}) },
+      body: '{"refresh_token": "abc"}',
+    });
+
+  it('says so, and answers every request with the body of seed 7, generated from the schema', async () => {
+    expect(mock.records().find((record) => /listening on/.test(record.msg))?.bodies).toBe('dynamic, seed 7');
+    const [first, second, example] = [await refresh(), await refresh(), await refresh('dynamic=false')];
+    expect(first.headers.get('preference-applied')).toBe('seed=7');
+    const body = await first.json();
+    expect(await second.json()).toEqual(body);
+    expect(await example.json()).not.toEqual(body);
+  });
+
+  it('refuses a Prefer code the document does not declare with 404', async () => {
+    const res = await refresh('code=418');
+    expect(res.status).toBe(404);
+    expect(res.headers.get('content-type')).toBe('application/problem+json');
+  });
+
+  it('stops on SIGTERM', async () => {
+    mock.child.kill('SIGTERM');
+    expect(await mock.exited).toBe(0);
+  });
+});
+
 it('refuses to start in production without configured keys, and writes nothing', () => {
   const dataDir = path.join(mkdtempSync(path.join(os.tmpdir(), 'refreshd-e2e-prod-')), 'data');
   const result = runCli(['serve', '--port', '0', '--data-dir', dataDir], { NODE_ENV: 'production' });
   expect(result.status).toBe(1);
   expect(result.stderr).toMatch(/refusing to start in production without configured signing keys/);
   expect(existsSync(dataDir)).toBe(false);
+});
+
+describe('refreshd contract exit statuses', () => {
+  it('exits 2 with one line when the target cannot be reached', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const { port } = closed.address() as AddressInfo;
+    await new Promise((resolve) => closed.close(resolve));
+    const result = runCli(['contract', `http://127.0.0.1:${port}`, '--admin-token', 'x']);
+    expect(result.status).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toBe(`refreshd contract: cannot reach http://127.0.0.1:${port}: connect ECONNREFUSED 127.0.0.1:${port}\n`);
+  });
+
+  it.each([
+    ['an empty --admin-token', ['--admin-token', '']],
+    ['an unknown api', ['--apis', 'nope']],
+    ['the old --api flag', ['--api', 'watchr']],
+    ['a malformed --token', ['--token', 'watchr']],
+  ])('exits 2 on a usage error: %s', (_name, args) => {
+    const result = runCli(['contract', 'http://127.0.0.1:9', ...args]);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/^error: /);
+  });
 });
 
 it('prints --help for every command', () => {

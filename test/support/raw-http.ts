@@ -1,4 +1,5 @@
-import { connect } from 'node:net';
+import { createServer, type RequestListener, type Server } from 'node:http';
+import { connect, type AddressInfo } from 'node:net';
 import type { BuiltApp } from '../../src/app/app';
 import { validateReply } from '../../src/app/response-validation';
 
@@ -91,4 +92,28 @@ export function expectRawConforms(built: BuiltApp, method: string, path: string,
   expect(res.headers['content-type']).toBe('application/json');
   const violation = validateReply(operation, { status: res.status, body: JSON.parse(res.body), headers: res.headers });
   expect(violation).toBeUndefined();
+}
+
+/** A request listener on an ephemeral loopback port (a bare node:http server, no edge settings). */
+export async function listenRaw(handler: RequestListener): Promise<{ port: number; close: () => Promise<void> }> {
+  const server: Server = createServer(handler);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+/** A `Connection: close` POST with exactly the headers given (no Content-Type unless listed). */
+export function rawPost(target: string, headers: string[], body = ''): string {
+  return rawRequest([`POST ${target} HTTP/1.1`, 'Host: t', 'Connection: close', ...headers, `Content-Length: ${Buffer.byteLength(body)}`], body);
+}
+
+/** The answer to `raw`, sent alone on its own connection (status NaN when none came). */
+export async function answerTo(port: number, raw: string): Promise<RawResponse> {
+  const { responses } = await exchange(port, [raw]);
+  return responses[0] ?? { status: NaN, headers: {}, body: '' };
 }
