@@ -119,6 +119,8 @@ export interface operations {
         responses: {
             200: {
                 headers: {
+                    /** @description The request's correlation id, also written in the log line */
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -159,7 +161,8 @@ export interface operations {
             /** @description The body is not valid JSON or not decodable */
             400: {
                 headers: {
-                    "X-Correlation-Id"?: string;
+                    /** @description The request's correlation id, also in the error body and the log line */
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -169,7 +172,8 @@ export interface operations {
             /** @description Invalid, expired, reused or revoked refresh token */
             401: {
                 headers: {
-                    "X-Correlation-Id"?: string;
+                    /** @description The request's correlation id, also in the error body and the log line */
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -179,7 +183,8 @@ export interface operations {
             /** @description Wrong method for this path */
             405: {
                 headers: {
-                    "X-Correlation-Id"?: string;
+                    /** @description The request's correlation id, also in the error body and the log line */
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -189,7 +194,8 @@ export interface operations {
             /** @description Request body larger than the configured limit */
             413: {
                 headers: {
-                    "X-Correlation-Id"?: string;
+                    /** @description The request's correlation id, also in the error body and the log line */
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -199,7 +205,8 @@ export interface operations {
             /** @description The body is not application/json */
             415: {
                 headers: {
-                    "X-Correlation-Id"?: string;
+                    /** @description The request's correlation id, also in the error body and the log line */
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -209,7 +216,8 @@ export interface operations {
             /** @description The body does not match the request schema */
             422: {
                 headers: {
-                    "X-Correlation-Id"?: string;
+                    /** @description The request's correlation id, also in the error body and the log line */
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -219,7 +227,8 @@ export interface operations {
             /** @description Internal error (e.g. a response that failed validation against this document) */
             500: {
                 headers: {
-                    "X-Correlation-Id"?: string;
+                    /** @description The request's correlation id, also in the error body and the log line */
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -229,7 +238,8 @@ export interface operations {
             /** @description The token store is unavailable */
             503: {
                 headers: {
-                    "X-Correlation-Id"?: string;
+                    /** @description The request's correlation id, also in the error body and the log line */
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {

@@ -8,6 +8,8 @@ import { ADMIN_TOKEN, startRealTarget, type RealTarget } from './targets';
 
 const report: ContractReport = {
   baseUrl: 'http://127.0.0.1:8080',
+  seed: 1234,
+  examples: 100,
   errors: [],
   totals: { pass: 1, fail: 1, skipped: 1 },
   durationMs: 1234,
@@ -29,13 +31,28 @@ const report: ContractReport = {
             {
               operationId: 'refresh_session_token',
               caseName: 'body: <malformed> & "quoted"',
+              phase: 'coverage',
               message: 'status 418 is not declared',
               request: { method: 'POST', url: 'http://127.0.0.1:8080/session/token/refresh', headers: {}, body: '{"a": ' },
               response: { status: 418, headers: { 'content-type': 'application/json' }, body: '{}' },
+              curl: `curl -i -X POST 'http://127.0.0.1:8080/session/token/refresh' --data-binary '{"a": '`,
             },
           ],
         },
         { check: 'rotation', status: 'skipped', cases: 0, durationMs: 0, failures: [], reason: 'no credentials' },
+      ],
+      coverage: [
+        {
+          operationId: 'refresh_session_token',
+          method: 'POST',
+          path: '/session/token/refresh',
+          requests: { coverage: 3, generative: 0, scenario: 0, shrinking: 0 },
+          responses: [
+            { status: '200', observed: false },
+            { status: '418', observed: false },
+          ],
+          undeclared: [418],
+        },
       ],
     },
   ],
