@@ -158,11 +158,9 @@ export function contractCommand(): Command {
         console.error('warning: no --admin-token and no --token: the checks that need real tokens (positive_data_acceptance, rotation) will be skipped');
       }
       // Loaded here, not at the top: every command line defines this command, only `contract` runs it.
-      const { randomSeed, runContract, TargetUnreachableError } = await import('../contract/runner');
+      const { runContract, TargetUnreachableError } = await import('../contract/runner');
       const { consoleStyle, formatConsoleReport, toJson, toJUnitXml } = await import('../contract/report');
       const { DocumentLoadError } = await import('../spec/documents');
-      const seed: number = options.seed ?? randomSeed();
-      console.error(`refreshd contract: seed ${seed} (--seed ${seed} sends the same generated requests again)`);
       let report: Awaited<ReturnType<typeof runContract>>;
       const progress = new Progress(process.stderr);
       try {
@@ -176,14 +174,15 @@ export function contractCommand(): Command {
           graceSeconds: Number(options.graceSeconds),
           wait: options.wait !== false,
           examples: Number(options.examples),
-          seed,
+          seed: options.seed,
           timeoutMs: Number(options.timeout),
           log: (line) => progress.log(line),
           progress: (event) => progress.update(event),
         });
       } catch (error) {
         if (!(error instanceof TargetUnreachableError) && !(error instanceof DocumentLoadError)) throw error;
-        console.error(`refreshd contract: ${error instanceof DocumentLoadError ? error.message.replace(/^refreshd: /, '') : error.message}`);
+        // A --spec that cannot be loaded is a usage error, worded as commander words them.
+        console.error(error instanceof DocumentLoadError ? `error: --spec: ${error.message.replace(/^refreshd: /, '')}` : `refreshd contract: ${error.message}`);
         process.exitCode = USAGE_ERROR;
         return;
       } finally {

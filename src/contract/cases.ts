@@ -140,11 +140,21 @@ export function sampleParameterText(operation: CompiledOperation, parameter: Par
 /** The sampled body with only its required top-level properties (a minimal valid request). */
 function minimalBody(operation: CompiledOperation, schema: Record<string, any>): unknown {
   const full = staticSample(schema);
-  const object = objectSchema(schema);
-  if (!isObject(full) || !object) return full ?? {};
+  const minimal = onlyRequired(schema, full);
+  return requestIsValid(operation, { ...emptyRequest(operation), body: { kind: 'json', value: minimal } }, true) ? minimal : full ?? {};
+}
+
+/** `value` with only the properties its schema requires, at every depth, and arrays at their fewest items. */
+function onlyRequired(schema: unknown, value: unknown): unknown {
+  if (Array.isArray(value)) {
+    const fewest = isObject(schema) && typeof schema.minItems === 'number' ? schema.minItems : 0;
+    return value.slice(0, fewest).map((item) => onlyRequired(isObject(schema) ? schema.items : undefined, item));
+  }
+  const object = objectSchema(isObject(schema) ? schema : undefined);
+  if (!isObject(value) || !object) return value;
   const required = new Set<string>(Array.isArray(object.required) ? object.required : []);
-  const minimal = Object.fromEntries(Object.entries(full).filter(([name]) => required.has(name)));
-  return requestIsValid(operation, { ...emptyRequest(operation), body: { kind: 'json', value: minimal } }, true) ? minimal : full;
+  const properties: Record<string, unknown> = isObject(object.properties) ? object.properties : {};
+  return Object.fromEntries(Object.entries(value).filter(([name]) => required.has(name)).map(([name, child]) => [name, onlyRequired(properties[name], child)]));
 }
 
 export function emptyRequest(operation: CompiledOperation): CaseRequest {

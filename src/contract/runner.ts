@@ -35,6 +35,7 @@ import { DEFAULT_EXAMPLES, DEFAULT_GRACE_SECONDS } from './defaults';
 import { knownApi, specFileApi, type CheckedApi } from './documents';
 import { explore, invalidRequestArbitrary, phaseSeed, validRequestArbitrary } from './generative';
 import { applyEdit } from './mutations';
+import { requestBody, requestHeaders, requestUrl } from './wire';
 
 export type { PrintedRequest } from './curl';
 
@@ -263,10 +264,14 @@ interface OperationRun {
 
 type Send = (requestCase: RequestCase, judged?: boolean) => Promise<Exchange>;
 
-/** A generated request's case: labelled by what the validators say of it, whatever it was drawn as. */
-function generatedCase(operation: CompiledOperation, request: CaseRequest, name: string): RequestCase {
+/**
+ * A generated request's case, of the kind the document's validators give it: a draw that
+ * turns out otherwise than it was drawn to be is judged for what it is, and says so.
+ */
+function generatedCase(operation: CompiledOperation, request: CaseRequest, name: string, drawnValid: boolean): RequestCase {
   const valid = requestIsValid(operation, request);
-  return { name: valid ? name : `${name} (refused by the document's validators)`, kind: valid ? 'valid' : 'negative', request, phase: 'generative' };
+  const label = valid === drawnValid ? name : `${name} (${valid ? 'accepted' : 'refused'} by the document's validators after all)`;
+  return { name: label, kind: valid ? 'valid' : 'negative', request, phase: 'generative' };
 }
 
 /** One contract run: the options, the secrets seen so far (for redaction), the chains of supplied tokens. */
@@ -330,39 +335,15 @@ class ContractRun {
     return redacted.replace(JWT_LIKE, REDACTED);
   }
 
-  private url(request: CaseRequest): string {
-    const path = request.path.replace(/\{([^}]+)\}/g, (template, name: string) => {
-      const value = request.pathParameters?.[name];
-      return value === undefined ? template : encodeURIComponent(value);
-    });
-    const query = new URLSearchParams(request.query).toString();
-    return `${this.baseUrl}${path}${query ? `?${query}` : ''}`;
-  }
-
-  private wireHeaders(request: CaseRequest): Record<string, string> {
-    const headers = { ...request.headers };
-    const cookies = Object.entries(request.cookies);
-    if (cookies.length > 0) headers.cookie = cookies.map(([name, value]) => `${name}=${value}`).join('; ');
-    if (request.body.kind === 'json') headers['content-type'] = 'application/json';
-    if (request.body.kind === 'raw') headers['content-type'] = request.body.contentType;
-    return headers;
-  }
-
-  private wireBody(request: CaseRequest): string | undefined {
-    if (request.body.kind === 'json') return JSON.stringify(request.body.value);
-    if (request.body.kind === 'raw') return request.body.text;
-    return undefined;
-  }
-
   async send(operation: CompiledOperation, requestCase: RequestCase): Promise<Exchange> {
     const { request } = requestCase;
     const startedAt = performance.now();
     const elapsed = () => performance.now() - startedAt;
     try {
-      const response = await this.fetchImpl(this.url(request), {
+      const response = await this.fetchImpl(requestUrl(this.baseUrl, request), {
         method: request.method,
-        headers: this.wireHeaders(request),
-        body: this.wireBody(request),
+        headers: requestHeaders(request),
+        body: requestBody(request),
         redirect: 'manual',
         signal: AbortSignal.timeout(this.options.timeoutMs ?? 10_000),
       });
@@ -522,7 +503,7 @@ class ContractRun {
       const valid = await explore(
         validRequestArbitrary(operation, context),
         { numRuns: this.examples, seed: seed('valid') },
-        (shape) => execute(generatedCase(operation, withCredentials(operation, shape, current), 'generated valid request')),
+        (shape) => execute(generatedCase(operation, withCredentials(operation, shape, current), 'generated valid request', true)),
         failingChecks,
       );
       const invalidArbitrary = invalidRequestArbitrary(operation, context);
@@ -530,7 +511,8 @@ class ContractRun {
         ? await explore(
             invalidArbitrary,
             { numRuns: this.examples, seed: seed('invalid') },
-            ({ shape, mutation }) => execute(generatedCase(operation, applyEdit(withCredentials(operation, shape, current), mutation.edit), `generated: ${mutation.constraint}`)),
+            ({ shape, mutation }) =>
+              execute(generatedCase(operation, applyEdit(withCredentials(operation, shape, current), mutation.edit), `generated invalid request, ${mutation.constraint}`, false)),
             failingChecks,
           )
         : undefined;
@@ -680,9 +662,9 @@ class ContractRun {
   }
 
   printedRequest(request: CaseRequest): PrintedRequest {
-    const headers = Object.fromEntries(Object.entries(this.wireHeaders(request)).map(([name, value]) => [name, this.redact(value)]));
-    const body = this.wireBody(request);
-    return { method: request.method, url: this.redact(this.url(request)), headers, ...(body === undefined ? {} : { body: this.redact(body) }) };
+    const headers = Object.fromEntries(Object.entries(requestHeaders(request)).map(([name, value]) => [name, this.redact(value)]));
+    const body = requestBody(request);
+    return { method: request.method, url: this.redact(requestUrl(this.baseUrl, request)), headers, ...(body === undefined ? {} : { body: this.redact(body) }) };
   }
 
   printedResponse(exchange: Exchange): PrintedResponse {
@@ -788,6 +770,7 @@ export async function runContract(options: ContractOptions): Promise<ContractRep
   const targets = await checkedApis(options);
   await ensureReachable(options);
   const run = new ContractRun(options, options.seed ?? randomSeed(), options.examples ?? DEFAULT_EXAMPLES);
+  options.log?.(`seed ${run.seed} (--seed ${run.seed} sends the same generated requests again)`);
   const started: Array<{ api: CheckedApi; runs: Array<{ run: OperationRun; checksUnsupportedMethods: boolean }>; durationMs: number }> = [];
   for (const api of targets) {
     const apiStartedAt = Date.now();
