@@ -63,7 +63,7 @@ function parseReportFormat(value: string): (typeof REPORT_FORMATS)[number] {
  * Progress on stderr: on a terminal one line per api, rewritten in place as requests go and
  * left standing when the api is done; elsewhere (a CI log, a pipe) only the log lines.
  */
-class Progress {
+export class Progress {
   private api: string | undefined;
   private line = '';
 
@@ -80,7 +80,7 @@ class Progress {
   }
 
   log(text: string): void {
-    if (!this.stream.isTTY) return void this.stream.write(`${text}\n`);
+    if (!this.stream.isTTY) return void console.error(text);
     this.stream.write(`\r\u001b[K${text}\n${this.line}`);
   }
 
@@ -154,7 +154,9 @@ export function contractCommand(): Command {
       } catch (error) {
         return command.error(`error: ${(error as Error).message}`, { exitCode: USAGE_ERROR, code: 'refreshd.invalidArgument' });
       }
-      if (!options.adminToken && Object.keys(tokens).length === 0) {
+      // With --spec alone no api of refreshd's is checked, and no token could be used.
+      const checksRefreshdApis = Boolean(options.apis) || !options.spec;
+      if (checksRefreshdApis && !options.adminToken && Object.keys(tokens).length === 0) {
         console.error('warning: no --admin-token and no --token: the checks that need real tokens (positive_data_acceptance, rotation) will be skipped');
       }
       // Loaded here, not at the top: every command line defines this command, only `contract` runs it.

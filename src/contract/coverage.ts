@@ -37,6 +37,17 @@ interface Boundary {
 
 const repeat = (length: number) => 'a'.repeat(Math.max(0, length));
 
+/** A boundary value as a case name shows it: long strings by their length. */
+const shown = (value: unknown) => (typeof value === 'string' && value.length > 12 ? `${value.length} characters` : JSON.stringify(value));
+
+/** `base` written over `full`, object by object (the full sample keeps what the base leaves out). */
+function overlay(full: unknown, base: unknown): unknown {
+  if (!isObject(full) || !isObject(base)) return base;
+  const merged: Record<string, unknown> = { ...full };
+  for (const [name, value] of Object.entries(base)) merged[name] = overlay(full[name], value);
+  return merged;
+}
+
 /** Values at and one step beyond each bound `schema` declares (at: expected valid; beyond: expected invalid). */
 function boundaries(schema: unknown, text: boolean): { at: Boundary[]; beyond: Boundary[] } {
   const at: Boundary[] = [];
@@ -45,7 +56,7 @@ function boundaries(schema: unknown, text: boolean): { at: Boundary[]; beyond: B
   const flat = flattenAllOf(schema);
   if (Array.isArray(flat.anyOf) || Array.isArray(flat.oneOf)) return { at, beyond };
   const show = (n: number) => (text ? String(n) : n);
-  if (Array.isArray(flat.enum)) flat.enum.forEach((value: unknown) => at.push({ constraint: `enum value ${JSON.stringify(value)}`, value: text ? String(value) : value }));
+  if (Array.isArray(flat.enum)) flat.enum.forEach((value: unknown) => at.push({ constraint: 'enum', value: text ? String(value) : value }));
   if (typeof flat.minLength === 'number') {
     at.push({ constraint: `minLength ${flat.minLength}`, value: repeat(flat.minLength) });
     if (flat.minLength > 0) beyond.push({ constraint: `minLength ${flat.minLength}`, value: repeat(flat.minLength - 1) });
@@ -55,37 +66,59 @@ function boundaries(schema: unknown, text: boolean): { at: Boundary[]; beyond: B
     beyond.push({ constraint: `maxLength ${flat.maxLength}`, value: repeat(flat.maxLength + 1) });
   }
   const { min, max, minExcluded, maxExcluded } = numericBounds(flat);
-  const step = flat.type === 'integer' || typeof flat.multipleOf === 'number' ? (flat.multipleOf ?? 1) : 1;
+  // The nearest value inside an exclusive bound: one step for integers (or multiples), a hair for numbers.
+  const inside = flat.type === 'integer' || typeof flat.multipleOf === 'number' ? (flat.multipleOf ?? 1) : 1e-6;
+  const outside = flat.type === 'integer' || typeof flat.multipleOf === 'number' ? (flat.multipleOf ?? 1) : 1;
   if (min !== undefined) {
-    at.push({ constraint: `minimum ${min}`, value: show(minExcluded ? min + step : min) });
-    beyond.push({ constraint: `minimum ${min}`, value: show(minExcluded ? min : min - step) });
+    const name = `${minExcluded ? 'exclusiveMinimum' : 'minimum'} ${min}`;
+    at.push({ constraint: name, value: show(minExcluded ? min + inside : min) });
+    beyond.push({ constraint: name, value: show(minExcluded ? min : min - outside) });
   }
   if (max !== undefined) {
-    at.push({ constraint: `maximum ${max}`, value: show(maxExcluded ? max - step : max) });
-    beyond.push({ constraint: `maximum ${max}`, value: show(maxExcluded ? max : max + step) });
+    const name = `${maxExcluded ? 'exclusiveMaximum' : 'maximum'} ${max}`;
+    at.push({ constraint: name, value: show(maxExcluded ? max - inside : max) });
+    beyond.push({ constraint: name, value: show(maxExcluded ? max : max + outside) });
   }
   return { at, beyond };
 }
 
+interface BodyBoundary {
+  constraint: string;
+  edit: Edit;
+  kind: 'valid' | 'negative';
+}
+
+/** The i-th item of a padded array: the existing ones, then variations of the first (distinct, for uniqueItems). */
+function paddingItem(items: unknown[], fallback: unknown, i: number): unknown {
+  if (i < items.length) return structuredClone(items[i]);
+  const first = items[0] ?? fallback;
+  if (typeof first === 'string') return `${first}${i}`.slice(-Math.max(first.length, 1));
+  if (typeof first === 'number') return first + i;
+  return structuredClone(first);
+}
+
 /** Boundary edits of the JSON value at `path` and below it; arrays at their item counts. */
-function bodyBoundaries(schema: unknown, value: unknown, path: Path, out: Array<{ constraint: string; edit: Edit }>): void {
+function bodyBoundaries(schema: unknown, value: unknown, path: Path, out: BodyBoundary[]): void {
   if (!isObject(schema)) return;
   const flat = flattenAllOf(schema);
   const label = pathLabel(path);
   const { at, beyond } = boundaries(flat, false);
-  for (const b of [...at, ...beyond]) out.push({ constraint: `${label}: ${b.constraint} (${JSON.stringify(b.value)})`, edit: { in: 'body', path, value: b.value } });
+  for (const b of at) out.push({ constraint: `${label}: ${b.constraint} (${shown(b.value)})`, edit: { in: 'body', path, value: b.value }, kind: 'valid' });
+  for (const b of beyond) out.push({ constraint: `${label}: beyond ${b.constraint} (${shown(b.value)})`, edit: { in: 'body', path, value: b.value }, kind: 'negative' });
   if (Array.isArray(flat.anyOf) || Array.isArray(flat.oneOf)) return;
   if (Array.isArray(value)) {
-    const item = value[0] ?? staticSample(flat.items) ?? null;
-    const ofLength = (length: number) => Array.from({ length }, (_, i) => structuredClone(value[i] ?? item));
+    const fallback = staticSample(flat.items) ?? null;
+    const ofLength = (length: number) => Array.from({ length }, (_, i) => paddingItem(value, fallback, i));
     for (const [keyword, length] of [
       ['minItems', flat.minItems],
       ['maxItems', flat.maxItems],
     ] as const) {
       if (typeof length !== 'number') continue;
-      out.push({ constraint: `${label}: ${keyword} ${length} (${length} items)`, edit: { in: 'body', path, value: ofLength(length) } });
+      out.push({ constraint: `${label}: ${keyword} ${length} (${length} items)`, edit: { in: 'body', path, value: ofLength(length) }, kind: 'valid' });
       const other = keyword === 'minItems' ? length - 1 : length + 1;
-      if (other >= 0) out.push({ constraint: `${label}: ${keyword} ${length} (${other} items)`, edit: { in: 'body', path, value: ofLength(other) } });
+      if (other >= 0) {
+        out.push({ constraint: `${label}: beyond ${keyword} ${length} (${other} items)`, edit: { in: 'body', path, value: ofLength(other) }, kind: 'negative' });
+      }
     }
     value.forEach((child, i) => bodyBoundaries(flat.items, child, [...path, i], out));
   }
@@ -135,12 +168,12 @@ export function coverageCases(operation: CompiledOperation, base: CaseRequest, o
     for (const b of at) {
       const request = structuredClone(base);
       setParameter(request, parameter, String(b.value));
-      add(`${label}: ${b.constraint} (${JSON.stringify(b.value)})`, request, 'valid');
+      add(`${label}: ${b.constraint} (${shown(b.value)})`, request, 'valid');
     }
     for (const b of beyond) {
       const request = structuredClone(base);
       setParameter(request, parameter, String(b.value));
-      add(`${label}: beyond ${b.constraint} (${JSON.stringify(b.value)})`, request, 'negative');
+      add(`${label}: beyond ${b.constraint} (${shown(b.value)})`, request, 'negative');
     }
   }
 
@@ -153,11 +186,11 @@ export function coverageCases(operation: CompiledOperation, base: CaseRequest, o
     const full = staticSample(body.schema);
     if (isObject(full)) {
       const request = structuredClone(base);
-      request.body = { kind: 'json', value: { ...full, ...value } };
+      request.body = { kind: 'json', value: overlay(full, value) };
       add('body: every optional property present', request, 'valid');
-      const edits: Array<{ constraint: string; edit: Edit }> = [];
+      const edits: BodyBoundary[] = [];
       bodyBoundaries(body.schema, (request.body as { value: unknown }).value, [], edits);
-      for (const { constraint, edit } of edits) add(constraint, applyEdit(request, edit));
+      for (const { constraint, edit, kind } of edits) add(constraint, applyEdit(request, edit), kind);
     }
   }
   const text = value === undefined ? '' : JSON.stringify(value);

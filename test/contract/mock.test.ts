@@ -38,3 +38,24 @@ describe('the contract run against refreshd mock', () => {
     expect(status('ignored_auth')).toBe(name === 'almanac' ? 'pass' : 'skipped');
   });
 });
+
+test('the same seed sends the same requests, byte for byte; another seed others', async () => {
+  const target = await startMockTarget();
+  const sent = async (seed: number) => {
+    const requests: string[] = [];
+    const recording: typeof fetch = (url, init) => {
+      if (init?.method) requests.push(`${init.method} ${String(url)} ${JSON.stringify(init.headers)} ${init.body ?? ''}`);
+      return fetch(url, init);
+    };
+    await runContract({ baseUrl: target.url, apis: ['pathstack', 'almanac'], seed, examples: 20, fetch: recording });
+    return requests;
+  };
+  try {
+    const first = await sent(TEST_SEED);
+    expect(first.length).toBeGreaterThan(80);
+    expect(await sent(TEST_SEED)).toEqual(first);
+    expect(await sent(TEST_SEED + 1)).not.toEqual(first);
+  } finally {
+    await target.close();
+  }
+});
