@@ -150,6 +150,8 @@ export async function explore<T>(
     });
     const details = await fc.check(property, { numRuns: options.numRuns - draws, seed: phaseSeed(options.seed, String(round)) });
     shrinkRequests += roundShrinks;
+    // A draw that threw is a fault of the run itself, not of the server: it must not pass silently.
+    if (details.failed && target === undefined) throw details.errorInstance ?? new Error(`the generative phase failed after ${details.numRuns} draw(s)`);
     if (!details.failed || !target || !smallest || !original) break;
     found.add(target);
     judged.push({ ...smallest, shrunk: { check: target, steps, original } });

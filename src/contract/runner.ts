@@ -307,7 +307,7 @@ class ContractRun {
     this.options.log?.(line);
   }
 
-  private report(api: string, operationId: string, phase: ProgressEvent['phase']): void {
+  private reportProgress(api: string, operationId: string, phase: ProgressEvent['phase']): void {
     const counts = this.progress.get(api) ?? { requests: 0, failures: 0 };
     this.options.progress?.({ api, operationId, phase, ...counts });
   }
@@ -455,7 +455,7 @@ class ContractRun {
     };
     const needsCredentials = Boolean(slots.refreshToken) || slots.bearer;
 
-    this.report(api.name, operation.operationId, 'coverage');
+    this.reportProgress(api.name, operation.operationId, 'coverage');
     const first = await send({
       name: needsCredentials ? 'valid request, made-up credentials' : 'valid request',
       kind: needsCredentials ? 'valid' : 'positive',
@@ -491,7 +491,7 @@ class ContractRun {
     for (const requestCase of unsupportedMethods) await send(requestCase);
 
     if (this.examples > 0) {
-      this.report(api.name, operation.operationId, 'generative');
+      this.reportProgress(api.name, operation.operationId, 'generative');
       const context = { formats: api.formats };
       const execute = async (requestCase: RequestCase) => {
         const exchange = await send(requestCase, false);
@@ -523,7 +523,7 @@ class ContractRun {
         run.requests.shrinking += exploration.shrinkRequests;
       }
     }
-    this.report(api.name, operation.operationId, 'done');
+    this.reportProgress(api.name, operation.operationId, 'done');
     return run;
   }
 

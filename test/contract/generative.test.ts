@@ -126,6 +126,13 @@ describe("on the wire, refreshd's own pipeline agrees with the generator", () =>
   });
 });
 
+test('a draw that cannot even be sent fails the phase instead of passing it silently', async () => {
+  const broken = async (): Promise<Exchange> => {
+    throw new Error('the runner itself failed');
+  };
+  await expect(explore(fc.integer(), { numRuns: 10, seed: SEED }, broken, () => [])).rejects.toThrow('the runner itself failed');
+});
+
 describe('shrinking', () => {
   /** An exchange for `request` that no real server produced: the failing checks are decided by the test. */
   const exchangeOf = (request: CaseRequest, operation: CheckedApi['compiled']['operations'][number]): Exchange => ({
