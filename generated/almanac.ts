@@ -109,7 +109,7 @@ export interface operations {
             /** @description Missing or non-Bearer Authorization ("Not authenticated"), a bearer that is neither an access token of the same session nor an API key, or a bad refresh token */
             401: {
                 headers: {
-                    /** @description Sent with "Not authenticated" */
+                    /** @description The Bearer challenge (RFC 6750 §3), sent when the Authorization header is missing, not Bearer, or carries a credential that is neither an access token of the session nor an API key; not for a bad refresh token behind a good Bearer */
                     "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };

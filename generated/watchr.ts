@@ -76,8 +76,11 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
-                    /** @description The rotated refresh token (HttpOnly, Secure, SameSite=Strict, Path=/auth/refresh). */
-                    "Set-Cookie"?: string;
+                    /**
+                     * @description The rotated refresh token, with the attributes refreshd promises: HttpOnly, Secure (left out only by `serve --insecure-cookies`, for plain-http development), SameSite=Strict, Path=/auth/refresh and Max-Age. Each pattern is one attribute, in any order, so a checker names the one that is missing.
+                     * @example refresh_token=example-refresh-token; HttpOnly; Secure; SameSite=Strict; Path=/auth/refresh; Max-Age=15552000
+                     */
+                    "Set-Cookie": string & (unknown & unknown & unknown & unknown & unknown & unknown);
                     /** @description Tokens are never stored by a cache. */
                     "Cache-Control": "no-store";
                     /** @description The same for HTTP/1.0 caches. */

@@ -30,6 +30,11 @@ export interface AppOptions {
   extraRoutes?: (app: express.Express, apis: CompiledApi[]) => void;
   /** Readiness probe beyond "documents loaded" (e.g. the store answers). */
   ready?: () => Promise<boolean>;
+  /**
+   * Profile overlays for the configuration (`insecure-cookies`): the served and validated
+   * documents then describe what this server really sends.
+   */
+  profiles?: readonly string[];
   /** The counters `/metrics` shows; default a fresh set (the real server shares it with its token engine). */
   metrics?: ServerMetrics;
 }
@@ -58,7 +63,7 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
   const logger = options.logger ?? pino({ level: 'silent' });
   const metrics = options.metrics ?? createServerMetrics();
   const names = options.apis ?? API_NAMES;
-  const descriptors = [...names.map((name) => API_DESCRIPTORS[name]), ...(options.extraApis ?? [])];
+  const descriptors = [...names.map((name) => ({ ...API_DESCRIPTORS[name], profiles: options.profiles })), ...(options.extraApis ?? [])];
   const apis = await compileApis(descriptors);
   const maxBodyBytes = options.maxBodyBytes ?? 64 * 1024;
   const pipeline = new Pipeline({

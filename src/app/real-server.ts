@@ -190,6 +190,8 @@ export async function buildRealApp(
   await engine.store.recordSigningKey(engine.keys.signing.kid, clock.nowMs());
   const built = await buildApp({
     metrics,
+    // Without Secure the refresh cookie breaks the documents' promise; the profile says what is sent instead.
+    profiles: config.secureCookies ? [] : ['insecure-cookies'],
     apis: config.apis,
     extraApis: config.adminToken ? [ADMIN_API] : [],
     logger: options.logger,

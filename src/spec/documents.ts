@@ -142,14 +142,17 @@ function readYaml(file: string): unknown {
 }
 
 /**
- * Loads `specs/<name>.yaml`, applies `specs/overlays/<name>.overlay.yaml` when present and
- * validates the result. Throws {@link DocumentLoadError} naming the file and the reason.
+ * Loads `specs/<name>.yaml`, applies `specs/overlays/<name>.overlay.yaml` when present, then
+ * for each of `profiles` `specs/overlays/<profile>/<name>.overlay.yaml` when present (a
+ * configuration that changes what the server sends, e.g. `insecure-cookies`), and validates the
+ * result. Throws {@link DocumentLoadError} naming the file and the reason.
  */
 export function loadDocument(
   name: string,
   specsDir = SPECS_DIR,
   overlaysDir = OVERLAYS_DIR,
   validatedDigests: Readonly<Record<string, string>> = {},
+  profiles: readonly string[] = [],
 ): LoadedDocument {
   const file = path.join(specsDir, `${name}.yaml`);
   const document = readYaml(file);
@@ -168,6 +171,15 @@ export function loadDocument(
     }
     tolerated = (overlay['x-refreshd-tolerated-deviations'] as string[] | undefined) ?? [];
     appliedOverlay = overlayFile;
+  }
+  for (const profile of profiles) {
+    const profileFile = path.join(overlaysDir, profile, `${name}.overlay.yaml`);
+    if (!existsSync(profileFile)) continue;
+    try {
+      applyOverlay(document as OpenApiDocument, readYaml(profileFile) as OverlayDocument, profileFile);
+    } catch (error) {
+      throw new DocumentLoadError(profileFile, (error as Error).message);
+    }
   }
   // `npm run generate` records the digest of each document it validated; an unchanged
   // document skips the meta-schema compile at start-up, any edited one is validated again.

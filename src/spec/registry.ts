@@ -72,6 +72,8 @@ export interface ApiDescriptor {
   name: string;
   dialect: Dialect;
   formats: FormatSemantics;
+  /** Profile overlays applied after the api's own (`specs/overlays/<profile>/<name>.overlay.yaml`). */
+  profiles?: readonly string[];
 }
 
 const LOCATION_ORDER = { path: 0, query: 1, header: 2, cookie: 3 } as const;
@@ -197,7 +199,7 @@ export async function compileApi(
   validatedDigests: Readonly<Record<string, string>> = readValidatedDigests(),
   ajvPool: AjvPool = new AjvPool(),
 ): Promise<CompiledApi> {
-  const loaded = loadDocument(descriptor.name, specsDir, overlaysDir, validatedDigests);
+  const loaded = loadDocument(descriptor.name, specsDir, overlaysDir, validatedDigests, descriptor.profiles);
   const pool = declaresSchemaIds(loaded.document) ? undefined : ajvPool;
   const pooled = (kind: string, create: () => Ajv): Ajv => (pool ? pool.get(`${descriptor.formats}:${kind}`, create) : create());
   // openapi-backend makes a fresh instance (its options, its formats) and hands it over here;

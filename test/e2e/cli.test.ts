@@ -152,6 +152,8 @@ describe('refreshd contract exit statuses', () => {
     ['an unknown api', ['--apis', 'nope']],
     ['the old --api flag', ['--api', 'watchr']],
     ['a malformed --token', ['--token', 'watchr']],
+    ['a --spec that cannot be loaded', ['--spec', '/nonexistent/document.yaml']],
+    ['a --seed out of range', ['--seed', '-1']],
   ])('exits 2 on a usage error: %s', (_name, args) => {
     const result = runCli(['contract', 'http://127.0.0.1:9', ...args]);
     expect(result.status).toBe(2);
