@@ -302,8 +302,13 @@ export class Pipeline {
   }
 
   /** A reply that breaks the document is never sent: the client gets the dialect's 500. */
-  private checked(operation: CompiledOperation, reply: ErrorReply | HandlerReply, context: ErrorContext): ErrorReply | HandlerReply {
-    if ('outsideDocument' in reply && reply.outsideDocument) return reply;
+  private checked(operation: CompiledOperation, answer: ErrorReply | HandlerReply, context: ErrorContext): ErrorReply | HandlerReply {
+    if ('outsideDocument' in answer && answer.outsideDocument) return answer;
+    // The envelope's every answer carries its correlation id (the session overlay requires it), a handler's 200 too.
+    const reply =
+      operation.dialect.name === 'envelope' && answer.headers?.['x-correlation-id'] === undefined
+        ? { ...answer, headers: { ...answer.headers, 'x-correlation-id': context.correlationId } }
+        : answer;
     const violation = validateReply(operation, reply);
     if (!violation) return reply;
     this.options.onResponseViolation?.(violation);
@@ -316,7 +321,6 @@ export class Pipeline {
     if (res.headersSent) return;
     res.statusCode = reply.status;
     for (const [name, value] of Object.entries(reply.headers ?? {})) res.setHeader(name, value);
-    if (operation.dialect.name === 'envelope') res.setHeader('x-correlation-id', context.correlationId);
     if (reply.body === undefined) {
       res.end();
       return;

@@ -8,12 +8,15 @@ beforeAll(async () => {
   for (const name of ['watchr', 'pathstack', 'almanac', 'session'] as const) operations[name] = (await knownApi(name)).compiled.operations[0];
 });
 
+/** What every answer holding tokens carries (the overlays require it), so the fixtures below vary one thing at a time. */
+const TOKEN_HEADERS = { 'cache-control': 'no-store', pragma: 'no-cache' };
+
 function exchange(api: string, response: Partial<ReceivedResponse> & { status: number }, kase: Partial<RequestCase> & { kind?: CaseKind } = {}): Exchange {
   const operation = operations[api];
   return {
     operation,
     case: { name: 'a case', kind: 'valid', request: validRequest(operation), ...kase },
-    response: { headers: { 'content-type': 'application/json' }, setCookies: [], text: '', ...response },
+    response: { setCookies: [], text: '', ...response, headers: { 'content-type': 'application/json', ...(response.status === 200 ? TOKEN_HEADERS : {}), ...response.headers } },
     durationMs: 1,
   };
 }
