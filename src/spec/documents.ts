@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import type Ajv2020 from 'ajv/dist/2020';
@@ -141,6 +141,19 @@ function readYaml(file: string): unknown {
   return JSON.parse(JSON.stringify(parsed.toJS({ maxAliasCount: 1000 })));
 }
 
+/** Where `generated/validated-documents.json` keeps the digest of a document with its profile overlays. */
+export function validatedDigestKey(name: string, profiles: readonly string[] = []): string {
+  return [name, ...profiles].join('+');
+}
+
+/** The profile overlays for `name`: the folders of `overlaysDir` that hold one for it. */
+export function profilesOf(name: string, overlaysDir = OVERLAYS_DIR): string[] {
+  return readdirSync(overlaysDir, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && existsSync(path.join(overlaysDir, entry.name, `${name}.overlay.yaml`)))
+    .map((entry) => entry.name)
+    .sort();
+}
+
 /**
  * Loads `specs/<name>.yaml`, applies `specs/overlays/<name>.overlay.yaml` when present, then
  * for each of `profiles` `specs/overlays/<profile>/<name>.overlay.yaml` when present (a
@@ -184,6 +197,6 @@ export function loadDocument(
   // `npm run generate` records the digest of each document it validated; an unchanged
   // document skips the meta-schema compile at start-up, any edited one is validated again.
   const digest = documentDigest(document, tolerated);
-  if (validatedDigests[name] !== digest) validateDefinition(document as OpenApiDocument, tolerated, file);
+  if (validatedDigests[validatedDigestKey(name, profiles)] !== digest) validateDefinition(document as OpenApiDocument, tolerated, file);
   return { name, file, overlayFile: appliedOverlay, document: document as OpenApiDocument, digest };
 }
