@@ -159,7 +159,7 @@ describe('refreshd contract <base-url>', () => {
     const printed = output.join('\n');
     expect(printed).toMatch(/^check\s+galileo\s+session$/m);
     expect(printed).toMatch(/^PASSED: 20 passed, 0 failed, 2 skipped .*, seed \d+, /m);
-    expect(printed).toMatch(/^  galileo POST \/v1\/refresh_token: observed 200, 401, 405, 422; not observed 500, 503 \(requests: \d+ coverage, 20 generated, \d+ scenario\)$/m);
+    expect(printed).toMatch(/^  galileo POST \/v1\/refresh_token: observed 200, 401, 405, 422; not observed 400, 408, 431, 500, 503 \(requests: \d+ coverage, 20 generated, \d+ scenario\)$/m);
     expect(printed).not.toContain(ADMIN_TOKEN);
     expect(printed).not.toMatch(/warning/);
     // Not a terminal: no colour codes.
