@@ -78,13 +78,22 @@ function bodyOf(target: Target, s: Shape, n: number): string {
   }
 }
 
+/**
+ * The least work of three identical requests: what else runs in the window (a body read in more
+ * chunks on a busy machine, a timer) only ever adds to the count, so the least is the request's own.
+ */
 async function measure(target: Target, body: string): Promise<{ work: number; bytes: number }> {
-  await meter.take(OWN_CODE);
-  const res = await h.http.post(target.path).set(target.headers).set('content-type', 'application/json').send(body);
-  const work = await meter.take(OWN_CODE);
-  expect(res.status).toBeLessThan(500);
-  expectConforms(h.built, 'post', target.path, res);
-  return { work, bytes: res.text.length };
+  let least = Infinity;
+  let bytes = 0;
+  for (let attempt = 0; attempt < 3; attempt += 1) {
+    await meter.take(OWN_CODE);
+    const res = await h.http.post(target.path).set(target.headers).set('content-type', 'application/json').send(body);
+    least = Math.min(least, await meter.take(OWN_CODE));
+    expect(res.status).toBeLessThan(500);
+    expectConforms(h.built, 'post', target.path, res);
+    bytes = res.text.length;
+  }
+  return { work: least, bytes };
 }
 
 it('the work and the answer of every error path grow linearly with the input', async () => {
