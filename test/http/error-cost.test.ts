@@ -100,8 +100,14 @@ it('the work and the answer of every error path grow linearly with the input', a
   await fc.assert(
     fc.asyncProperty(fc.constantFrom(...TARGETS.map((target) => target.name)), shape, async (name, s) => {
       const target = TARGETS.find((candidate) => candidate.name === name) as Target;
-      const small = await measure(target, bodyOf(target, s, SMALL));
-      const large = await measure(target, bodyOf(target, s, SMALL * GROWTH));
+      // Work from outside the request (a timer firing inside the window) only adds, and only now and
+      // then: a comparison that fails three times in a row is the code's own growth.
+      let small = await measure(target, bodyOf(target, s, SMALL));
+      let large = await measure(target, bodyOf(target, s, SMALL * GROWTH));
+      for (let retry = 0; retry < 2 && large.work > small.work * MAX_RATIO; retry += 1) {
+        small = await measure(target, bodyOf(target, s, SMALL));
+        large = await measure(target, bodyOf(target, s, SMALL * GROWTH));
+      }
       expect(large.work).toBeLessThanOrEqual(small.work * MAX_RATIO);
       expect(large.bytes).toBeLessThanOrEqual(small.bytes * MAX_RATIO);
     }),
