@@ -2,10 +2,11 @@ import type { Command } from 'commander';
 import type { ServeConfig } from '../app/real-server';
 import type { KeyConfig } from '../tokens/keys';
 import { envOption, parseApiList, parseNonNegativeInt, parsePositiveInt } from './options';
+import { addDatabaseOptions, databaseSettings } from './store-options';
 
 /** Options shared by `serve` and `sessions`: where the store and keys are, and token lifetimes. */
 export function addEngineOptions(command: Command): Command {
-  return command
+  return addDatabaseOptions(command)
     .addOption(envOption('--data-dir <dir>', 'SQLite store and generated key', 'REFRESHD_DATA_DIR', './data'))
     .addOption(envOption('--key-file <files>', 'comma-separated signing key files (PEM or JWK); newest last signs, all verify', 'REFRESHD_KEY_FILES'))
     .addOption(envOption('--issuer <iss>', 'the iss claim', 'REFRESHD_ISSUER', 'refreshd'))
@@ -23,6 +24,7 @@ export function engineConfig(options: Record<string, any>): Omit<ServeConfig, 's
   return {
     dataDir: options.dataDir,
     sqliteSync: options.sqliteSync,
+    ...databaseSettings(options),
     keys,
     production: process.env.NODE_ENV === 'production',
     issuer: options.issuer,

@@ -10,7 +10,7 @@ const GENERATED_KEY_WARNING = 'no signing key configured: generated an HS256 key
 
 export function serveCommand(): Command {
   const command = new Command('serve')
-    .description('The real server: JWTs, rotation with reuse detection, revocation, SQLite store')
+    .description('The real server: JWTs, rotation with reuse detection, revocation; SQLite store, or PostgreSQL shared by many instances')
     .addOption(envOption('-p, --port <n>', 'port to listen on', 'REFRESHD_PORT', '8080').argParser(parsePort))
     .addOption(envOption('--host <host>', 'address to bind', 'REFRESHD_HOST', '127.0.0.1'))
     .addOption(envOption('--apis <list>', 'comma-separated apis to serve (default: all five)', 'REFRESHD_APIS').argParser(parseApiList))
@@ -36,7 +36,7 @@ export function serveCommand(): Command {
         logger,
         // Key generation and migrations happen once, here, before any worker opens the store.
         prepare: async () => {
-          const engine = openTokenEngine(config);
+          const engine = await openTokenEngine(config);
           await engine.store.close();
           if (engine.generatedKeyPath) logger.warn({ path: engine.generatedKeyPath }, GENERATED_KEY_WARNING);
         },
@@ -54,12 +54,12 @@ export function serveCommand(): Command {
         handleSignals: true,
         onClosed: () => {
           stopPurging();
-          return runtime.store.close();
+          return runtime.close();
         },
       });
       if (!announcesStartup()) return;
       const lines = [
-        `refreshd serve listening on ${server.url} (data: ${config.dataDir})${workers > 1 ? ` with ${workers} workers` : ''}`,
+        `refreshd serve listening on ${server.url} (store: ${runtime.storeDescription})${workers > 1 ? ` with ${workers} workers` : ''}`,
         ...runtime.built.apis.flatMap((api) => api.operations.map((op) => `  ${api.name.padEnd(10)} ${op.method} ${server.url}${op.path}`)),
         `  docs       ${server.url}/docs`,
         `mint a session: npx refreshd sessions create --api watchr --sub alice --data-dir ${config.dataDir}`,

@@ -1,12 +1,12 @@
 import { Command } from 'commander';
-import { openTokenEngine, type ServeConfig } from '../app/real-server';
+import { openTokenEngine, type ServeConfig, type TokenEngine } from '../app/real-server';
 import { mintedSessionView, pathstackSubject } from '../app/session-views';
 import { isApiName } from '../api-names';
 import { addEngineOptions, engineConfig } from './engine-options';
 
-async function withEngine<T>(options: Record<string, any>, run: (engine: ReturnType<typeof openTokenEngine>) => Promise<T>): Promise<T> {
+async function withEngine<T>(options: Record<string, any>, run: (engine: TokenEngine) => Promise<T>): Promise<T> {
   const config: ServeConfig = { ...engineConfig(options), secureCookies: true };
-  const engine = openTokenEngine(config);
+  const engine = await openTokenEngine(config);
   try {
     return await run(engine);
   } finally {

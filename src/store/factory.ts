@@ -5,8 +5,8 @@
  */
 import path from 'node:path';
 import type { TokenStore } from './contract';
-import { describeDatabaseUrl, openPostgresStore, type PostgresStoreOptions } from './postgres';
-import { openSqliteStore, type SqliteStoreOptions } from './sqlite';
+import { describeDatabaseUrl, migratePostgresUrl, openPostgresStore, type PostgresStoreOptions } from './postgres';
+import { migrateSqliteFile, openSqliteStore, type SqliteStoreOptions } from './sqlite';
 
 export interface SqliteStoreConfig extends SqliteStoreOptions {
   backend: 'sqlite';
@@ -80,4 +80,9 @@ export async function openStore(config: StoreConfig, options: OpenStoreOptions =
   if (config.backend === 'postgres') return openPostgresStore({ ...config, migrations });
   const { backend: _backend, filePath, ...sqliteOptions } = config;
   return openSqliteStore(filePath, { ...sqliteOptions, migrations });
+}
+
+/** Creates the configured store if needed and applies the migrations it lacks; says from which schema version to which. */
+export async function migrateStore(config: StoreConfig): Promise<{ from: number; to: number }> {
+  return config.backend === 'postgres' ? migratePostgresUrl(config) : migrateSqliteFile(config.filePath);
 }

@@ -536,6 +536,25 @@ export async function migratePostgres(pool: pg.Pool, mode: 'apply' | 'require' =
   }
 }
 
+/** `refreshd migrate` on PostgreSQL: applies what the database lacks, under the advisory lock. */
+export async function migratePostgresUrl(options: Omit<PostgresStoreOptions, 'migrations'>): Promise<{ from: number; to: number }> {
+  const pool = createPool(options);
+  try {
+    return await migratePostgres(pool, 'apply');
+  } catch (error) {
+    throw openingError(options.url, error);
+  } finally {
+    await pool.end().catch(() => undefined);
+  }
+}
+
+/** Why a database could not be opened, without the password. */
+function openingError(url: string, error: unknown): Error {
+  const reason = toStoreError(error);
+  const detail = reason instanceof StoreUnavailableError ? reason.internalDetail : (error as Error).message;
+  return new Error(`PostgreSQL at ${describeDatabaseUrl(url)}: ${detail}`);
+}
+
 /** The pool for `options`, with refreshd's timeouts; it never throws on a broken idle connection. */
 function createPool(options: PostgresStoreOptions): pg.Pool {
   const statementTimeoutMs = options.statementTimeoutMs ?? DEFAULT_POSTGRES_TIMEOUT_MS;
@@ -567,9 +586,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     await migratePostgres(pool, options.migrations ?? 'apply');
   } catch (error) {
     await pool.end().catch(() => undefined);
-    const reason = toStoreError(error);
-    const detail = reason instanceof StoreUnavailableError ? reason.internalDetail : (error as Error).message;
-    throw new Error(`PostgreSQL at ${describeDatabaseUrl(options.url)}: ${detail}`);
+    throw openingError(options.url, error);
   }
   return new PostgresTokenStore(pool);
 }

@@ -173,7 +173,7 @@ const INSTANCE_RECORD_RETENTION_MS = 24 * 3600 * 1000;
  * Brings the schema to the newest version; refuses a database written by a newer refreshd. With
  * `require`, changes nothing and refuses a schema older than this refreshd's.
  */
-export function migrateSqlite(db: Database.Database, mode: 'apply' | 'require' = 'apply'): void {
+export function migrateSqlite(db: Database.Database, mode: 'apply' | 'require' = 'apply'): { from: number; to: number } {
   const current = db.pragma('user_version', { simple: true }) as number;
   const newest = SQLITE_MIGRATIONS[SQLITE_MIGRATIONS.length - 1].version;
   if (current > newest) {
@@ -188,6 +188,20 @@ export function migrateSqlite(db: Database.Database, mode: 'apply' | 'require' =
       db.exec(migration.sql);
       db.pragma(`user_version = ${migration.version}`);
     }).immediate();
+  }
+  return { from: current, to: Math.max(current, newest) };
+}
+
+/** `refreshd migrate` on a SQLite file: creates it if needed and applies what it lacks. */
+export function migrateSqliteFile(filePath: string): { from: number; to: number } {
+  mkdirSync(dirname(filePath), { recursive: true, mode: 0o700 });
+  const db = new Database(filePath);
+  try {
+    db.pragma('busy_timeout = 5000');
+    db.pragma('journal_mode = WAL');
+    return migrateSqlite(db);
+  } finally {
+    db.close();
   }
 }
 
