@@ -511,11 +511,11 @@ export async function migratePostgres(pool: pg.Pool, mode: 'apply' | 'require' =
          )`,
       );
     }
-    const { rows } = await client.query<{ version: number | null }>(
-      `SELECT CASE WHEN to_regclass('refreshd_migrations') IS NULL THEN NULL
-                   ELSE (SELECT coalesce(max(version), 0) FROM refreshd_migrations) END AS version`,
-    );
-    const current = rows[0].version ?? 0;
+    const { rows: table } = await client.query<{ present: boolean }>("SELECT to_regclass('refreshd_migrations') IS NOT NULL AS present");
+    const { rows } = table[0].present
+      ? await client.query<{ version: number }>('SELECT coalesce(max(version), 0) AS version FROM refreshd_migrations')
+      : { rows: [{ version: 0 }] };
+    const current = rows[0].version;
     if (current > newest) throw new Error(`database schema version ${current} is newer than this refreshd supports (${newest})`);
     if (mode === 'require' && current < newest) {
       throw new Error(`database schema is at version ${current}, this refreshd needs ${newest}: run \`refreshd migrate\` first`);

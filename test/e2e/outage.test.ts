@@ -14,6 +14,7 @@ import {
   writeKeyFile,
   type MintedSession,
   type ServeProcess,
+  until,
 } from '../support/serve-process';
 
 /**
@@ -42,14 +43,6 @@ afterAll(async () => {
   await harness?.close();
   await postgres?.close();
 });
-
-async function until(condition: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 type Phase = 'up' | 'stopping' | 'down' | 'starting' | 'back';
 

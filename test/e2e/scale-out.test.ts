@@ -18,6 +18,7 @@ import {
   writeKeyFile,
   type MintedSession,
   type ServeProcess,
+  until,
 } from '../support/serve-process';
 
 /**
@@ -74,14 +75,6 @@ afterAll(async () => {
 });
 
 const mint = (api = 'session', sub = 'alice') => mintVia(docs, a.url, api, sub);
-
-async function until(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 test('two instances starting together on an empty database migrate it once', async () => {
   expect(await query('SELECT version FROM refreshd_migrations ORDER BY version')).toEqual([{ version: 1 }]);

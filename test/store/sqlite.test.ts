@@ -2,8 +2,9 @@ import Database from 'better-sqlite3';
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SQLITE_SCHEMA_VERSION } from '../../src/store/migrations';
-import { openSqliteStore } from '../../src/store/sqlite';
+import { existsSync } from 'node:fs';
+import { SQLITE_MIGRATIONS, SQLITE_SCHEMA_VERSION } from '../../src/store/migrations';
+import { migrateSqliteFile, openSqliteStore } from '../../src/store/sqlite';
 
 describe('sqlite store specifics', () => {
   let dir: string;
@@ -73,6 +74,25 @@ describe('sqlite store specifics', () => {
     db.close();
 
     expect(() => openSqliteStore(file)).toThrow(/newer than this refreshd supports/);
+  });
+
+  test('requiring the schema refuses a missing file, and creates none', () => {
+    expect(() => openSqliteStore(file, { migrations: 'require' })).toThrow(/unable to open database file|does not exist/);
+    expect(existsSync(file)).toBe(false);
+  });
+
+  test('requiring the schema refuses an older one; migrating the file brings it up to date, once', async () => {
+    const db = new Database(file);
+    db.exec(SQLITE_MIGRATIONS[0].sql);
+    db.pragma(`user_version = ${SQLITE_MIGRATIONS[0].version}`);
+    db.close();
+
+    expect(() => openSqliteStore(file, { migrations: 'require' })).toThrow(/schema is at version 1, this refreshd needs \d+: run `refreshd migrate` first/);
+    expect(migrateSqliteFile(file)).toEqual({ from: 1, to: SQLITE_SCHEMA_VERSION });
+    expect(migrateSqliteFile(file)).toEqual({ from: SQLITE_SCHEMA_VERSION, to: SQLITE_SCHEMA_VERSION });
+    const store = openSqliteStore(file, { migrations: 'require' });
+    await expect(store.knownSigningKids()).resolves.toEqual([]);
+    await store.close();
   });
 
   test('with background checkpoints, committed rows reach the database file without the event loop checkpointing', async () => {

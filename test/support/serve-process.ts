@@ -144,3 +144,12 @@ export const rotatedToken = (api: string, reply: Reply) => HTTP_DRIVERS[api].rot
 
 /** The `jti` of a token, read without verifying (test-only). */
 export const jtiOf = (token: string) => (JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString('utf8')) as { jti: string }).jti;
+
+/** Waits until `condition` holds; a bound against hanging, not a measure of speed. */
+export async function until(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
