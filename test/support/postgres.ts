@@ -1,7 +1,6 @@
-import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import path from 'node:path';
 import pg from 'pg';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../scripts/embedded-postgres';
 
 /**
  * Where the suite's PostgreSQL comes from. By default each test file that needs one starts its
@@ -10,8 +9,6 @@ import pg from 'pg';
  * here, so that no `refreshd serve` a test starts for SQLite inherits it).
  */
 export const TEST_DATABASE_URL_ENV = 'REFRESHD_TEST_DATABASE_URL';
-
-const CLUSTER_SCRIPT = path.join(__dirname, 'postgres-cluster.mjs');
 
 export interface TestPostgres {
   /** True when this file's own embedded cluster, which `stop` and `start` control. */
@@ -33,12 +30,6 @@ export interface TestPostgres {
   close(): Promise<void>;
 }
 
-function withDatabase(url: string, database: string): string {
-  const parsed = new URL(url);
-  parsed.pathname = `/${database}`;
-  return parsed.toString();
-}
-
 async function onMaintenanceDatabase<T>(serverUrl: string, run: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: serverUrl });
   client.on('error', () => undefined);
@@ -50,27 +41,10 @@ async function onMaintenanceDatabase<T>(serverUrl: string, run: (client: pg.Clie
   }
 }
 
-/** The embedded cluster's process; resolves once it accepts connections. */
-function forkCluster(user: string, password: string, flags: string): Promise<{ child: ChildProcess; port: number; stderr: () => string }> {
-  const child = fork(CLUSTER_SCRIPT, [user, password, flags], { execArgv: [], stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk));
-  return new Promise((resolve, reject) => {
-    child.once('message', (message: { ready?: number; failed?: string }) => {
-      if (message.ready) resolve({ child, port: message.ready, stderr: () => stderr });
-      else reject(new Error(`embedded PostgreSQL did not start: ${message.failed ?? 'unknown reason'} ${stderr}`));
-    });
-    child.once('exit', (code) => reject(new Error(`embedded PostgreSQL exited with ${code}: ${stderr}`)));
-  });
-}
-
-function ask(child: ChildProcess, command: 'stop' | 'start'): Promise<void> {
-  return new Promise((resolve, reject) => {
-    child.once('message', (message: { done?: string; failed?: string }) =>
-      message.done === command ? resolve() : reject(new Error(`embedded PostgreSQL ${command} failed: ${message.failed}`)),
-    );
-    child.send(command);
-  });
+function withDatabase(url: string, database: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${database}`;
+  return parsed.toString();
 }
 
 /**
@@ -81,19 +55,18 @@ function ask(child: ChildProcess, command: 'stop' | 'start'): Promise<void> {
 export async function startTestPostgres(options: { own?: boolean } = {}): Promise<TestPostgres> {
   const external = process.env[TEST_DATABASE_URL_ENV];
   let serverUrl: string;
-  let cluster: Awaited<ReturnType<typeof forkCluster>> | undefined;
+  let cluster: EmbeddedPostgres | undefined;
   if (external && !options.own) {
     serverUrl = external;
   } else {
-    const password = randomBytes(12).toString('hex');
-    cluster = await forkCluster('postgres', password, '-c fsync=off -c synchronous_commit=off -c full_page_writes=off');
-    serverUrl = `postgres://postgres:${password}@127.0.0.1:${cluster.port}/postgres`;
+    cluster = await startEmbeddedPostgres({ flags: ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'] });
+    serverUrl = cluster.url();
   }
   const created = new Set<string>();
   let schemaDatabase: Promise<string> | undefined;
   const ownCluster = () => {
     if (!cluster) throw new Error('only an embedded cluster of its own can be stopped and started');
-    return cluster.child;
+    return cluster;
   };
 
   const dropDatabase = async (url: string) => {
@@ -124,15 +97,10 @@ export async function startTestPostgres(options: { own?: boolean } = {}): Promis
         drop: () => onMaintenanceDatabase(base, (client) => client.query(`DROP SCHEMA ${schema} CASCADE`)).then(() => undefined),
       };
     },
-    stop: () => ask(ownCluster(), 'stop'),
-    start: () => ask(ownCluster(), 'start'),
+    stop: () => ownCluster().stop(),
+    start: () => ownCluster().start(),
     async close() {
-      if (cluster) {
-        const exited = new Promise((resolve) => cluster?.child.once('exit', resolve));
-        cluster.child.send('shutdown');
-        await exited;
-        return;
-      }
+      if (cluster) return cluster.shutdown();
       for (const database of [...created]) await dropDatabase(withDatabase(serverUrl, database));
     },
   };

