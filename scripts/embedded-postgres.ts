@@ -6,6 +6,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
+import pg from 'pg';
 
 const CLUSTER_SCRIPT = path.join(__dirname, 'embedded-postgres-server.mjs');
 
@@ -75,4 +76,16 @@ export async function startEmbeddedPostgres(options: { flags?: string[] } = {}):
       await exited;
     },
   };
+}
+
+/** Runs `work` on a connection of its own to `url`, closed afterwards (set-up and inspection, not refreshd's path). */
+export async function withPgClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  client.on('error', () => undefined);
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
 }

@@ -19,8 +19,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
-import { startEmbeddedPostgres } from '../embedded-postgres';
+import { startEmbeddedPostgres, withPgClient } from '../embedded-postgres';
 import { cpuSeconds, machineBusySeconds, peakRssMiB, processTree, rssMiB } from './procfs';
 import { formatProfileSummary, summarizeProfile } from './profile-summary';
 import type { LoadMessage, RunRequest, RunResult, SessionSeed, WorkloadKind } from './protocol';
@@ -262,16 +261,6 @@ async function mintSessions(url: string, api: RefreshApi, count: number): Promis
   return seeds;
 }
 
-async function onDatabase<T>(url: string, run: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await run(client);
-  } finally {
-    await client.end();
-  }
-}
-
 const int = (value: number | undefined) => (value === undefined ? '?' : Math.round(value).toString());
 
 /**
@@ -280,11 +269,11 @@ const int = (value: number | undefined) => (value === undefined ? '?' : Math.rou
  * database's CPU around it; records both on `row`, per response and in percent of a core.
  */
 async function databaseMeter(url: string, serverPid: number, row: Row): Promise<() => Promise<void>> {
-  await onDatabase(url, (client) => client.query('SELECT pg_stat_statements_reset()'));
+  await withPgClient(url, (client) => client.query('SELECT pg_stat_statements_reset()'));
   const cpuBefore = cpuSeconds(processTree(serverPid));
   return async () => {
     const cpuAfter = cpuSeconds(processTree(serverPid));
-    const statements = await onDatabase(url, async (client) => {
+    const statements = await withPgClient(url, async (client) => {
       const { rows } = await client.query<{ calls: string | null }>(
         `SELECT sum(calls) AS calls FROM pg_stat_statements
          WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) AND query NOT LIKE '%pg_stat_statements%'`,
@@ -683,9 +672,9 @@ class Bench {
           const row = this.row(id);
           row.serverCores = 'any';
           const name = `bench_${workers}_${randomUUID().slice(0, 8)}`;
-          await onDatabase(database.url(), (client) => client.query(`CREATE DATABASE ${name}`));
+          await withPgClient(database.url(), (client) => client.query(`CREATE DATABASE ${name}`));
           const url = database.url(name);
-          await onDatabase(url, (client) => client.query('CREATE EXTENSION pg_stat_statements'));
+          await withPgClient(url, (client) => client.query('CREATE EXTENSION pg_stat_statements'));
           const port = await freePort();
           const argv = this.refreshd([
             'serve', '--workers', String(workers), '--port', String(port), '--database-url', url, '--key-file', keyFile,

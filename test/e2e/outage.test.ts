@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
+import { withPgClient } from '../../scripts/embedded-postgres';
 import { startReal, type RealHarness } from '../support/harness';
 import { startTestPostgres, type TestPostgres } from '../support/postgres';
 import {
@@ -102,17 +102,13 @@ test('stopping PostgreSQL under load gives only 503s and /readyz 503; started ag
 
   // What each client holds last is its family's one live token: every rotation acknowledged was
   // kept, none half-applied, and no used token became usable again.
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
-  try {
+  await withPgClient(databaseUrl, async (client) => {
     for (const [chain, session] of chains.entries()) {
       const { rows } = await client.query('SELECT jti FROM refresh_tokens WHERE session_id = $1 AND used_at IS NULL', [session.session_id]);
       expect(rows).toEqual([{ jti: jtiOf(acknowledged[chain]) }]);
     }
     const branched = await client.query('SELECT parent_jti FROM refresh_tokens WHERE parent_jti IS NOT NULL GROUP BY parent_jti HAVING count(*) > 1');
     expect(branched.rows).toEqual([]);
-  } finally {
-    await client.end();
-  }
+  });
   for (const [chain, session] of chains.entries()) expect((await refreshVia(docs, instances[chain % 2].url, session, acknowledged[chain])).status).toBe(200);
 }, 120_000);

@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
+import { withPgClient } from '../../scripts/embedded-postgres';
 import type { BuiltApp } from '../../src/app/app';
 import { startReal, type RealHarness } from '../support/harness';
 import { startTestPostgres, type TestPostgres } from '../support/postgres';
@@ -45,15 +45,7 @@ async function serve(args: string[]): Promise<ServeProcess> {
   return instance;
 }
 
-async function query<R extends pg.QueryResultRow>(text: string, values: unknown[] = []): Promise<R[]> {
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
-  try {
-    return (await client.query<R>(text, values)).rows;
-  } finally {
-    await client.end();
-  }
-}
+const query = (text: string, values: unknown[] = []) => withPgClient(databaseUrl, async (client) => (await client.query(text, values)).rows);
 
 beforeAll(async () => {
   postgres = await startTestPostgres();

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { NewRefreshToken, NewSession, RotateRefreshTokenInput, TokenStore } from '../../src/store/contract';
 import { openPostgresStore } from '../../src/store/postgres';
 import { openSqliteStore } from '../../src/store/sqlite';
-import { startTestPostgres, type TestPostgres } from '../support/postgres';
+import { useTestPostgres } from '../support/postgres';
 
 /**
  * Every backend runs this suite against a real database. A durable backend (a
@@ -17,16 +17,8 @@ interface StoreBackend {
   open(): Promise<{ store: TokenStore; connect?: () => Promise<TokenStore>; cleanup(): Promise<void> }>;
 }
 
-/** One PostgreSQL server for the file; one database per test. */
-let postgres: TestPostgres;
-
-beforeAll(async () => {
-  postgres = await startTestPostgres();
-}, 60_000);
-
-afterAll(async () => {
-  await postgres.close();
-});
+/** One PostgreSQL server for the file; a schema of its own for each test. */
+const postgres = useTestPostgres();
 
 const backends: StoreBackend[] = [
   {
@@ -53,7 +45,7 @@ const backends: StoreBackend[] = [
     name: 'postgres',
     durable: true,
     async open() {
-      const { url, drop } = await postgres.createSchema();
+      const { url, drop } = await postgres.server.createSchema();
       return { store: await openPostgresStore({ url }), connect: () => openPostgresStore({ url }), cleanup: drop };
     },
   },

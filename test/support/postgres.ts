@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
-import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../scripts/embedded-postgres';
+import { startEmbeddedPostgres, withPgClient, type EmbeddedPostgres } from '../../scripts/embedded-postgres';
 
 /**
  * Where the suite's PostgreSQL comes from. By default each test file that needs one starts its
@@ -30,21 +29,22 @@ export interface TestPostgres {
   close(): Promise<void>;
 }
 
-async function onMaintenanceDatabase<T>(serverUrl: string, run: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: serverUrl });
-  client.on('error', () => undefined);
-  await client.connect();
-  try {
-    return await run(client);
-  } finally {
-    await client.end();
-  }
-}
-
 function withDatabase(url: string, database: string): string {
   const parsed = new URL(url);
   parsed.pathname = `/${database}`;
   return parsed.toString();
+}
+
+/** One server for the tests of the enclosing file (started before them, closed after them); read it inside the tests. */
+export function useTestPostgres(options: { own?: boolean } = {}): { readonly server: TestPostgres } {
+  const holder = {} as { server: TestPostgres };
+  beforeAll(async () => {
+    holder.server = await startTestPostgres(options);
+  }, 60_000);
+  afterAll(async () => {
+    await holder.server?.close();
+  });
+  return holder;
 }
 
 /**
@@ -72,12 +72,12 @@ export async function startTestPostgres(options: { own?: boolean } = {}): Promis
   const dropDatabase = async (url: string) => {
     const database = new URL(url).pathname.slice(1);
     created.delete(database);
-    await onMaintenanceDatabase(serverUrl, (client) => client.query(`DROP DATABASE IF EXISTS ${client.escapeIdentifier(database)} WITH (FORCE)`));
+    await withPgClient(serverUrl, (client) => client.query(`DROP DATABASE IF EXISTS ${client.escapeIdentifier(database)} WITH (FORCE)`));
   };
 
   const createDatabase = async () => {
     const database = `refreshd_test_${randomBytes(6).toString('hex')}`;
-    await onMaintenanceDatabase(serverUrl, (client) => client.query(`CREATE DATABASE ${client.escapeIdentifier(database)}`));
+    await withPgClient(serverUrl, (client) => client.query(`CREATE DATABASE ${client.escapeIdentifier(database)}`));
     created.add(database);
     return withDatabase(serverUrl, database);
   };
@@ -89,12 +89,12 @@ export async function startTestPostgres(options: { own?: boolean } = {}): Promis
     async createSchema() {
       const base = await (schemaDatabase ??= createDatabase());
       const schema = `test_${randomBytes(6).toString('hex')}`;
-      await onMaintenanceDatabase(base, (client) => client.query(`CREATE SCHEMA ${schema}`));
+      await withPgClient(base, (client) => client.query(`CREATE SCHEMA ${schema}`));
       const url = new URL(base);
       url.searchParams.set('options', `-c search_path=${schema}`);
       return {
         url: url.toString(),
-        drop: () => onMaintenanceDatabase(base, (client) => client.query(`DROP SCHEMA ${schema} CASCADE`)).then(() => undefined),
+        drop: () => withPgClient(base, (client) => client.query(`DROP SCHEMA ${schema} CASCADE`)).then(() => undefined),
       };
     },
     stop: () => ownCluster().stop(),
