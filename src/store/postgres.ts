@@ -548,11 +548,14 @@ export async function migratePostgresUrl(options: Omit<PostgresStoreOptions, 'mi
   }
 }
 
-/** Why a database could not be opened, without the password. */
+/**
+ * Why a database could not be opened, for the operator: the driver's or the server's own words
+ * (they name the user, never the password) with the URL stripped of its password.
+ */
 function openingError(url: string, error: unknown): Error {
-  const reason = toStoreError(error);
-  const detail = reason instanceof StoreUnavailableError ? reason.internalDetail : (error as Error).message;
-  return new Error(`PostgreSQL at ${describeDatabaseUrl(url)}: ${detail}`);
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  const detail = [typeof code === 'string' ? code : '', typeof message === 'string' ? message : ''].filter(Boolean).join(' ');
+  return new Error(`PostgreSQL at ${describeDatabaseUrl(url)}: ${detail || 'cannot connect'}`);
 }
 
 /** The pool for `options`, with refreshd's timeouts; it never throws on a broken idle connection. */

@@ -155,7 +155,7 @@ test('an unreachable database stops serve at start with the reason, and no passw
   const unreachable = 'postgres://postgres:s3cret-pw@127.0.0.1:1/refreshd';
   const result = runCli(['serve', '--port', '0', '--database-url', unreachable, '--key-file', keyFile, '--database-connect-timeout', '500']);
   expect(result.status).toBe(1);
-  expect(result.stderr).toMatch(/PostgreSQL at postgres:\/\/postgres@127\.0\.0\.1:1\/refreshd: postgres ECONNREFUSED/);
+  expect(result.stderr).toMatch(/PostgreSQL at postgres:\/\/postgres@127\.0\.0\.1:1\/refreshd: ECONNREFUSED/);
   expect(result.stderr + result.stdout).not.toContain('s3cret-pw');
 });
 

@@ -132,3 +132,13 @@ describe('on PostgreSQL', () => {
     });
   });
 });
+
+test("opening with a wrong password fails with the server's reason, and never the password (this server checks passwords)", async () => {
+  const url = new URL(await postgres.createDatabase());
+  url.password = 'not-the-pa55word';
+
+  const opening = openPostgresStore({ url: url.toString() });
+
+  await expect(opening).rejects.toThrow(/: 28P01 password authentication failed for user "postgres"$/);
+  await expect(opening).rejects.not.toThrow(/not-the-pa55word/);
+});

@@ -79,7 +79,7 @@ test('a statement that waits past the statement timeout rejects as unavailable, 
 test('an unreachable server fails the opening with the reason and without the password', async () => {
   const opening = openPostgresStore({ url: 'postgres://app:pa55word@127.0.0.1:1/refreshd', connectTimeoutMs: 500 });
 
-  await expect(opening).rejects.toThrow('PostgreSQL at postgres://app@127.0.0.1:1/refreshd: postgres ECONNREFUSED');
+  await expect(opening).rejects.toThrow(/^PostgreSQL at postgres:\/\/app@127\.0\.0\.1:1\/refreshd: ECONNREFUSED/);
   await expect(opening).rejects.not.toThrow(/pa55word/);
 });
 
