@@ -138,6 +138,15 @@ export interface operations {
                     };
                 };
             };
+            /** @description Answered at the HTTP edge before any handler runs (a request not received in time; 400 also for a malformed request, an upgrade or a CONNECT); the connection closes */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
             /** @description Missing or wrong admin token */
             401: {
                 headers: {
@@ -157,6 +166,15 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
+            /** @description Answered at the HTTP edge before any handler runs (a request not received in time; 400 also for a malformed request, an upgrade or a CONNECT); the connection closes */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
             /** @description Validation Error */
             422: {
                 headers: {
@@ -164,6 +182,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Answered at the HTTP edge before any handler runs (a request not received in time; 400 also for a malformed request, an upgrade or a CONNECT); the connection closes */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPError"];
                 };
             };
             /** @description Body not decodable */
@@ -202,6 +229,10 @@ export interface operations {
             /** @description The session and its first token pair */
             201: {
                 headers: {
+                    /** @description The answer holds tokens, which no cache may keep (RFC 6749 §5.1). */
+                    "Cache-Control": "no-store";
+                    /** @description The same for HTTP/1.0 caches. */
+                    Pragma: "no-cache";
                     [name: string]: unknown;
                 };
                 content: {
@@ -245,6 +276,15 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
+            /** @description Answered at the HTTP edge before any handler runs (a request not received in time; 400 also for a malformed request, an upgrade or a CONNECT); the connection closes */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
             /** @description Body not decodable */
             413: {
                 headers: {
@@ -261,6 +301,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Answered at the HTTP edge before any handler runs (a request not received in time; 400 also for a malformed request, an upgrade or a CONNECT); the connection closes */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPError"];
                 };
             };
             /** @description Body not decodable */
@@ -337,6 +386,15 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
+            /** @description Answered at the HTTP edge before any handler runs (a request not received in time; 400 also for a malformed request, an upgrade or a CONNECT); the connection closes */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
             /** @description Body not decodable */
             413: {
                 headers: {
@@ -353,6 +411,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Answered at the HTTP edge before any handler runs (a request not received in time; 400 also for a malformed request, an upgrade or a CONNECT); the connection closes */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPError"];
                 };
             };
             /** @description Body not decodable */
@@ -429,6 +496,15 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
+            /** @description Answered at the HTTP edge before any handler runs (a request not received in time; 400 also for a malformed request, an upgrade or a CONNECT); the connection closes */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
             /** @description Body not decodable */
             413: {
                 headers: {
@@ -445,6 +521,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Answered at the HTTP edge before any handler runs (a request not received in time; 400 also for a malformed request, an upgrade or a CONNECT); the connection closes */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPError"];
                 };
             };
             /** @description Body not decodable */

@@ -87,13 +87,17 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description Tokens are never stored by a cache. */
+                    "Cache-Control": "no-store";
+                    /** @description The same for HTTP/1.0 caches. */
+                    Pragma: "no-cache";
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["HostedLoginToken"];
                 };
             };
-            /** @description The body could not be decoded (FastAPI's "There was an error parsing the body") */
+            /** @description The body could not be decoded (FastAPI's "There was an error parsing the body"), or the HTTP request is malformed (request line, headers, HTTP/1.1 without Host) or asks for a protocol upgrade or CONNECT, which refreshd does not serve */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -105,7 +109,7 @@ export interface operations {
             /** @description Missing or non-Bearer Authorization ("Not authenticated"), a bearer that is neither an access token of the same session nor an API key, or a bad refresh token */
             401: {
                 headers: {
-                    /** @description Sent with "Not authenticated" */
+                    /** @description The Bearer challenge (RFC 6750 §3), sent when the Authorization header is missing, not Bearer, or carries a credential that is neither an access token of the session nor an API key; not for a bad refresh token behind a good Bearer */
                     "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
@@ -132,6 +136,15 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
+            /** @description The header block (10 s) or the whole request (30 s) did not arrive in time */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
             /** @description Request body larger than the configured limit */
             413: {
                 headers: {
@@ -148,6 +161,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description The request line and headers are larger than 16 KiB */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPError"];
                 };
             };
             /** @description Internal error (e.g. a response that failed validation against this document) */

@@ -75,12 +75,28 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
-                    /** @description The rotated refresh token (HttpOnly, Secure, SameSite=Strict, Path=/v1/refresh_token). */
-                    "Set-Cookie"?: string;
+                    /**
+                     * @description The rotated refresh token, with the attributes refreshd promises: HttpOnly, Secure (left out only by `serve --insecure-cookies`, for plain-http development), SameSite=Strict, Path=/v1/refresh_token and Max-Age. Each pattern is one attribute, in any order, so a checker names the one that is missing.
+                     * @example refresh_token=example-refresh-token; HttpOnly; Secure; SameSite=Strict; Path=/v1/refresh_token; Max-Age=15552000
+                     */
+                    "Set-Cookie": string & (unknown & unknown & unknown & unknown & unknown & unknown);
+                    /** @description Tokens are never stored by a cache. */
+                    "Cache-Control": "no-store";
+                    /** @description The same for HTTP/1.0 caches. */
+                    Pragma: "no-cache";
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Token"];
+                };
+            };
+            /** @description The HTTP request is malformed (request line, headers, HTTP/1.1 without Host) or asks for a protocol upgrade or CONNECT, which refreshd does not serve */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPError"];
                 };
             };
             /** @description Missing, invalid, expired, reused or revoked refresh token */
@@ -102,6 +118,15 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
+            /** @description The header block (10 s) or the whole request (30 s) did not arrive in time */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
             /** @description Validation Error */
             422: {
                 headers: {
@@ -109,6 +134,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description The request line and headers are larger than 16 KiB */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPError"];
                 };
             };
             /** @description Internal error (e.g. a response that failed validation against this document) */

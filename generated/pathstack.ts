@@ -91,13 +91,17 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description Tokens are never stored by a cache. */
+                    "Cache-Control": "no-store";
+                    /** @description The same for HTTP/1.0 caches. */
+                    Pragma: "no-cache";
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Success_RefreshResult_"];
                 };
             };
-            /** @description The body could not be decoded */
+            /** @description The body could not be decoded, or the HTTP request is malformed (request line, headers, HTTP/1.1 without Host) or asks for a protocol upgrade or CONNECT, which refreshd does not serve */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -132,6 +136,15 @@ export interface operations {
             405: {
                 headers: {
                     Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The header block (10 s) or the whole request (30 s) did not arrive in time */
+            408: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -173,6 +186,15 @@ export interface operations {
                             type?: string;
                         };
                     };
+                };
+            };
+            /** @description The request line and headers are larger than 16 KiB */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Internal error (e.g. a response that failed validation against this document) */

@@ -119,6 +119,12 @@ export interface operations {
         responses: {
             200: {
                 headers: {
+                    /** @description The request's correlation id, also written in the log line */
+                    "X-Correlation-Id": string;
+                    /** @description Tokens are never stored by a cache. */
+                    "Cache-Control": "no-store";
+                    /** @description The same for HTTP/1.0 caches. */
+                    Pragma: "no-cache";
                     [name: string]: unknown;
                 };
                 content: {
@@ -156,10 +162,11 @@ export interface operations {
                     };
                 };
             };
-            /** @description The body is not valid JSON or not decodable */
+            /** @description The body is not valid JSON or not decodable, or the HTTP request is malformed (request line, headers, HTTP/1.1 without Host) or asks for a protocol upgrade or CONNECT, which refreshd does not serve */
             400: {
                 headers: {
-                    "X-Correlation-Id"?: string;
+                    /** @description The request's correlation id, also in the error body and the log line */
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -169,7 +176,8 @@ export interface operations {
             /** @description Invalid, expired, reused or revoked refresh token */
             401: {
                 headers: {
-                    "X-Correlation-Id"?: string;
+                    /** @description The request's correlation id, also in the error body and the log line */
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -179,7 +187,19 @@ export interface operations {
             /** @description Wrong method for this path */
             405: {
                 headers: {
-                    "X-Correlation-Id"?: string;
+                    /** @description The request's correlation id, also in the error body and the log line */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The header block (10 s) or the whole request (30 s) did not arrive in time */
+            408: {
+                headers: {
+                    /** @description The request's correlation id, also in the error body and the log line */
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -189,7 +209,8 @@ export interface operations {
             /** @description Request body larger than the configured limit */
             413: {
                 headers: {
-                    "X-Correlation-Id"?: string;
+                    /** @description The request's correlation id, also in the error body and the log line */
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -199,7 +220,8 @@ export interface operations {
             /** @description The body is not application/json */
             415: {
                 headers: {
-                    "X-Correlation-Id"?: string;
+                    /** @description The request's correlation id, also in the error body and the log line */
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -209,7 +231,19 @@ export interface operations {
             /** @description The body does not match the request schema */
             422: {
                 headers: {
-                    "X-Correlation-Id"?: string;
+                    /** @description The request's correlation id, also in the error body and the log line */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The request line and headers are larger than 16 KiB */
+            431: {
+                headers: {
+                    /** @description The request's correlation id, also in the error body and the log line */
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -219,7 +253,8 @@ export interface operations {
             /** @description Internal error (e.g. a response that failed validation against this document) */
             500: {
                 headers: {
-                    "X-Correlation-Id"?: string;
+                    /** @description The request's correlation id, also in the error body and the log line */
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -229,7 +264,8 @@ export interface operations {
             /** @description The token store is unavailable */
             503: {
                 headers: {
-                    "X-Correlation-Id"?: string;
+                    /** @description The request's correlation id, also in the error body and the log line */
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {

@@ -1,4 +1,4 @@
-import type { HandlerServices } from '../src/app/handler-services';
+import { TOKEN_RESPONSE_HEADERS, type HandlerServices } from '../src/app/handler-services';
 import { mintedSessionView, pathstackSubject } from '../src/app/session-views';
 import { RequestProblemError, type HandlerReply, type HandlerRequest } from '../src/app/http-types';
 import type { components } from '../generated/admin';
@@ -33,6 +33,6 @@ export default function admin_create_session({ tokens }: HandlerServices) {
       organizations: input.organizations ?? [],
       organizationId: input.organization_id ?? null,
     });
-    return { status: 201, body: mintedSessionView(minted) };
+    return { status: 201, body: mintedSessionView(minted), headers: TOKEN_RESPONSE_HEADERS };
   };
 }

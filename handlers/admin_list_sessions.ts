@@ -1,11 +1,7 @@
 import type { HandlerServices } from '../src/app/handler-services';
 import type { HandlerReply, HandlerRequest } from '../src/app/http-types';
+import { sessionSummaryView } from '../src/app/session-views';
 import type { ApiName } from '../src/tokens/service';
-import type { components } from '../generated/admin';
-
-type SessionSummary = components['schemas']['SessionSummary'];
-
-const iso = (ms: number) => new Date(ms).toISOString();
 
 /** Lists sessions, optionally of one api and/or one subject. */
 export default function admin_list_sessions({ tokens }: HandlerServices) {
@@ -14,18 +10,6 @@ export default function admin_list_sessions({ tokens }: HandlerServices) {
       api: request.parameters.api as ApiName | undefined,
       sub: request.parameters.sub as string | undefined,
     });
-    const body: { sessions: SessionSummary[] } = {
-      sessions: sessions.map((session) => ({
-        session_id: session.id,
-        api: session.api as ApiName,
-        sub: session.sub,
-        status: session.status,
-        organizations: session.organizations,
-        created_at: iso(session.createdAtMs),
-        expires_at: iso(session.absoluteExpiresAtMs),
-        revoked_at: session.revokedAtMs === null ? null : iso(session.revokedAtMs),
-      })),
-    };
-    return { status: 200, body };
+    return { status: 200, body: { sessions: sessions.map(sessionSummaryView) } };
   };
 }

@@ -1,4 +1,4 @@
-import type { HandlerServices } from '../src/app/handler-services';
+import { TOKEN_RESPONSE_HEADERS, type HandlerServices } from '../src/app/handler-services';
 import type { HandlerReply, HandlerRequest } from '../src/app/http-types';
 import type { components, operations } from '../generated/almanac';
 
@@ -24,6 +24,6 @@ export default function refresh_token_v1_auth_token_refresh_post({ tokens }: Han
       refresh_token: rotated.refreshToken,
       organization_id: rotated.organizationId,
     };
-    return { status: 200, body };
+    return { status: 200, body, headers: TOKEN_RESPONSE_HEADERS };
   };
 }

@@ -1,11 +1,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import express from 'express';
 import pino, { type Logger } from 'pino';
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import { API_DESCRIPTORS, API_NAMES, type ApiName } from '../apis';
 import { createDocsRouter } from '../docs/router';
+import { servedDocument } from '../spec/documents';
 import { compileApis, type ApiDescriptor, type CompiledApi } from '../spec/registry';
+import { createServerMetrics, METRICS_CONTENT_TYPE, scrapeMetrics, type ServerMetrics } from './metrics';
 import { notFoundReply, Pipeline, type Responder } from './pipeline';
+import { decodedPath } from './request-input';
 import type { ResponseViolation } from './response-validation';
 
 export interface AppOptions {
@@ -30,6 +33,13 @@ export interface AppOptions {
    * ready". `detail` is added to the `/readyz` body.
    */
   ready?: () => Promise<boolean | { ready: boolean; detail?: Record<string, unknown> }>;
+  /**
+   * Profile overlays for the configuration (`insecure-cookies`): the served and validated
+   * documents then describe what this server really sends.
+   */
+  profiles?: readonly string[];
+  /** The counters `/metrics` shows; default a fresh set (the real server shares it with its token engine). */
+  metrics?: ServerMetrics;
 }
 
 /** A node:http request listener. */
@@ -42,6 +52,10 @@ export interface BuiltApp {
   app: express.Express;
   apis: CompiledApi[];
   metrics: Registry;
+  /** The answer to a request node:http refuses before `handler` runs (see src/app/edge.ts). */
+  answerAtEdge: Pipeline['answerAtEdge'];
+  /** Largest request body read, in bytes: a request declaring more closes its connection after the answer. */
+  maxBodyBytes: number;
 }
 
 /**
@@ -50,31 +64,24 @@ export interface BuiltApp {
  */
 export async function buildApp(options: AppOptions): Promise<BuiltApp> {
   const logger = options.logger ?? pino({ level: 'silent' });
+  const metrics = options.metrics ?? createServerMetrics();
   const names = options.apis ?? API_NAMES;
-  const descriptors = [...names.map((name) => API_DESCRIPTORS[name]), ...(options.extraApis ?? [])];
+  const descriptors = [...names.map((name) => ({ ...API_DESCRIPTORS[name], profiles: options.profiles })), ...(options.extraApis ?? [])];
   const apis = await compileApis(descriptors);
+  const maxBodyBytes = options.maxBodyBytes ?? 64 * 1024;
   const pipeline = new Pipeline({
     apis,
     responders: await options.responders(apis),
     logger,
-    maxBodyBytes: options.maxBodyBytes ?? 64 * 1024,
+    maxBodyBytes,
     debug: options.debug ?? false,
     onResponseViolation: options.onResponseViolation,
     bearerVerifiers: options.bearerVerifiers,
+    onStoreUnavailable: (api) => metrics.storeUnavailable.inc({ api }),
   });
-
-  const metrics = new Registry();
-  collectDefaultMetrics({ register: metrics });
-  const requests = new Counter({ name: 'refreshd_requests_total', help: 'Requests answered, by api and status', labelNames: ['api', 'status'], registers: [metrics] });
-  const latency = new Histogram({
-    name: 'refreshd_request_duration_seconds',
-    help: 'Time to answer an api request',
-    labelNames: ['api'],
-    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5],
-    registers: [metrics],
-  });
+  const { requests, latency } = metrics;
   const apiOfPath = new Map(apis.flatMap((api) => api.operations.map((op) => [op.path, api.name] as const)));
-  const documents = new Map(apis.map((api) => [api.name, JSON.stringify(api.loaded.document)]));
+  const documents = new Map(apis.map((api) => [api.name, JSON.stringify(servedDocument(api.loaded.document))]));
 
   /**
    * The front door. Api paths go straight to the pipeline on node:http, bypassing express
@@ -83,7 +90,8 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
   const handler: RequestHandler = (req, res) => {
     const url = req.url ?? '/';
     const mark = url.indexOf('?');
-    const path = mark === -1 ? url : url.slice(0, mark);
+    // Starlette routes on the percent-decoded path: `/auth%2Frefresh` is `/auth/refresh`.
+    const path = decodedPath(mark === -1 ? url : url.slice(0, mark));
     const api = apiOfPath.get(path);
     if (api === undefined) {
       const redirect = pipeline.slashRedirect(path);
@@ -121,7 +129,12 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', ...detail });
   });
   app.get('/metrics', async (_req, res) => {
-    res.type(metrics.contentType).send(await metrics.metrics());
+    try {
+      res.type(METRICS_CONTENT_TYPE).send(await scrapeMetrics(metrics.registry));
+    } catch (error) {
+      logger.warn({ err: { message: (error as Error).message } }, 'metrics scrape failed');
+      res.status(503).json({ detail: 'Metrics unavailable' });
+    }
   });
   app.get('/openapi/:file', (req, res, next) => {
     const match = /^([a-z0-9_-]+)\.json$/.exec(req.params.file);
@@ -136,9 +149,16 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
     createDocsRouter(
       apis.map((api) => ({
         name: api.name,
-        title: api.title,
+        title: String(api.loaded.document.info?.title ?? ''),
+        version: api.loaded.document.info?.version === undefined ? undefined : String(api.loaded.document.info.version),
         specUrl: `/openapi/${api.name}.json`,
-        operations: api.operations.map((op) => ({ method: op.method, path: op.path, operationId: op.operationId, summary: op.summary })),
+        operations: api.operations.map((op) => ({
+          method: op.method,
+          path: op.path,
+          operationId: op.operationId,
+          summary: op.summary,
+          cookieParameters: op.parameters.filter((p) => p.in === 'cookie').map((p) => p.name),
+        })),
       })),
     ),
   );
@@ -154,5 +174,5 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
     logger.warn({ status }, 'request failed outside the api pipeline');
     res.status(status >= 400 && status < 500 ? status : 500).json({ detail: status >= 400 && status < 500 ? 'Bad Request' : 'Internal Server Error' });
   });
-  return { handler, app, apis, metrics };
+  return { handler, app, apis, metrics: metrics.registry, answerAtEdge: (failure, request) => pipeline.answerAtEdge(failure, request), maxBodyBytes };
 }

@@ -9,6 +9,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from 'pino';
 import { flushLogger } from './logger';
+import { serveClusterMetrics } from './metrics';
 
 export interface ClusterOptions {
   /** How many worker processes to fork (at least 1). */
@@ -37,6 +38,17 @@ export function isClusterWorker(): boolean {
   return cluster.isWorker;
 }
 
+const READY = 'refreshd:worker-ready';
+const isReadyMessage = (message: unknown) => (message as { type?: unknown } | null)?.type === READY;
+
+/**
+ * Tells the primary this worker serves: bound and with its app built. A worker binds before it
+ * builds (a port in use must fail first), so binding alone ('listening') is not ready.
+ */
+export function announceReady(): void {
+  if (cluster.isWorker) process.send?.({ type: READY });
+}
+
 /**
  * Runs this process's server start-up. In a cluster worker a failed start also disconnects from
  * the primary: the IPC channel would otherwise keep the failed worker alive, and the primary
@@ -54,7 +66,7 @@ export async function startServing(start: () => Promise<void>): Promise<void> {
 /**
  * The primary: prepares the data dir, forks the workers (each re-runs the same command line and
  * serves), restarts a worker that crashes, and on SIGTERM/SIGINT has every worker drain (each
- * runs its own graceful shutdown) before exiting 0. Resolves once every worker is listening;
+ * runs its own graceful shutdown) before exiting 0. Resolves once every worker is ready ({@link announceReady});
  * rejects, after stopping the others, if a worker dies before it listens (a port in use, a bad
  * store), so a broken start fails like a single process would instead of restarting forever.
  */
@@ -64,6 +76,7 @@ export async function runClusterPrimary(options: ClusterOptions): Promise<void> 
   const { logger } = options;
   const drainTimeoutMs = options.drainTimeoutMs ?? 30_000;
   await options.prepare();
+  serveClusterMetrics();
 
   const live = new Set<Worker>();
   const pendingRestarts = new Set<NodeJS.Timeout>();
@@ -109,16 +122,17 @@ export async function runClusterPrimary(options: ClusterOptions): Promise<void> 
   };
 
   await new Promise<void>((resolve, reject) => {
-    let listening = 0;
-    const onStartupListening = () => {
-      listening += 1;
-      if (listening === options.workers) {
-        cluster.off('listening', onStartupListening);
+    let ready = 0;
+    const onStartupReady = (_worker: Worker, message: unknown) => {
+      if (!isReadyMessage(message)) return;
+      ready += 1;
+      if (ready === options.workers) {
+        cluster.off('message', onStartupReady);
         started = true;
         resolve();
       }
     };
-    cluster.on('listening', onStartupListening);
+    cluster.on('message', onStartupReady);
 
     cluster.on('exit', (worker, code, signal) => {
       live.delete(worker);
@@ -158,7 +172,12 @@ export async function runClusterPrimary(options: ClusterOptions): Promise<void> 
         pendingRestarts.delete(timer);
         if (shuttingDown) return exitIfDrained();
         const replacement = fork();
-        replacement.once('listening', () => logger.info({ worker: replacement.id, pid: replacement.process.pid, replaced: worker.id }, 'worker restarted'));
+        const onReady = (message: unknown) => {
+          if (!isReadyMessage(message)) return;
+          replacement.off('message', onReady);
+          logger.info({ worker: replacement.id, pid: replacement.process.pid, replaced: worker.id }, 'worker restarted');
+        };
+        replacement.on('message', onReady);
       }, delayMs);
       pendingRestarts.add(timer);
     });

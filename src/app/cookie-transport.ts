@@ -1,6 +1,5 @@
 import type { ApiName } from '../spec/documents';
-import { TokenError } from '../tokens/errors';
-import { refreshTokenCookie, type HandlerServices } from './handler-services';
+import { refreshTokenCookie, TOKEN_RESPONSE_HEADERS, type HandlerServices } from './handler-services';
 import type { HandlerReply } from './http-types';
 
 /**
@@ -11,12 +10,13 @@ export async function rotateCookieToken(
   { tokens, clock, secureCookies }: HandlerServices,
   options: { api: ApiName; path: string; presented: string | undefined },
 ): Promise<HandlerReply & { accessToken: string }> {
-  if (!options.presented) throw new TokenError('token_missing', 'no refresh_token cookie');
-  const rotated = await tokens.rotateRefreshToken({ api: options.api, refreshToken: options.presented });
+  // An absent cookie is the token service's `token_missing`, counted like every other refusal.
+  const rotated = await tokens.rotateRefreshToken({ api: options.api, refreshToken: options.presented ?? '' });
   return {
     status: 200,
     accessToken: rotated.accessToken,
     headers: {
+      ...TOKEN_RESPONSE_HEADERS,
       'set-cookie': refreshTokenCookie({
         token: rotated.refreshToken,
         path: options.path,

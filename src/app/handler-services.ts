@@ -8,6 +8,9 @@ export interface HandlerServices {
   secureCookies: boolean;
 }
 
+/** Headers of every answer that holds a token: no cache may keep it (RFC 6749 §5.1). */
+export const TOKEN_RESPONSE_HEADERS: Readonly<Record<string, string>> = { 'cache-control': 'no-store', pragma: 'no-cache' };
+
 /** `Set-Cookie` for a rotated refresh token, scoped to the refresh path (RFC 6265bis). */
 export function refreshTokenCookie(options: { token: string; path: string; maxAgeSeconds: number; secure: boolean }): string {
   const attributes = [`refresh_token=${options.token}`, 'HttpOnly'];

@@ -22,6 +22,11 @@ export interface HandlerReply {
   status: number;
   body?: unknown;
   headers?: Record<string, string | string[]>;
+  /**
+   * The mock's answer about its own controls (a `Prefer` it cannot honour): not an api
+   * response, so it is sent as it is instead of being checked against the document.
+   */
+  outsideDocument?: boolean;
 }
 
 /**

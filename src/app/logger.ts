@@ -1,11 +1,27 @@
 import pino, { type Logger } from 'pino';
 
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export const LOG_FORMATS = ['json', 'pretty'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
+
+/** `pretty` when a person reads stdout (a terminal), JSON lines for everything else (a pipe, a file, a collector). */
+export function defaultLogFormat(): LogFormat {
+  return process.stdout.isTTY ? 'pretty' : 'json';
+}
+
 /**
- * The process logger: JSON lines on stdout, written asynchronously so a request never waits
- * on a write(2). Callers flush it before exiting ({@link flushLogger}). Nothing logged
+ * The process logger, the only writer of stdout in `serve` and `mock`: JSON lines, or
+ * pino-pretty's human lines with `format: 'pretty'`. Written asynchronously so a request never
+ * waits on a write(2); callers flush it before exiting ({@link flushLogger}). Nothing logged
  * anywhere in refreshd carries a token, cookie, Authorization header or key.
  */
-export function createLogger(level: string): Logger {
+export function createLogger(level: string, format: LogFormat = 'json'): Logger {
+  if (format === 'pretty') {
+    // Loaded only when asked for: the JSON path stays free of it.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const pretty = require('pino-pretty') as typeof import('pino-pretty');
+    return pino({ level }, pretty({ destination: 1, sync: false, colorize: Boolean(process.stdout.isTTY), ignore: 'pid,hostname' }));
+  }
   return pino({ level }, pino.destination({ dest: 1, sync: false }));
 }
 

@@ -1,5 +1,4 @@
 import type { Logger } from 'pino';
-import { createLogger } from './logger';
 import type { ApiName } from '../spec/documents';
 import { buildMockResponders, dereferenceDocument, formatPreferenceApplied, isMockFailure, parsePrefer, type Prefer } from '../mock';
 import { buildApp, type BuiltApp } from './app';
@@ -12,17 +11,31 @@ export interface MockAppOptions {
   apis?: readonly ApiName[];
   logger?: Logger;
   onResponseViolation?: (violation: ResponseViolation) => void;
+  /** What every request prefers unless its own `Prefer` says otherwise (`--dynamic`, `--seed`). */
+  defaults?: Pick<Prefer, 'dynamic' | 'seed'>;
 }
 
-const WARNING_HEADER = 'x-refreshd-mock-warning';
+/**
+ * The mock's answer to a preference it cannot honour, as Prism gives it: an RFC 9457 problem,
+ * 404 for an undeclared code or an unknown example, 400 for a malformed `Prefer`. It is the
+ * mock's own answer about its controls, not an api response, so no document declares it.
+ */
+function preferenceProblem(status: number, detail: string): HandlerReply {
+  const title = status === 404 ? 'The server cannot find the requested content' : 'The preference cannot be honoured';
+  return {
+    status,
+    body: { type: 'about:blank', title, status, detail },
+    headers: { 'content-type': 'application/problem+json' },
+    outsideDocument: true,
+  };
+}
 
 /**
  * One responder per operation, answering from the document alone (Prism's negotiation).
- * A preference that cannot be honoured (malformed, an undeclared code, an unknown example)
- * is ignored, as RFC 7240 allows: the default answer goes out with a warning header and no
- * `Preference-Applied`, so every mock response stays one the document declares.
+ * A preference the mock cannot honour is refused, never ignored: a client test that asked
+ * for a 401 must not pass on a 200 by accident.
  */
-function mockResponders(apis: BuiltApp['apis']): Map<string, Responder> {
+function mockResponders(apis: BuiltApp['apis'], defaults: MockAppOptions['defaults'] = {}): Map<string, Responder> {
   const responders = new Map<string, Responder>();
   for (const api of apis) {
     const mocks = buildMockResponders(dereferenceDocument(api.loaded.document));
@@ -32,22 +45,18 @@ function mockResponders(apis: BuiltApp['apis']): Map<string, Responder> {
       const mocker = mocks.byOperationId(operation.operationId);
       if (!mocker) throw new Error(`refreshd mock: ${api.name}: no mock for ${operation.operationId}`);
       responders.set(operation.operationId, (request): HandlerReply => {
+        const where = `${operation.method} ${operation.path}`;
         const parsed = parsePrefer(request.headers.prefer);
-        const warnings: string[] = [];
-        let prefer: Prefer = {};
-        if (parsed.ok) prefer = parsed.prefer;
-        else warnings.push(`Prefer ignored: ${parsed.error.message}`);
-        let result = mocker.respond(prefer);
+        if (!parsed.ok) return preferenceProblem(400, `${where}: ${parsed.error.message}`);
+        const asked = parsed.prefer;
+        const result = mocker.respond({ ...defaults, ...asked });
         if (isMockFailure(result)) {
-          warnings.push(`Prefer ignored: ${result.message}`);
-          prefer = {};
-          result = mocker.respond(prefer);
-          if (isMockFailure(result)) throw new Error(`mock for ${operation.operationId} failed: ${result.message}`);
+          const status = result.httpStatus < 500 ? result.httpStatus : 400;
+          return preferenceProblem(status, `${where}: ${result.message}`);
         }
         const headers: Record<string, string> = { ...result.headers };
-        const applied = formatPreferenceApplied({ ...prefer, seed: prefer.dynamic ? result.seed : undefined });
+        const applied = formatPreferenceApplied({ ...asked, seed: result.seed });
         if (applied) headers['preference-applied'] = applied;
-        if (warnings.length > 0) headers[WARNING_HEADER] = warnings.join('; ').replace(/[^\x20-\x7e]/g, '?');
         return { status: result.status, body: result.body, headers };
       });
     }
@@ -61,19 +70,29 @@ export function buildMockApp(options: MockAppOptions = {}): Promise<BuiltApp> {
     apis: options.apis,
     logger: options.logger,
     onResponseViolation: options.onResponseViolation,
-    responders: mockResponders,
+    responders: (apis) => mockResponders(apis, options.defaults),
   });
 }
 
-export async function startMockServer(options: { port: number; host: string; apis?: readonly ApiName[]; logLevel: string }): Promise<void> {
-  const logger = createLogger(options.logLevel);
-  const built = await buildMockApp({ apis: options.apis, logger });
-  const server = await listen(built.handler, { port: options.port, host: options.host, logger, handleSignals: true });
-  const lines = [
+export async function startMockServer(options: {
+  port: number;
+  host: string;
+  apis?: readonly ApiName[];
+  logger: Logger;
+  defaults?: MockAppOptions['defaults'];
+}): Promise<void> {
+  const { logger } = options;
+  const built = await buildMockApp({ apis: options.apis, logger, defaults: options.defaults });
+  const server = await listen(built, { port: options.port, host: options.host, logger, handleSignals: true });
+  const { dynamic, seed } = options.defaults ?? {};
+  logger.info(
+    {
+      url: server.url,
+      routes: built.apis.flatMap((api) => api.operations.map((op) => `${api.name} ${op.method} ${server.url}${op.path}`)),
+      docs: `${server.url}/docs`,
+      bodies: `${dynamic ? 'dynamic' : 'static (examples)'}${seed !== undefined ? `, seed ${seed}` : ''}`,
+      prefer: 'code=<status>, example=<name>, dynamic=true|false, seed=<n>',
+    },
     `refreshd mock listening on ${server.url}`,
-    ...built.apis.flatMap((api) => api.operations.map((op) => `  ${api.name.padEnd(10)} ${op.method} ${server.url}${op.path}`)),
-    `  docs       ${server.url}/docs`,
-    'Prefer: code=<status>, example=<name>, dynamic=true, seed=<n>',
-  ];
-  process.stdout.write(`${lines.join('\n')}\n`);
+  );
 }

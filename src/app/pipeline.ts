@@ -2,15 +2,17 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ErrorObject } from 'ajv';
 import type { Logger } from 'pino';
-import type { Dialect, ErrorContext, ErrorReply, ValidationProblem } from '../dialects/dialect';
+import type { Dialect, EdgeFailure, ErrorContext, ErrorReply, ValidationProblem } from '../dialects/dialect';
 import { fastapiDialect } from '../dialects/fastapi';
 import { explainValue } from '../dialects/pydantic/explain';
 import { decodeJsonBytes, parsePythonJson } from '../dialects/pydantic/pyjson';
-import { pythonInputAt, pythonKeyOrder, readPythonTree, stringifyWithRaw } from '../dialects/pydantic/python-values';
+import { pythonInputAt, pythonKeyPositions, readPythonTree, stringifyWithRaw } from '../dialects/pydantic/python-values';
 import type { CompiledApi, CompiledOperation } from '../spec/registry';
 import { isTokenError, TokenError } from '../tokens/errors';
 import { StoreUnavailableError } from '../store/contract';
 import { RequestProblemError, type HandlerReply, type HandlerRequest } from './http-types';
+import { unsupportedVersionProblem } from './api-versions';
+import { closesConnectionAfterAnswer } from './edge';
 import { bearerCredential, firstHeaderValues, isJsonContentType, parseCookies, readBody } from './request-input';
 import { validateReply, type ResponseViolation } from './response-validation';
 
@@ -28,6 +30,8 @@ export interface PipelineOptions {
   onResponseViolation?: (violation: ResponseViolation) => void;
   /** api → check of a fixed bearer credential (the admin token), run right after its presence is checked. */
   bearerVerifiers?: ReadonlyMap<string, (credential: string) => boolean>;
+  /** Called when the store could not serve a request of `api` (answered with the dialect's 503). */
+  onStoreUnavailable?: (api: string) => void;
 }
 
 type Route = Map<string, CompiledOperation>;
@@ -83,6 +87,30 @@ export class Pipeline {
     return operation?.dialect.redirectsSlashes ? alternate : undefined;
   }
 
+  /**
+   * The answer to a request node:http refused before any handler ran (see src/app/edge.ts):
+   * in the dialect of its path when `target` names an api path, checked against the document
+   * like every reply; in FastAPI's plain JSON otherwise. Logged like every answer.
+   */
+  answerAtEdge(failure: EdgeFailure, request: { method?: string; target?: string }): ErrorReply {
+    const path = pathOfTarget(request.target);
+    const route = path === undefined ? undefined : this.routes.get(path);
+    const context: ErrorContext = { correlationId: randomUUID(), debug: this.options.debug };
+    let operation: CompiledOperation | undefined;
+    let reply: ErrorReply;
+    if (route) {
+      operation = route.get(request.method ?? '') ?? (route.values().next().value as CompiledOperation);
+      reply = this.checked(operation, operation.dialect.rejectedAtEdge(failure, context), context) as ErrorReply;
+    } else {
+      reply = fastapiDialect.rejectedAtEdge(failure, context);
+    }
+    this.options.logger.info(
+      { api: operation?.api, method: request.method, path, status: reply.status, rejectedAtEdge: failure, correlationId: context.correlationId, ...(context.internalDetail ? { detail: context.internalDetail } : {}) },
+      'request',
+    );
+    return reply;
+  }
+
   /** Handles a request whose path {@link ownsPath}. Never rejects. */
   async handle(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
     const startedAt = process.hrtime.bigint();
@@ -98,6 +126,7 @@ export class Pipeline {
       } else {
         reply = this.checked(operation, await this.answer(req, operation, context), context);
       }
+      if (closesConnectionAfterAnswer(req)) res.setHeader('connection', 'close');
       this.send(res, reply, anyOperation, context);
     } catch (error) {
       // Whatever failed (a bug, an exhausted stack), the client still gets the api's own 500.
@@ -151,6 +180,8 @@ export class Pipeline {
     const query = parseQuery(req.url ?? '');
     const { parameters, problems } = this.validate(operation, { header: headers, cookie: cookies, query, path: {} }, body);
     if (problems.length > 0) return dialect.validationFailed(problems, context);
+    const unsupportedVersion = unsupportedVersionProblem(operation, parameters);
+    if (unsupportedVersion) return dialect.validationFailed([unsupportedVersion], context);
 
     const responder = this.responders.get(operation.operationId) as Responder;
     const request: HandlerRequest = {
@@ -166,7 +197,7 @@ export class Pipeline {
     try {
       return await responder(request);
     } catch (error) {
-      return this.renderFailure(error, dialect, context);
+      return this.renderFailure(error, operation.api, dialect, context);
     }
   }
 
@@ -188,6 +219,8 @@ export class Pipeline {
         context,
       );
     }
+    // FastAPI validates a JSON `null` as no body at all: `missing` where one is required.
+    if (parsed.value === null && dialect.nullBodyIsMissing) return { kind: 'absent' };
     return { kind: 'json', value: parsed.value, text: text.text };
   }
 
@@ -252,13 +285,14 @@ export class Pipeline {
     return { parameters, problems };
   }
 
-  private renderFailure(error: unknown, dialect: Dialect, context: ErrorContext): ErrorReply {
+  private renderFailure(error: unknown, api: string, dialect: Dialect, context: ErrorContext): ErrorReply {
     if (isTokenError(error)) {
       context.internalDetail = `${error.code}: ${error.internalDetail}`;
       return dialect.domainError(error, context);
     }
     if (error instanceof RequestProblemError) return dialect.validationFailed(error.problems, context);
     if (error instanceof StoreUnavailableError) {
+      this.options.onStoreUnavailable?.(api);
       context.internalDetail = error.internalDetail;
       return dialect.unavailable(context);
     }
@@ -268,7 +302,13 @@ export class Pipeline {
   }
 
   /** A reply that breaks the document is never sent: the client gets the dialect's 500. */
-  private checked(operation: CompiledOperation, reply: ErrorReply | HandlerReply, context: ErrorContext): ErrorReply | HandlerReply {
+  private checked(operation: CompiledOperation, answer: ErrorReply | HandlerReply, context: ErrorContext): ErrorReply | HandlerReply {
+    if ('outsideDocument' in answer && answer.outsideDocument) return answer;
+    // The envelope's every answer carries its correlation id (the session overlay requires it), a handler's 200 too.
+    const reply =
+      operation.dialect.name === 'envelope' && answer.headers?.['x-correlation-id'] === undefined
+        ? { ...answer, headers: { ...answer.headers, 'x-correlation-id': context.correlationId } }
+        : answer;
     const violation = validateReply(operation, reply);
     if (!violation) return reply;
     this.options.onResponseViolation?.(violation);
@@ -281,14 +321,13 @@ export class Pipeline {
     if (res.headersSent) return;
     res.statusCode = reply.status;
     for (const [name, value] of Object.entries(reply.headers ?? {})) res.setHeader(name, value);
-    if (operation.dialect.name === 'envelope') res.setHeader('x-correlation-id', context.correlationId);
     if (reply.body === undefined) {
       res.end();
       return;
     }
     // Only error bodies can carry a Python-rendered echo; the 200 path stays on plain JSON.stringify.
     const payload = reply.status >= 400 ? stringifyWithRaw(reply.body) : JSON.stringify(reply.body);
-    res.setHeader('content-type', 'application/json');
+    if (!res.hasHeader('content-type')) res.setHeader('content-type', 'application/json');
     res.setHeader('content-length', Buffer.byteLength(payload));
     res.end(payload);
   }
@@ -309,11 +348,8 @@ function alignWithPython(problems: ValidationProblem[], text: string): void {
     const parent = JSON.stringify(problems[start].loc.slice(0, -1));
     let end = start;
     while (end + 1 < problems.length && problems[end + 1].type === 'extra_forbidden' && JSON.stringify(problems[end + 1].loc.slice(0, -1)) === parent) end++;
-    const order = pythonKeyOrder(tree, problems[start].loc.slice(1, -1));
-    if (order) {
-      const run = problems.slice(start, end + 1).sort((a, b) => order.indexOf(String(a.loc.at(-1))) - order.indexOf(String(b.loc.at(-1))));
-      problems.splice(start, run.length, ...run);
-    }
+    const keys = pythonKeyPositions(tree, problems[start].loc.slice(1, -1));
+    if (keys) placeInArrivalOrder(problems, start, end + 1, keys);
     start = end;
   }
   for (const problem of problems) {
@@ -322,6 +358,34 @@ function alignWithPython(problems: ValidationProblem[], text: string): void {
     const raw = pythonInputAt(tree, problem.type === 'missing' ? path.slice(0, -1) : path);
     if (raw) problem.input = raw;
   }
+}
+
+/**
+ * Reorders `problems[start..end)`, extra keys of one object, into the order the keys arrived
+ * in: each goes to the slot of its key's position, so the work is linear in the run and the
+ * object (a sort by `indexOf` was quadratic: 8,000 extra keys took half a second).
+ */
+function placeInArrivalOrder(problems: ValidationProblem[], start: number, end: number, keys: { positions: ReadonlyMap<string, number>; size: number }): void {
+  const slots: Array<ValidationProblem | undefined> = new Array(keys.size);
+  const unplaced: ValidationProblem[] = [];
+  for (let index = start; index < end; index++) {
+    const position = keys.positions.get(String(problems[index].loc.at(-1)));
+    if (position === undefined || slots[position] !== undefined) unplaced.push(problems[index]);
+    else slots[position] = problems[index];
+  }
+  let next = start;
+  for (const problem of slots) if (problem !== undefined) problems[next++] = problem;
+  for (const problem of unplaced) problems[next++] = problem;
+}
+
+/** The path of a request-target (origin or absolute form, query dropped); undefined for `*` or an authority. */
+function pathOfTarget(target: string | undefined): string | undefined {
+  if (target === undefined) return undefined;
+  const absolute = /^https?:\/\/[^/?#]*/i.exec(target);
+  const rest = absolute ? target.slice(absolute[0].length) || '/' : target;
+  if (!rest.startsWith('/')) return undefined;
+  const end = rest.search(/[?#]/);
+  return end === -1 ? rest : rest.slice(0, end);
 }
 
 /** Starlette's `query_params.get`: the last value of a repeated name wins. */

@@ -1,14 +1,17 @@
+import path from 'node:path';
 import type { Logger } from 'pino';
+import { API_NAMES } from '../api-names';
 import { fastapiDialect } from '../dialects/fastapi';
 import type { ApiName } from '../spec/documents';
-import type { TokenStore } from '../store/contract';
-import { describeStore, isSharedStore, openStore, storeConfig, type OpenStoreOptions, type StoreSettings } from '../store/factory';
-import { loadKeySet, loadOrCreateDataDirKey, KeySet, type KeyConfig } from '../tokens/keys';
-import { systemClock, TokenService, type Clock } from '../tokens/service';
+import { StoreNotFoundError, type TokenStore } from '../store/contract';
+import { describeStore, isSharedStore, openStore, storeConfig, type StoreConfig, type StoreSettings } from '../store/factory';
+import { DATA_DIR_KEY_FILE, generateSigningKey, loadKeySet, loadOrCreateDataDirKey, readDataDirKey, KeySet, type KeyConfig } from '../tokens/keys';
+import { systemClock, TokenService, type Clock, type TokenEvents } from '../tokens/service';
 import { isAdminToken } from './admin-auth';
 import { buildApp, type BuiltApp } from './app';
 import { bindHandlers } from './handlers';
 import { InstanceRegistry } from './instances';
+import { createServerMetrics } from './metrics';
 import type { ResponseViolation } from './response-validation';
 
 /**
@@ -43,20 +46,16 @@ export interface ServeConfig extends StoreSettings {
   maxBodyBytes?: number;
 }
 
-export interface RealRuntime {
+export interface RealRuntime extends TokenEngine {
   built: BuiltApp;
-  tokens: TokenService;
-  store: TokenStore;
-  keys: KeySet;
-  /** True when this start generated the data dir's signing key. */
-  generatedKeyPath?: string;
-  /** Where the store is (a path, or the database URL without its password). */
-  storeDescription: string;
   /** This instance's record in the store (its keys, for instances sharing the store). */
   instance: InstanceRegistry;
   /** Withdraws the instance's record and closes the store. */
   close(): Promise<void>;
 }
+
+/** How long a verifier may cache `/.well-known/jwks.json`. */
+export const JWKS_MAX_AGE_SECONDS = 300;
 
 export const ADMIN_API = { name: 'admin', dialect: fastapiDialect, formats: 'pydantic' as const };
 
@@ -66,14 +65,27 @@ export interface TokenEngine {
   keys: KeySet;
   /** Set when this start generated the data dir's signing key. */
   generatedKeyPath?: string;
+  /** Where the store is (a path, or the database URL without its password). */
   storeDescription: string;
 }
 
-export interface OpenTokenEngineOptions extends OpenStoreOptions {
+export interface OpenEngineOptions {
   clock?: Clock;
   /** A store already open (tests): used as it is. */
   store?: TokenStore;
+  /** Keys to use instead of the configured ones (tests). */
   keySet?: KeySet;
+  /** The token engine's event sink (the server's metrics). */
+  events?: TokenEvents;
+  /**
+   * `serve` (default) creates the store (or brings its schema up to date) and the data dir's key
+   * on first start. `existing` (the sessions CLI) never creates either: a store missing or not at
+   * this refreshd's schema, or a missing key when no key file is given, is an error that says
+   * what to do.
+   */
+  mode?: 'serve' | 'existing';
+  /** With `existing`: false when the command signs nothing (list, revoke), so it needs no key. Default true. */
+  signs?: boolean;
 }
 
 /**
@@ -81,36 +93,105 @@ export interface OpenTokenEngineOptions extends OpenStoreOptions {
  * uses it too). A store shared by several instances (PostgreSQL) needs keys they all share: a
  * key generated in one instance's data dir is refused.
  */
-export async function openTokenEngine(config: ServeConfig, options: OpenTokenEngineOptions = {}): Promise<TokenEngine> {
-  const clock = options.clock ?? systemClock;
+export async function openTokenEngine(config: ServeConfig, options: OpenEngineOptions = {}): Promise<TokenEngine> {
+  const existing = options.mode === 'existing';
   const chosen = storeConfig(config);
-  let keys: KeySet;
-  let generatedKeyPath: string | undefined;
-  if (options.keySet) keys = options.keySet;
-  else if (config.keys.length > 0) keys = loadKeySet(config.keys);
-  else if (config.production) throw new Error('refusing to start in production without configured signing keys (--key-file / REFRESHD_KEY_FILES)');
-  else if (!options.store && isSharedStore(chosen)) {
-    throw new Error(
-      'refusing to generate a signing key with --database-url: every instance sharing the database must sign and verify with the same keys (--key-file / REFRESHD_KEY_FILES)',
-    );
-  } else {
-    const dataDirKey = loadOrCreateDataDirKey(config.dataDir);
-    keys = new KeySet([dataDirKey.key]);
-    if (dataDirKey.created) generatedKeyPath = dataDirKey.path;
+  // Nothing is written before everything that can be checked without writing was: configured keys
+  // load (or a start without them is refused), then the store opens, and only then is the data
+  // dir's key generated, so no refused start leaves a store or a key behind.
+  const configured = options.keySet ?? configuredKeys(config, chosen, existing, options.signs ?? true, options.store !== undefined);
+  const store = options.store ?? (await openEngineStore(config, chosen, existing));
+  let opened: { keys: KeySet; generatedKeyPath?: string };
+  try {
+    opened = configured ? { keys: configured } : dataDirKeys(config, existing);
+  } catch (error) {
+    if (!options.store) await store.close().catch(() => undefined);
+    throw error;
   }
-  const openedStore = options.store ?? (await openStore(chosen, { migrations: options.migrations }));
   const tokens = new TokenService({
-    store: openedStore,
-    keys,
-    clock,
+    store,
+    keys: opened.keys,
+    clock: options.clock ?? systemClock,
     issuer: config.issuer,
     accessTtlSeconds: config.accessTtlSeconds,
     refreshIdleTtlSeconds: config.refreshIdleTtlSeconds,
     sessionAbsoluteTtlSeconds: config.sessionAbsoluteTtlSeconds,
     graceWindowSeconds: config.graceWindowSeconds,
     apiKeys: config.apiKeys,
+    events: options.events,
   });
-  return { tokens, store: openedStore, keys, generatedKeyPath, storeDescription: options.store ? 'the store given' : describeStore(chosen) };
+  return {
+    tokens,
+    store,
+    keys: opened.keys,
+    generatedKeyPath: opened.generatedKeyPath,
+    storeDescription: options.store ? 'the store given' : describeStore(chosen),
+  };
+}
+
+/** `serve` applies the migrations; the sessions CLI requires the schema serve (or `refreshd migrate`) created. */
+async function openEngineStore(config: ServeConfig, chosen: StoreConfig, existing: boolean): Promise<TokenStore> {
+  // A command's short run needs no checkpointer thread.
+  const forRun = existing && chosen.backend === 'sqlite' ? { ...chosen, backgroundCheckpoints: false } : chosen;
+  try {
+    return await openStore(forRun, { migrations: existing ? 'require' : 'apply' });
+  } catch (error) {
+    if (!(error instanceof StoreNotFoundError)) throw error;
+    throw new Error(`${error.message}: check --data-dir (${config.dataDir}); \`refreshd serve --data-dir ${config.dataDir}\` creates the store on its first start`);
+  }
+}
+
+/** The configured keys; undefined when the data dir's key is to be used. Reads, never writes. */
+function configuredKeys(config: ServeConfig, chosen: StoreConfig, existing: boolean, signs: boolean, storeGiven: boolean): KeySet | undefined {
+  if (config.keys.length > 0) return loadKeySet(config.keys);
+  // The token service is built with a key set; a command that signs nothing gets one it never uses.
+  if (existing && !signs) return new KeySet([generateSigningKey('HS256')]);
+  if (config.production) throw new Error('refusing to start in production without configured signing keys (--key-file / REFRESHD_KEY_FILES)');
+  if (!storeGiven && isSharedStore(chosen)) {
+    throw new Error(
+      'refusing to generate a signing key with --database-url: every instance sharing the database must sign and verify with the same keys (--key-file / REFRESHD_KEY_FILES)',
+    );
+  }
+  return undefined;
+}
+
+/** The data dir's key: generated on serve's first start, never by the sessions CLI. */
+function dataDirKeys(config: ServeConfig, existing: boolean): { keys: KeySet; generatedKeyPath?: string } {
+  if (existing) {
+    const found = readDataDirKey(config.dataDir);
+    if (!found) {
+      throw new Error(
+        `no signing key: ${path.join(config.dataDir, DATA_DIR_KEY_FILE)} does not exist, so the server signs with a configured key: pass the same --key-file as serve`,
+      );
+    }
+    return { keys: new KeySet([found.key]) };
+  }
+  const dataDirKey = loadOrCreateDataDirKey(config.dataDir);
+  return { keys: new KeySet([dataDirKey.key]), generatedKeyPath: dataDirKey.created ? dataDirKey.path : undefined };
+}
+
+/**
+ * The sessions CLI's guard: tokens it mints must verify on the server, so its signing key must
+ * be the one the server signs with: the kid recorded last (every `serve` start records its kid
+ * on the store, see {@link InstanceRegistry.start}).
+ */
+export async function assertServedSigningKey(engine: TokenEngine): Promise<void> {
+  const kid = engine.keys.signing.kid;
+  const known = await engine.store.knownSigningKids();
+  // The latest start's key: an older one still verifies today, but is dropped at the next rotation step.
+  // Records come in the order first recorded, so on a tie the kid first recorded later wins.
+  const served = known.reduce<(typeof known)[number] | undefined>(
+    (latest, record) => (latest === undefined || record.lastRecordedAtMs >= latest.lastRecordedAtMs ? record : latest),
+    undefined,
+  );
+  if (served?.kid === kid) return;
+  if (served === undefined) {
+    throw new Error(`no server has signed with this store yet: start \`refreshd serve\` on it first (this command would sign with kid ${kid})`);
+  }
+  throw new Error(
+    `this command would sign with kid ${kid}, but the server signs with kid ${served.kid}: pass the same --key-file as serve ` +
+      `(a token signed with ${kid} would be refused)`,
+  );
 }
 
 /**
@@ -134,7 +215,9 @@ export async function buildRealApp(
   options: { logger?: Logger; clock?: Clock; store?: TokenStore; keySet?: KeySet; onResponseViolation?: (v: ResponseViolation) => void } = {},
 ): Promise<RealRuntime> {
   const clock = options.clock ?? systemClock;
-  const engine = await openTokenEngine(config, { clock, store: options.store, keySet: options.keySet });
+  const metrics = createServerMetrics(config.apis ?? API_NAMES);
+  const engine = await openTokenEngine(config, { clock, store: options.store, keySet: options.keySet, events: metrics.tokenEvents });
+  // Records the signing kid (what the sessions CLI checks its key against) and this instance's keys.
   const instance = new InstanceRegistry(engine.store, engine.keys, clock, options.logger);
   try {
     await instance.start();
@@ -143,6 +226,9 @@ export async function buildRealApp(
     throw error;
   }
   const built = await buildApp({
+    metrics,
+    // Without Secure the refresh cookie breaks the documents' promise; the profile says what is sent instead.
+    profiles: config.secureCookies ? [] : ['insecure-cookies'],
     apis: config.apis,
     extraApis: config.adminToken ? [ADMIN_API] : [],
     logger: options.logger,
@@ -156,7 +242,8 @@ export async function buildRealApp(
       bindHandlers(apis, { tokens: engine.tokens, clock, secureCookies: config.secureCookies }),
     extraRoutes: (app) => {
       app.get('/.well-known/jwks.json', (_req, res) => {
-        res.json(engine.tokens.jwks());
+        // Short enough that a verifier sees an appended key within minutes (README: rotating signing keys).
+        res.set('cache-control', `public, max-age=${JWKS_MAX_AGE_SECONDS}`).json(engine.tokens.jwks());
       });
     },
     // Answering at all proves the store reachable; disagreeing keys are reported, not a reason to leave the load balancer.

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { closeConnectionAfterAnswer } from './edge';
 
 /**
  * How refreshd reads the raw pieces of a request the way Starlette does, so handlers and
@@ -51,25 +52,53 @@ export function bearerCredential(authorization: string | undefined): string | un
 }
 
 /**
- * FastAPI reads a body as JSON when Content-Type is absent or empty, or when
- * `email.message.Message` parses it to `application/json` or `application/*+json`
- * (parameters ignored; anything without exactly one `/` counts as `text/plain`);
- * otherwise it keeps the raw bytes.
+ * FastAPI (≥ 0.132, `strict_content_type` on by default) reads a body as JSON only when
+ * `email.message.Message` parses its Content-Type to `application/json` or `application/*+json`
+ * (parameters ignored; anything without exactly one `/` counts as `text/plain`). A body with
+ * no Content-Type, or an empty one, is not JSON: it is kept as raw bytes (a CSRF defence: a
+ * cross-site form cannot send JSON without a preflight).
  */
 export function isJsonContentType(contentType: string | undefined): boolean {
-  if (!contentType) return true;
+  if (!contentType) return false;
   const mediaType = contentType.split(';')[0].toLowerCase().trim();
   const parts = mediaType.split('/');
   if (parts.length !== 2 || parts[0] !== 'application') return false;
   return parts[1] === 'json' || parts[1].endsWith('+json');
 }
 
+/**
+ * The path as Starlette routes it: uvicorn's `urllib.parse.unquote` of the raw path, so
+ * `/auth%2Frefresh` is `/auth/refresh`. Escapes that are not two hex digits stay as they are;
+ * decoded bytes that are not UTF-8 become U+FFFD.
+ */
+export function decodedPath(rawPath: string): string {
+  if (!rawPath.includes('%')) return rawPath;
+  const bytes: number[] = [];
+  for (let i = 0; i < rawPath.length; i++) {
+    const hex = rawPath[i] === '%' ? rawPath.slice(i + 1, i + 3) : '';
+    if (/^[0-9A-Fa-f]{2}$/.test(hex)) {
+      bytes.push(parseInt(hex, 16));
+      i += 2;
+    } else {
+      const char = String.fromCodePoint(rawPath.codePointAt(i) as number);
+      bytes.push(...Buffer.from(char, 'utf8'));
+      i += char.length - 1;
+    }
+  }
+  return Buffer.from(bytes).toString('utf8');
+}
+
 export type BodyReadResult = { kind: 'ok'; bytes: Buffer } | { kind: 'too_large' } | { kind: 'aborted' };
 
-/** Reads the body up to `limitBytes`; beyond it, stops reading and reports too_large. */
+/**
+ * Reads the body up to `limitBytes`; beyond it, stops reading and reports too_large. The rest
+ * of a refused body is discarded, and the connection closes after the answer: the client may
+ * send the next request without the body it declared, and nothing tells the two apart.
+ */
 export function readBody(req: IncomingMessage, limitBytes: number): Promise<BodyReadResult> {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limitBytes) {
+    closeConnectionAfterAnswer(req);
     req.resume();
     return Promise.resolve({ kind: 'too_large' });
   }
@@ -86,6 +115,7 @@ export function readBody(req: IncomingMessage, limitBytes: number): Promise<Body
       if (settled) return;
       received += chunk.length;
       if (received > limitBytes) {
+        closeConnectionAfterAnswer(req);
         settle({ kind: 'too_large' });
         req.resume();
         return;

@@ -19,8 +19,18 @@ export function findResponseSpec(operation: CompiledOperation, status: number): 
   );
 }
 
+/** The values of one header in a reply or a received response (names compared case-insensitively). */
+function headerValues(headers: HandlerReply['headers'], name: string): string[] {
+  const values: string[] = [];
+  for (const [key, value] of Object.entries(headers ?? {})) {
+    if (key.toLowerCase() === name) values.push(...([] as string[]).concat(value));
+  }
+  return values;
+}
+
 /**
- * Checks a reply against the document: status declared, content type declared, body valid.
+ * Checks a reply against the document: status declared, content type declared, body valid,
+ * every header the document marks required present, every declared header's value valid.
  * refreshd sends JSON bodies only, so a body means `application/json`.
  */
 export function validateReply(operation: CompiledOperation, reply: ErrorReply | HandlerReply): ResponseViolation | undefined {
@@ -33,6 +43,11 @@ export function validateReply(operation: CompiledOperation, reply: ErrorReply | 
   });
   const spec = findResponseSpec(operation, reply.status);
   if (!spec) return violation(`status ${reply.status} is not declared`);
+  for (const header of spec.headers) {
+    const values = headerValues(reply.headers, header.name);
+    if (values.length === 0 && header.required) return violation(`required header ${header.name} is missing`);
+    if (header.validate && values.some((value) => !header.validate?.(value))) return violation(`header ${header.name} does not match its schema`);
+  }
   if (reply.body === undefined) {
     return spec.bodies.size === 0 ? undefined : violation('the document declares a body and none was sent');
   }

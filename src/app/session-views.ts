@@ -1,8 +1,9 @@
 import type { components } from '../../generated/admin';
 import { validateUuid } from '../dialects/pydantic/uuid';
-import type { MintSessionResult } from '../tokens/service';
+import type { ApiName, MintSessionResult, SessionSummary } from '../tokens/service';
 
 type MintedSession = components['schemas']['MintedSession'];
+type SessionSummaryView = components['schemas']['SessionSummary'];
 
 /**
  * Pydantic parses pathstack's `sub` into a UUID whatever its spelling (braces, `urn:uuid:`,
@@ -30,5 +31,21 @@ export function mintedSessionView(minted: MintSessionResult): MintedSession {
     access_expires_at: new Date(minted.accessExpiresAtMs).toISOString(),
     refresh_expires_at: new Date(minted.refreshExpiresAtMs).toISOString(),
     organization_id: minted.organizationId,
+  };
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** A session as the admin api's list and `refreshd sessions list` print it (the admin document's SessionSummary). */
+export function sessionSummaryView(session: SessionSummary): SessionSummaryView {
+  return {
+    session_id: session.id,
+    api: session.api as ApiName,
+    sub: session.sub,
+    status: session.status,
+    organizations: session.organizations,
+    created_at: iso(session.createdAtMs),
+    expires_at: iso(session.absoluteExpiresAtMs),
+    revoked_at: session.revokedAtMs === null ? null : iso(session.revokedAtMs),
   };
 }

@@ -1,8 +1,10 @@
-import { writeFileSync } from 'node:fs';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { API_NAMES, isApiName, type ApiName } from '../api-names';
-import { DEFAULT_GRACE_SECONDS } from '../contract/defaults';
-import { envOption, parseNonNegativeInt } from './options';
+import { DEFAULT_EXAMPLES, DEFAULT_GRACE_SECONDS } from '../contract/defaults';
+import type { ProgressEvent } from '../contract/runner';
+import { envOption, integerParser } from './options';
 
 function collectApis(value: string, previous: ApiName[] | undefined): ApiName[] {
   const names = value.split(',').map((name) => name.trim()).filter(Boolean);
@@ -23,11 +25,9 @@ function parsePairs(values: string[], flag: string): Record<string, string> {
   return pairs;
 }
 
-function parsePositiveInt(value: string): number {
-  const n = parseNonNegativeInt(value);
-  if (n === 0) throw new InvalidArgumentError('must be a positive integer');
-  return n;
-}
+const parseGraceSeconds = integerParser({ min: 0, max: 86_400, unit: 'seconds' });
+const parseTimeoutMs = integerParser({ min: 1, max: 600_000, unit: 'ms' });
+const parseExamples = integerParser({ min: 0, max: 100_000 });
 
 const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
 const fromEnv = (name: string) => (process.env[name] ?? '').split(',').map((v) => v.trim()).filter(Boolean);
@@ -43,12 +43,84 @@ function parseBaseUrl(value: string): string {
   return value;
 }
 
+/** A seed as fast-check takes it: an integer in 0 … 2³¹−1. */
+function parseSeed(value: string): number {
+  const seed = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(seed) || seed >= 2 ** 31) throw new InvalidArgumentError('must be an integer from 0 to 2147483647');
+  return seed;
+}
+
+const REPORT_FORMATS = ['table', 'json'] as const;
+
+function parseReportFormat(value: string): (typeof REPORT_FORMATS)[number] {
+  if (!(REPORT_FORMATS as readonly string[]).includes(value)) throw new InvalidArgumentError(`must be one of ${REPORT_FORMATS.join(', ')}`);
+  return value as (typeof REPORT_FORMATS)[number];
+}
+
+/**
+ * Progress on stderr: on a terminal one line per api, rewritten in place as requests go and
+ * left standing when the api is done; elsewhere (a CI log, a pipe) only the log lines.
+ */
+export class Progress {
+  private api: string | undefined;
+  private line = '';
+
+  constructor(private readonly stream: NodeJS.WriteStream) {}
+
+  update(event: ProgressEvent): void {
+    if (!this.stream.isTTY) return;
+    if (this.api !== undefined && this.api !== event.api) this.finish();
+    this.api = event.api;
+    const failing = event.failures > 0 ? `, ${event.failures} failing` : '';
+    const where = event.phase === 'done' ? `${event.operationId} done` : `${event.operationId} · ${event.phase} phase`;
+    this.line = `${event.api}: ${where} · ${event.requests} requests${failing}`;
+    this.stream.write(`\r\u001b[K${this.line}`);
+  }
+
+  log(text: string): void {
+    if (!this.stream.isTTY) return void console.error(text);
+    this.stream.write(`\r\u001b[K${text}\n${this.line}`);
+  }
+
+  /** Leaves the current api's line standing. */
+  finish(): void {
+    if (this.stream.isTTY && this.line) this.stream.write(`\r\u001b[K${this.line}\n`);
+    this.line = '';
+  }
+}
+
+/** Exit status of a usage or connection error (a failed check exits 1). */
+const USAGE_ERROR = 2;
+
+/** The admin token as given; an empty one (an unset `$T` in a script) would turn minting off silently. */
+function parseAdminToken(value: string): string {
+  if (value.trim() === '') throw new InvalidArgumentError('is empty (an unset shell variable?): without it no session can be minted and the checks that need real tokens would be skipped');
+  return value;
+}
+
 export function contractCommand(): Command {
-  return new Command('contract')
+  const command = new Command('contract');
+  return command
     .description('Run the checks derived from the documents + overlays against a server (refreshd serve or mock, or another implementation)')
     .argument('<base-url>', 'where the apis are served, e.g. http://127.0.0.1:8080', parseBaseUrl)
-    .addOption(envOption('--api <name>', `api to check, repeatable or comma-separated (default: ${API_NAMES.join(', ')})`, 'REFRESHD_APIS').argParser(collectApis))
-    .addOption(envOption('--admin-token <token>', "refreshd's admin token: the checks mint their own sessions", 'REFRESHD_ADMIN_TOKEN'))
+    .addOption(
+      envOption('--apis <list>', `apis to check, comma-separated or repeated (default: ${API_NAMES.join(', ')}; none when --spec is given)`, 'REFRESHD_APIS').argParser(
+        collectApis,
+      ),
+    )
+    .addOption(
+      new Option('--spec <file>', 'also check the server against this OpenAPI 3.0/3.1 document (YAML or JSON), repeatable; the token-aware checks run only for refreshd\'s apis').argParser(
+        collect,
+      ),
+    )
+    .addOption(
+      envOption('--examples <n>', 'generated requests per operation, valid and invalid each (0: no generative phase)', 'REFRESHD_CONTRACT_EXAMPLES', String(DEFAULT_EXAMPLES)).argParser(
+        parseExamples,
+      ),
+    )
+    .addOption(envOption('--seed <n>', 'seed of the generated requests: the same seed sends the same requests (default: random, printed)', 'REFRESHD_CONTRACT_SEED').argParser(parseSeed))
+    .addOption(envOption('--report <format>', `what stdout gets: ${REPORT_FORMATS.join(' or ')}`, 'REFRESHD_CONTRACT_REPORT', 'table').argParser(parseReportFormat))
+    .addOption(envOption('--admin-token <token>', "refreshd's admin token: the checks mint their own sessions", 'REFRESHD_ADMIN_TOKEN').argParser(parseAdminToken))
     .addOption(
       new Option(
         '--token <api=refresh-token>',
@@ -61,33 +133,64 @@ export function contractCommand(): Command {
         'the Bearer credential (access token or API key) to go with --token where the api declares bearer security, repeatable [env: REFRESHD_CONTRACT_BEARERS]',
       ).argParser(collect),
     )
-    .addOption(envOption('--junit <file>', 'also write a JUnit XML report to <file>', 'REFRESHD_CONTRACT_JUNIT'))
+    .addOption(envOption('--junit <file>', 'also write a JUnit XML report to <file> (missing directories are created)', 'REFRESHD_CONTRACT_JUNIT'))
     .addOption(
       envOption('--grace-seconds <n>', "the target's reuse grace window; the rotation check waits it out once", 'REFRESHD_GRACE_SECONDS', String(DEFAULT_GRACE_SECONDS)).argParser(
-        parseNonNegativeInt,
+        parseGraceSeconds,
       ),
     )
     .option('--no-wait', 'do not wait out the grace window: the rotation check is skipped unless it is 0')
-    .addOption(envOption('--timeout <ms>', 'per-request timeout', 'REFRESHD_CONTRACT_TIMEOUT_MS', '10000').argParser(parsePositiveInt))
+    .addOption(envOption('--timeout <ms>', 'per-request timeout', 'REFRESHD_CONTRACT_TIMEOUT_MS', '10000').argParser(parseTimeoutMs))
+    // Usage errors exit 2, as a connection error does; exit 1 is kept for a failed check.
+    .exitOverride((error: CommanderError) => process.exit(error.exitCode === 0 ? 0 : USAGE_ERROR))
     .action(async (baseUrl: string, options) => {
-      const tokens = parsePairs([...fromEnv('REFRESHD_CONTRACT_TOKENS'), ...(options.token ?? [])], '--token');
-      const bearers = parsePairs([...fromEnv('REFRESHD_CONTRACT_BEARERS'), ...(options.bearer ?? [])], '--bearer');
+      let tokens: Record<string, string>;
+      let bearers: Record<string, string>;
+      try {
+        tokens = parsePairs([...fromEnv('REFRESHD_CONTRACT_TOKENS'), ...(options.token ?? [])], '--token');
+        bearers = parsePairs([...fromEnv('REFRESHD_CONTRACT_BEARERS'), ...(options.bearer ?? [])], '--bearer');
+      } catch (error) {
+        return command.error(`error: ${(error as Error).message}`, { exitCode: USAGE_ERROR, code: 'refreshd.invalidArgument' });
+      }
+      // With --spec alone no api of refreshd's is checked, and no token could be used.
+      const checksRefreshdApis = Boolean(options.apis) || !options.spec;
+      if (checksRefreshdApis && !options.adminToken && Object.keys(tokens).length === 0) {
+        console.error('warning: no --admin-token and no --token: the checks that need real tokens (positive_data_acceptance, rotation) will be skipped');
+      }
       // Loaded here, not at the top: every command line defines this command, only `contract` runs it.
-      const { runContract } = await import('../contract/runner');
-      const { formatConsoleReport, toJUnitXml } = await import('../contract/report');
-      const report = await runContract({
-        baseUrl,
-        apis: options.api ? [...new Set<ApiName>(options.api)] : undefined,
-        adminToken: options.adminToken || undefined,
-        tokens,
-        bearers,
-        graceSeconds: Number(options.graceSeconds),
-        wait: options.wait !== false,
-        timeoutMs: Number(options.timeout),
-        log: (line) => console.error(line),
-      });
-      console.log(formatConsoleReport(report));
+      const { runContract, TargetUnreachableError } = await import('../contract/runner');
+      const { consoleStyle, formatConsoleReport, toJson, toJUnitXml } = await import('../contract/report');
+      const { DocumentLoadError } = await import('../spec/documents');
+      let report: Awaited<ReturnType<typeof runContract>>;
+      const progress = new Progress(process.stderr);
+      try {
+        report = await runContract({
+          baseUrl,
+          apis: options.apis ? [...new Set<ApiName>(options.apis)] : undefined,
+          specs: options.spec,
+          adminToken: options.adminToken,
+          tokens,
+          bearers,
+          graceSeconds: Number(options.graceSeconds),
+          wait: options.wait !== false,
+          examples: Number(options.examples),
+          seed: options.seed,
+          timeoutMs: Number(options.timeout),
+          log: (line) => progress.log(line),
+          progress: (event) => progress.update(event),
+        });
+      } catch (error) {
+        if (!(error instanceof TargetUnreachableError) && !(error instanceof DocumentLoadError)) throw error;
+        // A --spec that cannot be loaded is a usage error, worded as commander words them.
+        console.error(error instanceof DocumentLoadError ? `error: --spec: ${error.message.replace(/^refreshd: /, '')}` : `refreshd contract: ${error.message}`);
+        process.exitCode = USAGE_ERROR;
+        return;
+      } finally {
+        progress.finish();
+      }
+      console.log(options.report === 'json' ? toJson(report).trimEnd() : formatConsoleReport(report, consoleStyle(process.stdout)));
       if (options.junit) {
+        mkdirSync(path.dirname(path.resolve(options.junit)), { recursive: true });
         writeFileSync(options.junit, toJUnitXml(report));
         console.log(`JUnit report written to ${options.junit}`);
       }

@@ -1,20 +1,32 @@
 import { Command } from 'commander';
+import { REFRESHD_VERSION } from '../version';
 import { contractCommand } from './contract';
+import { keysCommand } from './keys';
 import { migrateCommand } from './migrate';
 import { mockCommand } from './mock';
+import { readBooleanEnv } from './options';
 import { serveCommand } from './serve';
 import { sessionsCommand } from './sessions';
 
-/** `refreshd <command>`: serve, mock, sessions, contract, migrate. */
-export async function main(argv: string[]): Promise<void> {
-  const program = new Command('refreshd')
+/** The whole command line: serve, mock, sessions, keys, contract, migrate. */
+export function buildProgram(): Command {
+  return new Command('refreshd')
     .description('OpenAPI-first server, mock and contract checker for five token-refresh apis')
+    .version(REFRESHD_VERSION, '-V, --version', 'print the version')
     .showHelpAfterError()
+    // Boolean flags read their variables here: commander's own `.env()` would turn them on for "false".
+    .hook('preAction', (_program, actionCommand) => readBooleanEnv(actionCommand))
     .addCommand(serveCommand())
     .addCommand(mockCommand())
     .addCommand(sessionsCommand())
+    .addCommand(keysCommand())
     .addCommand(contractCommand())
     .addCommand(migrateCommand());
+}
+
+/** `refreshd <command>`. */
+export async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (error) {

@@ -1,36 +1,90 @@
-import { Command } from 'commander';
-import { announcesStartup, isClusterWorker, runClusterPrimary, startServing } from '../app/cluster';
-import { createLogger } from '../app/logger';
-import { listen } from '../app/listen';
-import { buildRealApp, openTokenEngine, schedulePurge } from '../app/real-server';
+import { Command, Option } from 'commander';
+import { announceReady, announcesStartup, isClusterWorker, runClusterPrimary, startServing } from '../app/cluster';
+import { createLogger, defaultLogFormat, LOG_FORMATS, LOG_LEVELS, type LogFormat } from '../app/logger';
+import { assertCanListen, deferredApp, listen } from '../app/listen';
+import { buildRealApp, openTokenEngine, schedulePurge, type ServeConfig } from '../app/real-server';
 import { addEngineOptions, engineConfig } from './engine-options';
-import { envOption, parseApiList, parseNonNegativeInt, parsePort, parsePositiveInt } from './options';
+import { booleanEnvOption, envOption, integerParser, parseApiList, parsePort } from './options';
 
 const GENERATED_KEY_WARNING = 'no signing key configured: generated an HS256 key in the data dir (configure --key-file for production)';
 
-export function serveCommand(): Command {
-  const command = new Command('serve')
-    .description('The real server: JWTs, rotation with reuse detection, revocation; SQLite store, or PostgreSQL shared by many instances')
+/** The admin token guards minting: anything shorter than 32 characters can be guessed or is a placeholder. */
+export const MIN_ADMIN_TOKEN_LENGTH = 32;
+export const MIN_BODY_BYTES = 1024;
+const MAX_BODY_BYTES = 64 * 1024 * 1024;
+const MAX_WORKERS = 64;
+
+/** Options every long-running command shares: where to listen and how to log. */
+export function addListenOptions(command: Command): Command {
+  return command
     .addOption(envOption('-p, --port <n>', 'port to listen on', 'REFRESHD_PORT', '8080').argParser(parsePort))
     .addOption(envOption('--host <host>', 'address to bind', 'REFRESHD_HOST', '127.0.0.1'))
-    .addOption(envOption('--apis <list>', 'comma-separated apis to serve (default: all five)', 'REFRESHD_APIS').argParser(parseApiList))
-    .addOption(envOption('--admin-token <token>', 'serve the admin api, protected by this bearer token', 'REFRESHD_ADMIN_TOKEN'))
-    .addOption(envOption('--insecure-cookies', 'omit Secure on refresh cookies (plain-http development only)', 'REFRESHD_INSECURE_COOKIES'))
-    .addOption(envOption('--max-body-bytes <n>', 'largest request body accepted', 'REFRESHD_MAX_BODY_BYTES', '65536').argParser(parseNonNegativeInt))
-    .addOption(envOption('--debug', 'send internal error details (session envelope `error`)', 'REFRESHD_DEBUG'))
-    .addOption(envOption('--log-level <level>', 'pino log level', 'REFRESHD_LOG_LEVEL', 'info'))
-    .addOption(envOption('--workers <n>', 'processes sharing the port and the store (node:cluster)', 'REFRESHD_WORKERS', '1').argParser(parsePositiveInt));
+    .addOption(envOption('--log-level <level>', 'log level', 'REFRESHD_LOG_LEVEL', 'info').choices(LOG_LEVELS))
+    .addOption(
+      new Option('--log-format <format>', 'json: one JSON object a line; pretty: for people (default: pretty on a terminal, else json)')
+        .env('REFRESHD_LOG_FORMAT')
+        .choices(LOG_FORMATS),
+    );
+}
+
+export function loggerFor(options: { logLevel: string; logFormat?: LogFormat }) {
+  return createLogger(options.logLevel, options.logFormat ?? defaultLogFormat());
+}
+
+function checkAdminToken(token: string | undefined): void {
+  // The value is never echoed: it is a secret, even when it is a bad one.
+  if (token !== undefined && token.length < MIN_ADMIN_TOKEN_LENGTH) {
+    throw new Error(
+      `--admin-token / REFRESHD_ADMIN_TOKEN must be at least ${MIN_ADMIN_TOKEN_LENGTH} characters (it guards minting sessions; ` +
+        `e.g. \`openssl rand -base64 32\`)${token === '' ? '; it is set but empty: unset it to serve without the admin api' : ''}`,
+    );
+  }
+}
+
+/** The `sessions create` line that mints with this server's store, keys and issuer. */
+function mintHint(options: Record<string, any>, config: ServeConfig): string {
+  // The database URL may carry a password: the hint names the variable, never the value.
+  const flags = [config.databaseUrl ? '--database-url "$DATABASE_URL"' : `--data-dir ${config.dataDir}`];
+  if (options.keyFile !== undefined) flags.push(`--key-file ${options.keyFile}`);
+  if (config.issuer !== 'refreshd') flags.push(`--issuer ${config.issuer}`);
+  return `refreshd sessions create --api watchr --sub alice ${flags.join(' ')}`;
+}
+
+export function serveCommand(): Command {
+  const command = addListenOptions(
+    new Command('serve')
+      .description('The real server: JWTs, rotation with reuse detection, revocation; SQLite store, or PostgreSQL shared by many instances')
+      .addOption(envOption('--apis <list>', 'comma-separated apis to serve (default: all five)', 'REFRESHD_APIS').argParser(parseApiList))
+      .addOption(envOption('--admin-token <token>', `serve the admin api, protected by this bearer token (at least ${MIN_ADMIN_TOKEN_LENGTH} characters)`, 'REFRESHD_ADMIN_TOKEN'))
+      .addOption(booleanEnvOption('--insecure-cookies', 'omit Secure on refresh cookies (plain-http development only)', 'REFRESHD_INSECURE_COOKIES'))
+      .addOption(
+        envOption('--max-body-bytes <n>', `largest request body accepted, ${MIN_BODY_BYTES} to ${MAX_BODY_BYTES}`, 'REFRESHD_MAX_BODY_BYTES', '65536').argParser(
+          integerParser({ min: MIN_BODY_BYTES, max: MAX_BODY_BYTES, unit: 'bytes' }),
+        ),
+      )
+      .addOption(booleanEnvOption('--debug', 'send internal error details (session envelope `error`)', 'REFRESHD_DEBUG'))
+      .addOption(
+        envOption('--workers <n>', `processes sharing the port and the store (node:cluster), 1 to ${MAX_WORKERS}`, 'REFRESHD_WORKERS', '1').argParser(
+          integerParser({ min: 1, max: MAX_WORKERS }),
+        ),
+      ),
+  );
   return addEngineOptions(command).action(async (options) => {
-    const logger = createLogger(options.logLevel);
-    const config = {
+    checkAdminToken(options.adminToken);
+    const config: ServeConfig = {
       ...engineConfig(options),
       apis: options.apis,
+      adminToken: options.adminToken,
       secureCookies: !options.insecureCookies,
       debug: Boolean(options.debug),
       maxBodyBytes: Number(options.maxBodyBytes),
     };
+    const port = Number(options.port);
+    const logger = loggerFor(options);
     const workers = Number(options.workers);
     if (workers > 1 && !isClusterWorker()) {
+      // Nothing is written to the data dir for a server that cannot bind its port.
+      await assertCanListen(port, options.host);
       await runClusterPrimary({
         workers,
         logger,
@@ -44,29 +98,40 @@ export function serveCommand(): Command {
       return;
     }
     await startServing(async () => {
-      const runtime = await buildRealApp(config, { logger });
-      if (runtime.generatedKeyPath) logger.warn({ path: runtime.generatedKeyPath }, GENERATED_KEY_WARNING);
-      const stopPurging = schedulePurge(runtime.tokens, logger);
-      const server = await listen(runtime.built.handler, {
-        port: Number(options.port),
-        host: options.host,
-        logger,
-        handleSignals: true,
-        onClosed: () => {
-          stopPurging();
-          return runtime.close();
-        },
-      });
+      // The port first: a port in use fails before the store or a key is created.
+      const gate = deferredApp(config.maxBodyBytes as number);
+      let stop: () => Promise<void> = async () => {};
+      const server = await listen(gate, { port, host: options.host, logger, handleSignals: true, onClosed: () => stop() });
+      let runtime;
+      try {
+        runtime = await buildRealApp(config, { logger });
+      } catch (error) {
+        await server.close();
+        throw error;
+      }
+      const { built, tokens, generatedKeyPath } = runtime;
+      const stopPurging = schedulePurge(tokens, logger);
+      stop = () => {
+        stopPurging();
+        return runtime.close();
+      };
+      gate.open(built);
+      announceReady();
+      if (generatedKeyPath && !isClusterWorker()) logger.warn({ path: generatedKeyPath }, GENERATED_KEY_WARNING);
       if (!announcesStartup()) return;
-      const lines = [
-        `refreshd serve listening on ${server.url} (store: ${runtime.storeDescription})${workers > 1 ? ` with ${workers} workers` : ''}`,
-        ...runtime.built.apis.flatMap((api) => api.operations.map((op) => `  ${api.name.padEnd(10)} ${op.method} ${server.url}${op.path}`)),
-        `  docs       ${server.url}/docs`,
-        `mint a session: npx refreshd sessions create --api watchr --sub alice --data-dir ${config.dataDir}`,
-        // Also in the banner, not only in the (asynchronous) log: whoever reads the banner sees it, in order.
-        ...(runtime.generatedKeyPath ? [`warning: ${GENERATED_KEY_WARNING}: ${runtime.generatedKeyPath}`] : []),
-      ];
-      process.stdout.write(`${lines.join('\n')}\n`);
+      logger.info(
+        {
+          url: server.url,
+          dataDir: config.dataDir,
+          store: runtime.storeDescription,
+          workers,
+          signingKid: runtime.keys.signing.kid,
+          routes: built.apis.flatMap((api) => api.operations.map((op) => `${api.name} ${op.method} ${server.url}${op.path}`)),
+          docs: `${server.url}/docs`,
+          hint: `mint a session: ${mintHint(options, config)}`,
+        },
+        `refreshd serve listening on ${server.url}`,
+      );
     });
   });
 }

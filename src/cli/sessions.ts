@@ -1,14 +1,18 @@
 import { Command } from 'commander';
-import { openTokenEngine, type ServeConfig, type TokenEngine } from '../app/real-server';
-import { mintedSessionView, pathstackSubject } from '../app/session-views';
-import { isApiName } from '../api-names';
+import { assertServedSigningKey, openTokenEngine, type TokenEngine } from '../app/real-server';
+import { mintedSessionView, pathstackSubject, sessionSummaryView } from '../app/session-views';
+import { API_NAMES } from '../api-names';
 import { addEngineOptions, engineConfig } from './engine-options';
+import { parseApiName } from './options';
 
-async function withEngine<T>(options: Record<string, any>, run: (engine: TokenEngine) => Promise<T>): Promise<T> {
-  const config: ServeConfig = { ...engineConfig(options), secureCookies: true };
-  const engine = await openTokenEngine(config);
+/**
+ * Runs `command` on the store and keys `serve` uses. Never creates either: a mistyped
+ * `--data-dir` or a missing `--key-file` is an error, not a new empty store or a new key.
+ */
+async function withEngine<T>(options: Record<string, any>, command: (engine: TokenEngine) => Promise<T>, signs = false): Promise<T> {
+  const engine = await openTokenEngine({ ...engineConfig(options), secureCookies: true }, { mode: 'existing', signs });
   try {
-    return await run(engine);
+    return await command(engine);
   } finally {
     await engine.store.close();
   }
@@ -16,43 +20,62 @@ async function withEngine<T>(options: Record<string, any>, run: (engine: TokenEn
 
 const print = (value: unknown) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 
-/** `refreshd sessions create|list|revoke|revoke-subject`, on the same store and keys as `serve`. */
+/** `refreshd sessions create|list|revoke|revoke-subject`, on the same store and keys as `serve`, printing the admin api's shapes. */
 export function sessionsCommand(): Command {
-  const sessions = new Command('sessions').description('Mint, list and revoke sessions (logging in is upstream of refreshd)');
+  const sessions = new Command('sessions').description('Mint, list and revoke sessions on the store serve created (logging in is upstream of refreshd)');
   sessions.addCommand(
     addEngineOptions(
       new Command('create')
-        .description('Mint a session and print {session_id, access_token, refresh_token, ...} as JSON')
-        .requiredOption('--api <api>', 'watchr | galileo | pathstack | almanac | session')
+        .description('Mint a session and print it as the admin api does: {session_id, access_token, refresh_token, ...}')
+        .requiredOption('--api <api>', API_NAMES.join(' | '), parseApiName)
         .requiredOption('--sub <subject>', 'the subject (pathstack: a UUID4)')
         .option('--org <id...>', 'organizations the session may be scoped to (almanac)'),
     ).action(async (options) => {
-      if (!isApiName(options.api)) throw new Error(`unknown api "${options.api}"`);
       let sub: string = options.sub;
       if (options.api === 'pathstack') {
         const subject = pathstackSubject(sub);
         if (!subject.ok) throw new Error(`pathstack subjects must be UUID4s (the client sends \`sub\` as one): ${subject.problem.msg}`);
         sub = subject.sub;
       }
-      await withEngine(options, async ({ tokens }) => {
-        const minted = await tokens.mintSession({ api: options.api, sub, organizations: options.org ?? [] });
+      await withEngine(options, async (engine) => {
+        // A token the server cannot verify is worse than none: refuse before minting.
+        await assertServedSigningKey(engine);
+        const minted = await engine.tokens.mintSession({ api: options.api, sub, organizations: options.org ?? [] });
         print(mintedSessionView(minted));
+      }, true);
+    }),
+  );
+  sessions.addCommand(
+    addEngineOptions(
+      new Command('list').description('List sessions as the admin api does: {sessions: [...]}').option('--api <api>', 'only this api', parseApiName).option('--sub <subject>', 'only this subject'),
+    ).action(async (options) => {
+      await withEngine(options, async ({ tokens }) => {
+        const found = await tokens.listSessions({ api: options.api, sub: options.sub });
+        print({ sessions: found.map(sessionSummaryView) });
       });
     }),
   );
   sessions.addCommand(
-    addEngineOptions(new Command('list').description('List sessions as JSON').option('--api <api>').option('--sub <subject>')).action(async (options) => {
-      await withEngine(options, async ({ tokens }) => print(await tokens.listSessions({ api: options.api, sub: options.sub })));
-    }),
+    addEngineOptions(new Command('revoke').description('Revoke one session (its whole token family); prints {revoked}').argument('<session_id>')).action(
+      async (sessionId: string, options) => {
+        await withEngine(options, async ({ tokens }) => {
+          const session = await tokens.findSession(sessionId);
+          if (!session) throw new Error(`no session ${JSON.stringify(sessionId)} in this store (see \`refreshd sessions list\`)`);
+          const revoked = await tokens.revokeSession(sessionId);
+          if (!revoked) process.stderr.write(`session ${sessionId} was already revoked at ${new Date(session.revokedAtMs ?? 0).toISOString()}\n`);
+          print({ revoked });
+        });
+      },
+    ),
   );
   sessions.addCommand(
-    addEngineOptions(new Command('revoke').description('Revoke one session (its whole token family)').argument('<session_id>')).action(async (sessionId, options) => {
-      await withEngine(options, async ({ tokens }) => print({ session_id: sessionId, revoked: await tokens.revokeSession(sessionId) }));
-    }),
-  );
-  sessions.addCommand(
-    addEngineOptions(new Command('revoke-subject').description('Revoke every session of a subject on every api').argument('<subject>')).action(async (sub, options) => {
-      await withEngine(options, async ({ tokens }) => print({ sub, ...(await tokens.revokeSubject(sub)) }));
+    addEngineOptions(
+      new Command('revoke-subject').description('Revoke every session of a subject on every api; prints {sessions_revoked}').argument('<subject>'),
+    ).action(async (sub: string, options) => {
+      await withEngine(options, async ({ tokens }) => {
+        const { sessionsRevoked } = await tokens.revokeSubject(sub);
+        print({ sessions_revoked: sessionsRevoked });
+      });
     }),
   );
   return sessions;

@@ -1,5 +1,7 @@
-import { sampleSchema } from '../mock/sample';
+import { unsupportedVersionProblem } from '../app/api-versions';
+import { bearerCredential, isJsonContentType } from '../app/request-input';
 import type { CompiledOperation, ParameterSpec } from '../spec/registry';
+import { admittedTypes, jsonType, parameterText, staticSample } from './schema-values';
 
 /**
  * Test cases derived from one operation of a document + overlay, never from a list per api:
@@ -16,7 +18,9 @@ export type CaseBody =
 
 export interface CaseRequest {
   method: string;
+  /** The operation's path, templates included: {@link pathParameters} fill them on the wire. */
   path: string;
+  pathParameters?: Record<string, string>;
   query: Record<string, string>;
   /** Lower-case names. */
   headers: Record<string, string>;
@@ -25,19 +29,31 @@ export interface CaseRequest {
 }
 
 /**
- * - `placeholder`: schema-valid, but with made-up credentials (feeds the response checks only);
- * - `negative`: breaks one constraint of the document; must be rejected in the api's dialect;
+ * What a request is, and so which checks judge its answer beyond the response checks:
+ * - `valid`: schema-valid, with an outcome the document does not fix (made-up credentials,
+ *   or values a server may refuse for reasons of its own); the response checks only;
+ * - `negative`: breaks a constraint of the document; must be rejected (a 4xx);
  * - `positive`: schema-valid with real credentials; must be accepted;
  * - `auth`: missing, non-Bearer or forged credentials; must get 401;
+ * - `missing-header`: a required header left out; must be rejected (a 4xx);
+ * - `unsupported-method`: a method the path does not declare; must get 405;
  * - `rotation`: a step of the rotation scenario.
  */
-export type CaseKind = 'placeholder' | 'negative' | 'positive' | 'auth' | 'rotation';
+export type CaseKind = 'valid' | 'negative' | 'positive' | 'auth' | 'missing-header' | 'unsupported-method' | 'rotation';
+
+/** Where a case comes from: the deterministic coverage of the document, fast-check, or the rotation scenario. */
+export type CasePhase = 'coverage' | 'generative' | 'scenario';
 
 export interface RequestCase {
   /** Names the broken constraint or the scenario step, e.g. `body.refresh_token: missing`. */
   name: string;
   kind: CaseKind;
   request: CaseRequest;
+  phase?: CasePhase;
+  /** The Bearer credential is missing, not Bearer or forged: a 401 must challenge it (RFC 6750 §3). */
+  bearerFault?: boolean;
+  /** For `unsupported-method`: the methods the path declares (what `Allow` must list). */
+  allowedMethods?: string[];
 }
 
 /** Real credentials of one session, as far as the caller has them. */
@@ -71,6 +87,8 @@ export const PLACEHOLDER_BEARER = 'refreshd-contract-placeholder-bearer';
 
 const isObject = (value: unknown): value is Record<string, any> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
+
+const clone = (request: CaseRequest): CaseRequest => structuredClone(request);
 
 /** The body schema's top-level object view (properties, required, additionalProperties). */
 function objectSchema(schema: Record<string, any> | undefined): Record<string, any> | undefined {
@@ -110,39 +128,57 @@ export function credentialSlots(operation: CompiledOperation): CredentialSlots {
   return slots;
 }
 
-/** A value the schema accepts (the mock's static sampler), or undefined when none can be built. */
-function sampleFor(schema: unknown): unknown {
-  try {
-    return sampleSchema(schema ?? {}, { dynamic: false, omitReadOnly: true });
-  } catch {
-    return undefined;
+/** The parameter's text in a minimal valid request: the supported version, else the static sample. */
+export function sampleParameterText(operation: CompiledOperation, parameter: ParameterSpec): string | undefined {
+  if (operation.supportedVersions?.parameter.key === parameter.key && operation.supportedVersions.parameter.in === parameter.in) {
+    return operation.supportedVersions.versions[0];
   }
-}
-
-function parameterText(parameter: ParameterSpec): string | undefined {
-  const value = sampleFor(parameter.schema);
-  if (typeof value === 'string') return value;
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  return undefined;
+  const value = staticSample(parameter.schema);
+  return value === undefined || value === null || typeof value === 'object' ? undefined : parameterText(value);
 }
 
 /** The sampled body with only its required top-level properties (a minimal valid request). */
 function minimalBody(operation: CompiledOperation, schema: Record<string, any>): unknown {
-  const full = sampleFor(schema);
-  const object = objectSchema(schema);
-  if (!isObject(full) || !object) return full ?? {};
+  const full = staticSample(schema);
+  const minimal = onlyRequired(schema, full);
+  return requestIsValid(operation, { ...emptyRequest(operation), body: { kind: 'json', value: minimal } }, true) ? minimal : full ?? {};
+}
+
+/** `value` with only the properties its schema requires, at every depth, and arrays at their fewest items. */
+function onlyRequired(schema: unknown, value: unknown): unknown {
+  if (Array.isArray(value)) {
+    const fewest = isObject(schema) && typeof schema.minItems === 'number' ? schema.minItems : 0;
+    return value.slice(0, fewest).map((item) => onlyRequired(isObject(schema) ? schema.items : undefined, item));
+  }
+  const object = objectSchema(isObject(schema) ? schema : undefined);
+  if (!isObject(value) || !object) return value;
   const required = new Set<string>(Array.isArray(object.required) ? object.required : []);
-  const minimal = Object.fromEntries(Object.entries(full).filter(([name]) => required.has(name)));
-  return requestIsValid(operation, { ...emptyRequest(operation), body: { kind: 'json', value: minimal } }, true) ? minimal : full;
+  const properties: Record<string, unknown> = isObject(object.properties) ? object.properties : {};
+  return Object.fromEntries(Object.entries(value).filter(([name]) => required.has(name)).map(([name, child]) => [name, onlyRequired(properties[name], child)]));
 }
 
-function emptyRequest(operation: CompiledOperation): CaseRequest {
-  return { method: operation.method, path: operation.path, query: {}, headers: {}, cookies: {}, body: { kind: 'none' } };
+export function emptyRequest(operation: CompiledOperation): CaseRequest {
+  const request: CaseRequest = { method: operation.method, path: operation.path, query: {}, headers: {}, cookies: {}, body: { kind: 'none' } };
+  if (operation.parameters.some((p) => p.in === 'path')) request.pathParameters = {};
+  return request;
 }
 
-function setParameter(request: CaseRequest, parameter: { in: string; name: string }, value: string | undefined): void {
-  const target =
-    parameter.in === 'header' ? request.headers : parameter.in === 'cookie' ? request.cookies : parameter.in === 'query' ? request.query : undefined;
+/** The record of `request` a parameter lives in (created for path parameters). */
+function parameterSource(request: CaseRequest, location: string): Record<string, string> | undefined {
+  if (location === 'header') return request.headers;
+  if (location === 'cookie') return request.cookies;
+  if (location === 'query') return request.query;
+  if (location === 'path') return (request.pathParameters ??= {});
+  return undefined;
+}
+
+export function getParameter(request: CaseRequest, parameter: { in: string; name: string }): string | undefined {
+  const key = parameter.in === 'header' ? parameter.name.toLowerCase() : parameter.name;
+  return parameterSource(request, parameter.in)?.[key];
+}
+
+export function setParameter(request: CaseRequest, parameter: { in: string; name: string }, value: string | undefined): void {
+  const target = parameterSource(request, parameter.in);
   if (!target) return;
   const key = parameter.in === 'header' ? parameter.name.toLowerCase() : parameter.name;
   if (value === undefined) delete target[key];
@@ -154,91 +190,87 @@ function setParameter(request: CaseRequest, parameter: { in: string; name: strin
  * document, the credential slots filled with `credentials` (made-up ones when absent).
  */
 export function validRequest(operation: CompiledOperation, credentials?: Credentials): CaseRequest {
-  const slots = credentialSlots(operation);
   const request = emptyRequest(operation);
   for (const parameter of operation.parameters) {
-    if (!parameter.required || parameter.in === 'path') continue;
-    setParameter(request, parameter, parameterText(parameter) ?? 'x');
+    if (!parameter.required) continue;
+    setParameter(request, parameter, sampleParameterText(operation, parameter) ?? 'x');
   }
   const body = jsonBody(operation);
   if (body) request.body = { kind: 'json', value: minimalBody(operation, body.schema) };
-
-  const refreshToken = credentials?.refreshToken ?? PLACEHOLDER_REFRESH_TOKEN;
-  const slot = slots.refreshToken;
-  if (slot?.in === 'body') {
-    const value = request.body.kind === 'json' && isObject(request.body.value) ? request.body.value : {};
-    request.body = { kind: 'json', value: { ...value, [slot.name]: refreshToken } };
-  } else if (slot) setParameter(request, slot, refreshToken);
-  if (slots.subject && credentials?.sub && request.body.kind === 'json' && isObject(request.body.value)) {
-    request.body = { kind: 'json', value: { ...request.body.value, [slots.subject]: credentials.sub } };
-  }
-  if (slots.bearer) request.headers.authorization = `Bearer ${credentials?.accessToken ?? PLACEHOLDER_BEARER}`;
-  return request;
+  const slot = credentialSlots(operation).refreshToken;
+  // The slot is filled even where the document lets it be left out: this request carries the credential.
+  if (slot && slot.in !== 'body') setParameter(request, slot, PLACEHOLDER_REFRESH_TOKEN);
+  if (slot?.in === 'body' && request.body.kind === 'json' && isObject(request.body.value)) request.body.value[slot.name] = PLACEHOLDER_REFRESH_TOKEN;
+  return withCredentials(operation, request, credentials);
 }
 
 /**
- * Whether the document accepts `request`, decided by the operation's own compiled validators
- * (the ones the pipeline runs), so a negative case is never valid by accident.
+ * `request` with its credential slots carrying `credentials` (made-up ones when absent): the
+ * refresh token where the request has it, the subject where the body has it, the Bearer
+ * where the operation declares bearer security. A slot the request leaves out stays out.
+ */
+export function withCredentials(operation: CompiledOperation, request: CaseRequest, credentials?: Credentials): CaseRequest {
+  const slots = credentialSlots(operation);
+  const filled = clone(request);
+  const refreshToken = credentials?.refreshToken ?? PLACEHOLDER_REFRESH_TOKEN;
+  const slot = slots.refreshToken;
+  const body = filled.body.kind === 'json' && isObject(filled.body.value) ? filled.body.value : undefined;
+  if (slot?.in === 'body') {
+    if (body && slot.name in body) body[slot.name] = refreshToken;
+  } else if (slot && getParameter(filled, slot) !== undefined) setParameter(filled, slot, refreshToken);
+  if (slots.subject && credentials?.sub && body && slots.subject in body) body[slots.subject] = credentials.sub;
+  if (slots.bearer) filled.headers.authorization = `Bearer ${credentials?.accessToken ?? PLACEHOLDER_BEARER}`;
+  return filled;
+}
+
+/**
+ * Whether the server's validation accepts `request`, decided as the pipeline decides it: the
+ * operation's own compiled validators (parameters with their coercion, then the body), the
+ * overlay's supported versions, and the dialect's reading of the body (a JSON `null` is no
+ * body to FastAPI; a body that is not JSON is validated as text, or refused). Bearer
+ * security is not validation: a request without its credential is valid, and gets a 401.
  */
 export function requestIsValid(operation: CompiledOperation, request: CaseRequest, ignoreParameters = false): boolean {
   if (!ignoreParameters) {
     const declared: Record<string, Record<string, string>> = { path: {}, query: {}, header: {}, cookie: {} };
+    const parameters: Record<string, unknown> = {};
     for (const parameter of operation.parameters) {
-      const source = parameter.in === 'header' ? request.headers : parameter.in === 'cookie' ? request.cookies : parameter.in === 'query' ? request.query : {};
-      const value = source[parameter.key];
+      const value = parameterSource(clone(request), parameter.in)?.[parameter.key];
       if (value !== undefined) declared[parameter.in][parameter.key] = value;
+      else if (parameter.required) return false;
+      parameters[parameter.name] = value ?? parameter.default;
     }
     if (!operation.parametersValidator(structuredClone(declared))) return false;
-    for (const parameter of operation.parameters) {
-      if (parameter.required && declared[parameter.in][parameter.key] === undefined) return false;
-    }
+    if (unsupportedVersionProblem(operation, parameters)) return false;
   }
   if (!operation.body) return true;
-  const { body } = request;
-  if (body.kind === 'none') return !operation.body.required;
+  const body = readBody(operation, request.body);
+  if (body.kind === 'invalid') return false;
+  if (body.kind === 'absent') return !operation.body.required;
+  return operation.bodyValidator ? (operation.bodyValidator({ requestBody: structuredClone(body.value) }) as boolean) : true;
+}
+
+/** The body as the pipeline reads it: absent, a value to validate, or refused before validation. */
+function readBody(operation: CompiledOperation, body: CaseBody): { kind: 'absent' } | { kind: 'invalid' } | { kind: 'value'; value: unknown } {
+  const { dialect } = operation;
   let value: unknown;
+  if (body.kind === 'none' || (body.kind === 'raw' && body.text === '')) return { kind: 'absent' };
   if (body.kind === 'json') value = body.value;
-  else {
-    const mediaType = body.contentType.split(';')[0].trim().toLowerCase();
-    if (!isJsonMediaType(mediaType) || !operation.body.mediaTypes.some((type) => type.toLowerCase() === mediaType)) return false;
+  else if (!isJsonContentType(body.contentType)) {
+    return dialect.nonJsonBody === 'unsupported-media-type' ? { kind: 'invalid' } : { kind: 'value', value: body.text };
+  } else {
     try {
       value = JSON.parse(body.text);
     } catch {
-      return false;
+      return { kind: 'invalid' };
     }
   }
-  return operation.bodyValidator ? (operation.bodyValidator({ requestBody: structuredClone(value) }) as boolean) : true;
+  return value === null && dialect.nullBodyIsMissing ? { kind: 'absent' } : { kind: 'value', value };
 }
 
-/** The JSON types a schema admits, or undefined when it does not say. */
-function admittedTypes(schema: unknown): Set<string> | undefined {
-  if (!isObject(schema)) return undefined;
-  const types = new Set<string>();
-  const add = (type: unknown) => {
-    for (const t of ([] as unknown[]).concat(type)) {
-      if (t === 'integer') types.add('number');
-      else if (typeof t === 'string') types.add(t);
-    }
-  };
-  if (schema.type !== undefined) add(schema.type);
-  if (schema.nullable === true) types.add('null');
-  for (const keyword of ['anyOf', 'oneOf']) {
-    if (!Array.isArray(schema[keyword])) continue;
-    for (const branch of schema[keyword]) {
-      const branchTypes = admittedTypes(branch);
-      if (!branchTypes) return undefined;
-      branchTypes.forEach((t) => types.add(t));
-    }
-  }
-  if (Array.isArray(schema.enum)) schema.enum.forEach((value: unknown) => types.add(jsonType(value)));
-  if ('const' in schema) types.add(jsonType(schema.const));
-  return types.size > 0 ? types : undefined;
-}
-
-function jsonType(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'array';
-  return typeof value === 'number' ? 'number' : typeof value;
+/** Whether the request carries a credential the operation's bearer security accepts the form of. */
+export function hasBearer(request: CaseRequest): boolean {
+  return bearerCredential(request.headers.authorization) !== undefined;
 }
 
 /** Values of other JSON types, none of which Pydantic's lax mode would coerce into a string, number or bool. */
@@ -251,10 +283,8 @@ function formatsOf(schema: unknown): string[] {
   return [...own, ...branches.flatMap(formatsOf)];
 }
 
-const clone = (request: CaseRequest): CaseRequest => structuredClone(request);
-
 /**
- * One invalid request per constraint the document states, each built from the valid
+ * One invalid request per top-level constraint the document states, each built from the valid
  * `base` with exactly that constraint broken: required parameters missing, parameter types
  * and formats violated, the body missing, not an object, malformed, under another media
  * type, a required property missing, a property of the wrong type or format, an extra
@@ -262,8 +292,8 @@ const clone = (request: CaseRequest): CaseRequest => structuredClone(request);
  */
 export function negativeCases(operation: CompiledOperation, base: CaseRequest): RequestCase[] {
   const cases: RequestCase[] = [];
-  const add = (name: string, request: CaseRequest) => {
-    if (!requestIsValid(operation, request)) cases.push({ name, kind: 'negative', request });
+  const add = (name: string, request: CaseRequest, kind: CaseKind = 'negative') => {
+    if (!requestIsValid(operation, request)) cases.push({ name, kind, request, phase: 'coverage' });
   };
 
   for (const parameter of operation.parameters) {
@@ -272,7 +302,8 @@ export function negativeCases(operation: CompiledOperation, base: CaseRequest): 
     if (parameter.required) {
       const request = clone(base);
       setParameter(request, parameter, undefined);
-      add(`${label}: missing`, request);
+      // A missing required header is missing_required_header's to judge.
+      add(`${label}: missing`, request, parameter.in === 'header' ? 'missing-header' : 'negative');
     }
     const types = admittedTypes(parameter.schema);
     if (types && !types.has('string')) {
@@ -328,8 +359,8 @@ export function missingBearerCases(operation: CompiledOperation, base: CaseReque
   const basic = clone(base);
   basic.headers.authorization = `Basic ${Buffer.from('refreshd:contract').toString('base64')}`;
   return [
-    { name: 'Authorization: missing', kind: 'auth', request: missing },
-    { name: 'Authorization: not Bearer', kind: 'auth', request: basic },
+    { name: 'Authorization: missing', kind: 'auth', request: missing, phase: 'coverage', bearerFault: true },
+    { name: 'Authorization: not Bearer', kind: 'auth', request: basic, phase: 'coverage', bearerFault: true },
   ];
 }
 
@@ -358,6 +389,7 @@ export function forgedCredentialCases(operation: CompiledOperation, credentials:
     cases.push({
       name: `refresh token forged (${where})`,
       kind: 'auth',
+      phase: 'scenario',
       request: validRequest(operation, { ...credentials, refreshToken: forgeToken(credentials.refreshToken) }),
     });
     const omitted = validRequest(operation, credentials);
@@ -375,13 +407,15 @@ export function forgedCredentialCases(operation: CompiledOperation, credentials:
       optional = 'the body';
     }
     if (optional && requestIsValid(operation, omitted)) {
-      cases.push({ name: `refresh token omitted (${optional} is optional in the document)`, kind: 'auth', request: omitted });
+      cases.push({ name: `refresh token omitted (${optional} is optional in the document)`, kind: 'auth', request: omitted, phase: 'scenario' });
     }
   }
   if (slots.bearer && credentials.accessToken) {
     cases.push({
       name: 'Bearer forged',
       kind: 'auth',
+      phase: 'scenario',
+      bearerFault: true,
       request: validRequest(operation, { ...credentials, accessToken: forgeToken(credentials.accessToken) }),
     });
   }

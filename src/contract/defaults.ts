@@ -5,3 +5,6 @@
 
 /** The reuse grace window assumed of a target that was not told otherwise: refreshd's own default. */
 export const DEFAULT_GRACE_SECONDS = 10;
+
+/** Generated requests per operation and kind (valid, invalid) in the generative phase. */
+export const DEFAULT_EXAMPLES = 100;

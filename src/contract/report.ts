@@ -1,11 +1,26 @@
 import { CHECK_NAMES } from './checks';
-import type { ApiReport, ContractReport, PrintedRequest, PrintedResponse, ReportedCheck, ReportedFailure } from './runner';
+import type { PrintedRequest } from './curl';
+import type { ApiReport, ContractReport, PrintedResponse, ReportedCheck, ReportedFailure } from './runner';
 
 /** Failing cases printed per check; the rest are counted (the JUnit file has them all). */
 const FAILURES_SHOWN_PER_CHECK = 5;
 const BODY_SHOWN_CHARS = 1000;
 
 const truncate = (text: string, max: number) => (text.length > max ? `${text.slice(0, max)}… (${text.length - max} more characters)` : text);
+
+/** How the console report is written: with ANSI colours (a terminal) or without (NO_COLOR, a pipe, a file). */
+export interface ConsoleStyle {
+  colors: boolean;
+}
+
+const PLAIN: ConsoleStyle = { colors: false };
+const ANSI = { green: 32, red: 31, yellow: 33, dim: 2, bold: 1 } as const;
+const paint = (style: ConsoleStyle, color: keyof typeof ANSI, text: string) => (style.colors ? `\u001b[${ANSI[color]}m${text}\u001b[0m` : text);
+
+/** Colours for a stream: off under NO_COLOR (any value, https://no-color.org) or when it is not a terminal. */
+export function consoleStyle(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv = process.env): ConsoleStyle {
+  return { colors: Boolean(stream.isTTY) && !('NO_COLOR' in env && env.NO_COLOR !== '') };
+}
 
 function cell(check: ReportedCheck): string {
   switch (check.status) {
@@ -18,8 +33,10 @@ function cell(check: ReportedCheck): string {
   }
 }
 
+const CELL_COLOR = { pass: 'green', fail: 'red', skipped: 'yellow' } as const;
+
 /** Checks down, apis across: pass with the number of cases judged, FAIL failing/judged, skipped. */
-export function formatTable(report: ContractReport): string {
+export function formatTable(report: ContractReport, style: ConsoleStyle = PLAIN): string {
   const header = ['check', ...report.apis.map((api) => api.api)];
   const rows = CHECK_NAMES.map((name) => [
     name,
@@ -29,8 +46,15 @@ export function formatTable(report: ContractReport): string {
     }),
   ]);
   const widths = header.map((_, column) => Math.max(...[header, ...rows].map((row) => row[column].length)));
-  const line = (row: string[]) => row.map((value, column) => value.padEnd(widths[column])).join('  ').trimEnd();
-  return [line(header), line(widths.map((width) => '-'.repeat(width))), ...rows.map(line)].join('\n');
+  // Padding is measured on the plain text; colour codes wrap the padded cell.
+  const colored = (value: string, column: number, row: number) => {
+    const padded = value.padEnd(widths[column]);
+    const check = column > 0 ? report.apis[column - 1].checks.find((c) => c.check === CHECK_NAMES[row]) : undefined;
+    return check ? paint(style, CELL_COLOR[check.status], padded) : padded;
+  };
+  const line = (row: string[], index?: number) =>
+    row.map((value, column) => (index === undefined ? value.padEnd(widths[column]) : colored(value, column, index))).join('  ').trimEnd();
+  return [line(header), line(widths.map((width) => '-'.repeat(width))), ...rows.map((row, index) => line(row, index))].join('\n');
 }
 
 function formatRequest(request: PrintedRequest): string[] {
@@ -51,12 +75,37 @@ function formatResponse(response: PrintedResponse): string[] {
 }
 
 function formatFailure(api: string, check: string, failure: ReportedFailure): string[] {
+  const origin = failure.shrunk
+    ? `${failure.phase} phase, shrunk in ${failure.shrunk.steps} step(s) from "${failure.shrunk.originalCase}"`
+    : `${failure.phase} phase`;
   return [
     `  ${api} · ${check} · ${failure.operationId} · ${failure.caseName}`,
     `    ${failure.message}`,
+    `    (${origin})`,
     ...formatRequest(failure.request),
     ...formatResponse(failure.response),
+    `    reproduce (token values are placeholders: put live ones in their place):`,
+    `    ${failure.curl}`,
   ];
+}
+
+/** Per operation: the requests of each phase, and which declared responses came back. */
+export function formatCoverage(report: ContractReport): string {
+  const lines = ['Responses observed (declared responses no request produced are listed as not observed):'];
+  for (const api of report.apis) {
+    for (const operation of api.coverage) {
+      const observed = operation.responses.filter((r) => r.observed).map((r) => r.status);
+      const missed = operation.responses.filter((r) => !r.observed).map((r) => r.status);
+      const { coverage, generative, scenario, shrinking } = operation.requests;
+      lines.push(
+        `  ${api.api} ${operation.method} ${operation.path}: observed ${observed.join(', ') || 'none'}` +
+          `${missed.length > 0 ? `; not observed ${missed.join(', ')}` : ''}` +
+          `${operation.undeclared.length > 0 ? `; undeclared ${operation.undeclared.join(', ')}` : ''}` +
+          ` (requests: ${coverage} coverage, ${generative} generated, ${scenario} scenario${shrinking > 0 ? `, ${shrinking} shrinking` : ''})`,
+      );
+    }
+  }
+  return lines.join('\n');
 }
 
 /** Every failing case with its (redacted) request and response, then why checks were skipped. */
@@ -93,19 +142,25 @@ export function formatDetails(report: ContractReport): string {
   return lines.join('\n');
 }
 
-export function formatSummary(report: ContractReport): string {
+export function formatSummary(report: ContractReport, style: ConsoleStyle = PLAIN): string {
   const requests = report.apis.reduce((sum, api) => sum + api.requests, 0);
   const errors = report.errors.length > 0 ? `, ${report.errors.length} error(s)` : '';
+  const verdict = report.ok ? paint(style, 'green', 'PASSED') : paint(style, 'red', 'FAILED');
   return (
-    `${report.ok ? 'PASSED' : 'FAILED'}: ${report.totals.pass} passed, ${report.totals.fail} failed, ${report.totals.skipped} skipped${errors} ` +
-    `(${report.apis.length} api(s), ${requests} requests, ${(report.durationMs / 1000).toFixed(1)} s, ${report.baseUrl})`
+    `${verdict}: ${report.totals.pass} passed, ${report.totals.fail} failed, ${report.totals.skipped} skipped${errors} ` +
+    `(${report.apis.length} api(s), ${requests} requests, ${(report.durationMs / 1000).toFixed(1)} s, seed ${report.seed}, ${report.baseUrl})`
   );
 }
 
-/** What `refreshd contract` prints: the table, the failing cases, the summary line. */
-export function formatConsoleReport(report: ContractReport): string {
+/** What `refreshd contract` prints: the table, the failing cases, the responses observed, the summary line. */
+export function formatConsoleReport(report: ContractReport, style: ConsoleStyle = PLAIN): string {
   const details = formatDetails(report);
-  return [formatTable(report), '', ...(details ? [details] : []), formatSummary(report)].join('\n');
+  return [formatTable(report, style), '', ...(details ? [details] : []), formatCoverage(report), '', formatSummary(report, style)].join('\n');
+}
+
+/** `--report json`: the whole report, token values already replaced by placeholders. */
+export function toJson(report: ContractReport): string {
+  return `${JSON.stringify(report, null, 2)}\n`;
 }
 
 const xml = (text: string) =>
@@ -117,10 +172,10 @@ const xml = (text: string) =>
     .replace(/>/g, '&gt;')
     .replace(/"/g, '&quot;');
 
-const seconds = (ms: number) => (ms / 1000).toFixed(3);
+const seconds = (ms: number) => (ms / 1000).toFixed(6);
 
 function junitCase(api: ApiReport, check: ReportedCheck): string {
-  const open = `    <testcase classname="refreshd.contract.${xml(api.api)}" name="${xml(check.check)}" time="0">`;
+  const open = `    <testcase classname="refreshd.contract.${xml(api.api)}" name="${xml(check.check)}" time="${seconds(check.durationMs)}">`;
   if (check.status === 'pass') return `${open}</testcase>`;
   if (check.status === 'skipped') return `${open}\n      <skipped message="${xml(check.reason ?? '')}"/>\n    </testcase>`;
   const text = check.failures.flatMap((failure) => [...formatFailure(api.api, check.check, failure), '']).join('\n');
@@ -134,7 +189,7 @@ export function toJUnitXml(report: ContractReport): string {
     const count = (status: string) => api.checks.filter((c) => c.status === status).length;
     return [
       `  <testsuite name="${xml(api.api)}" tests="${api.checks.length}" failures="${count('fail')}" errors="0" skipped="${count('skipped')}" time="${seconds(api.durationMs)}">`,
-      `    <properties><property name="base_url" value="${xml(report.baseUrl)}"/><property name="requests" value="${api.requests}"/></properties>`,
+      `    <properties><property name="base_url" value="${xml(report.baseUrl)}"/><property name="requests" value="${api.requests}"/><property name="seed" value="${report.seed}"/></properties>`,
       ...api.checks.map((check) => junitCase(api, check)),
       '  </testsuite>',
     ].join('\n');

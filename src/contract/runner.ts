@@ -1,15 +1,16 @@
-import { randomUUID } from 'node:crypto';
-import { API_DESCRIPTORS, API_NAMES, type ApiName } from '../apis';
+import { randomInt, randomUUID } from 'node:crypto';
+import { API_NAMES, type ApiName } from '../apis';
+import { findResponseSpec } from '../app/response-validation';
 import { loadDocument } from '../spec/documents';
-import { compileApi, type CompiledApi, type CompiledOperation } from '../spec/registry';
-import { DEFAULT_GRACE_SECONDS } from './defaults';
+import type { CompiledOperation } from '../spec/registry';
 import {
   credentialSlots,
   forgeToken,
   forgedCredentialCases,
-  missingBearerCases,
-  negativeCases,
+  requestIsValid,
   validRequest,
+  withCredentials,
+  type CasePhase,
   type CaseRequest,
   type CredentialSlots,
   type Credentials,
@@ -18,6 +19,7 @@ import {
 import {
   CASE_CHECKS,
   CHECK_NAMES,
+  failingChecks,
   judge,
   RESPONSE_CHECKS,
   skipped,
@@ -27,17 +29,39 @@ import {
   type Exchange,
   type ReceivedResponse,
 } from './checks';
+import { coverageCases, unsupportedMethodCases } from './coverage';
+import { curlCommand, type PrintedRequest } from './curl';
+import { DEFAULT_EXAMPLES, DEFAULT_GRACE_SECONDS } from './defaults';
+import { knownApi, specFileApi, type CheckedApi } from './documents';
+import { explore, invalidRequestArbitrary, phaseSeed, validRequestArbitrary } from './generative';
+import { applyEdit } from './mutations';
+import { requestBody, requestHeaders, requestUrl } from './wire';
+
+export type { PrintedRequest } from './curl';
 
 export interface ContractClock {
   now(): number;
   sleep(ms: number): Promise<void>;
 }
 
+/** What the run is doing, for a progress display: one event per phase of each operation, and as requests go. */
+export interface ProgressEvent {
+  api: string;
+  operationId: string;
+  phase: CasePhase | 'done';
+  /** Requests sent for the api so far. */
+  requests: number;
+  /** Failing exchanges seen for the api so far. */
+  failures: number;
+}
+
 export interface ContractOptions {
   /** Where the apis are served, e.g. `http://127.0.0.1:8080`. */
   baseUrl: string;
-  /** Which apis to check (default: all five). */
+  /** Which of refreshd's apis to check (default: all five, or none when `specs` are given). */
   apis?: readonly ApiName[];
+  /** Further OpenAPI 3.0/3.1 documents (files) to check the server against. */
+  specs?: readonly string[];
   /** refreshd's admin token: sessions are minted through `POST /admin/sessions`. */
   adminToken?: string;
   /** A refresh token per api, for servers that cannot mint (each is rotated, and finally replayed, by the run). */
@@ -48,6 +72,10 @@ export interface ContractOptions {
   graceSeconds?: number;
   /** false: do not wait out the grace window; `rotation` is then skipped when it is not 0. */
   wait?: boolean;
+  /** Generated requests per operation, valid and invalid each (the generative phase). Default 100; 0 skips the phase. */
+  examples?: number;
+  /** Seed of the generative phase: the same seed sends the same requests. Default: a random one (reported). */
+  seed?: number;
   /** Per request. Default 10 000. */
   timeoutMs?: number;
   fetch?: typeof fetch;
@@ -55,13 +83,7 @@ export interface ContractOptions {
   clock?: ContractClock;
   /** Progress lines (never a token). */
   log?: (line: string) => void;
-}
-
-export interface PrintedRequest {
-  method: string;
-  url: string;
-  headers: Record<string, string>;
-  body?: string;
+  progress?: (event: ProgressEvent) => void;
 }
 
 export interface PrintedResponse {
@@ -71,34 +93,61 @@ export interface PrintedResponse {
   error?: string;
 }
 
-/** A failing case as reported: request and response with every token value redacted. */
+/** A failing case as reported: request and response with every token value replaced by a placeholder. */
 export interface ReportedFailure {
   operationId: string;
   caseName: string;
+  phase: CasePhase;
   message: string;
   request: PrintedRequest;
   response: PrintedResponse;
+  /** The request as a `curl` command line (token values as placeholders). */
+  curl: string;
+  /** A generated failure shrunk to its smallest request: how many smaller failing requests it went through. */
+  shrunk?: { steps: number; originalCase: string };
 }
 
 export interface ReportedCheck {
   check: CheckName;
   status: CheckStatus;
   cases: number;
+  /** The time of the requests the check judged, over every operation of the api. */
+  durationMs: number;
   reason?: string;
   note?: string;
   failures: ReportedFailure[];
 }
 
+/** What one operation was sent, and which of its declared responses came back. */
+export interface OperationCoverage {
+  operationId: string;
+  method: string;
+  path: string;
+  /** Requests per phase; `shrinking` counts the smaller requests tried for generated failures. */
+  requests: Record<CasePhase | 'shrinking', number>;
+  /** Each declared response (status code, range or `default`) and whether an answer fell under it. */
+  responses: Array<{ status: string; observed: boolean }>;
+  /** Statuses received that the document does not declare. */
+  undeclared: number[];
+}
+
 export interface ApiReport {
   api: string;
+  /** A document given with --spec: the token-aware checks do not run. */
+  spec?: boolean;
   operations: string[];
   requests: number;
   durationMs: number;
   checks: ReportedCheck[];
+  coverage: OperationCoverage[];
 }
 
 export interface ContractReport {
   baseUrl: string;
+  /** The generative phase's seed: `--seed` replays the same requests. */
+  seed: number;
+  /** Generated requests per operation and kind (valid, invalid). */
+  examples: number;
   apis: ApiReport[];
   /** Problems outside any one check (e.g. minting failed although an admin token was given). */
   errors: string[];
@@ -115,20 +164,10 @@ const JWT_LIKE = /eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/g;
 const REFRESH_TOKEN_NAME = /^refresh[-_]?token$/i;
 const ACCESS_TOKEN_NAME = /^access[-_]?token$/i;
 const NO_CREDENTIALS = 'no credentials: pass --admin-token (a refreshd target) or --token <api>=<refresh token>';
+const UNKNOWN_API =
+  'a --spec document, not one of refreshd\'s apis: no credentials can be minted for it, so the token-aware checks (real tokens accepted, forged ones refused, rotation) do not run';
 
 const wallClock: ContractClock = { now: () => Date.now(), sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)) };
-
-const compiled = new Map<string, Promise<CompiledApi>>();
-
-/** The api's document + overlay, compiled once per process. */
-function compiledApi(name: ApiName): Promise<CompiledApi> {
-  let api = compiled.get(name);
-  if (!api) {
-    api = compileApi(API_DESCRIPTORS[name]);
-    compiled.set(name, api);
-  }
-  return api;
-}
 
 let mintPath: string | undefined;
 
@@ -207,15 +246,32 @@ function transportErrorText(error: unknown): string {
   return cause ? `${e.message} (${cause})` : e.message;
 }
 
-/** Where a check got to for one operation: the exchanges, plus what only the runner knows. */
+/** Where the checks got to for one operation: the exchanges, plus what only the runner knows. */
 interface OperationRun {
+  api: CheckedApi;
   operation: CompiledOperation;
+  /** The exchanges the checks judge (a generated failure only by its shrunk reproduction). */
   exchanges: Exchange[];
+  requests: OperationCoverage['requests'];
+  /** Every status the operation answered with (an unsupported method's only when it was the 405). */
+  statuses: Set<number>;
   credentialReason?: string;
   positiveAccepted: boolean;
   rotation: CheckResult;
   /** The rotation's last step, replaying the replaced token, due once the grace window has passed. */
   pendingReplay?: { dueAt: number; replay: () => Promise<void> };
+}
+
+type Send = (requestCase: RequestCase, judged?: boolean) => Promise<Exchange>;
+
+/**
+ * A generated request's case, of the kind the document's validators give it: a draw that
+ * turns out otherwise than it was drawn to be is judged for what it is, and says so.
+ */
+function generatedCase(operation: CompiledOperation, request: CaseRequest, name: string, drawnValid: boolean): RequestCase {
+  const valid = requestIsValid(operation, request);
+  const label = valid === drawnValid ? name : `${name} (${valid ? 'accepted' : 'refused'} by the document's validators after all)`;
+  return { name: label, kind: valid ? 'valid' : 'negative', request, phase: 'generative' };
 }
 
 /** One contract run: the options, the secrets seen so far (for redaction), the chains of supplied tokens. */
@@ -228,8 +284,13 @@ class ContractRun {
   private readonly fetchImpl: typeof fetch;
   private readonly clock: ContractClock;
   private readonly baseUrl: string;
+  private readonly progress = new Map<string, { requests: number; failures: number }>();
 
-  constructor(private readonly options: ContractOptions) {
+  constructor(
+    private readonly options: ContractOptions,
+    readonly seed: number,
+    readonly examples: number,
+  ) {
     this.fetchImpl = options.fetch ?? fetch;
     this.clock = options.clock ?? wallClock;
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
@@ -244,6 +305,11 @@ class ContractRun {
 
   private log(line: string): void {
     this.options.log?.(line);
+  }
+
+  private reportProgress(api: string, operationId: string, phase: ProgressEvent['phase']): void {
+    const counts = this.progress.get(api) ?? { requests: 0, failures: 0 };
+    this.options.progress?.({ api, operationId, phase, ...counts });
   }
 
   /** Registers a token value; the output shows `<refresh token 2>` in its place, so steps stay tellable apart. */
@@ -264,38 +330,20 @@ class ContractRun {
   redact(text: string): string {
     let redacted = text;
     for (const [secret, label] of [...this.secrets].sort(([a], [b]) => b.length - a.length)) {
-      if (secret.length >= 4) redacted = redacted.split(secret).join(label);
+      if (secret.length >= 4 && redacted.includes(secret)) redacted = redacted.split(secret).join(label);
     }
     return redacted.replace(JWT_LIKE, REDACTED);
   }
 
-  private url(request: CaseRequest): string {
-    const query = new URLSearchParams(request.query).toString();
-    return `${this.baseUrl}${request.path}${query ? `?${query}` : ''}`;
-  }
-
-  private wireHeaders(request: CaseRequest): Record<string, string> {
-    const headers = { ...request.headers };
-    const cookies = Object.entries(request.cookies);
-    if (cookies.length > 0) headers.cookie = cookies.map(([name, value]) => `${name}=${value}`).join('; ');
-    if (request.body.kind === 'json') headers['content-type'] = 'application/json';
-    if (request.body.kind === 'raw') headers['content-type'] = request.body.contentType;
-    return headers;
-  }
-
-  private wireBody(request: CaseRequest): string | undefined {
-    if (request.body.kind === 'json') return JSON.stringify(request.body.value);
-    if (request.body.kind === 'raw') return request.body.text;
-    return undefined;
-  }
-
   async send(operation: CompiledOperation, requestCase: RequestCase): Promise<Exchange> {
     const { request } = requestCase;
+    const startedAt = performance.now();
+    const elapsed = () => performance.now() - startedAt;
     try {
-      const response = await this.fetchImpl(this.url(request), {
+      const response = await this.fetchImpl(requestUrl(this.baseUrl, request), {
         method: request.method,
-        headers: this.wireHeaders(request),
-        body: this.wireBody(request),
+        headers: requestHeaders(request),
+        body: requestBody(request),
         redirect: 'manual',
         signal: AbortSignal.timeout(this.options.timeoutMs ?? 10_000),
       });
@@ -307,9 +355,10 @@ class ContractRun {
         typeof response.headers.getSetCookie === 'function'
           ? response.headers.getSetCookie()
           : ([response.headers.get('set-cookie')].filter(Boolean) as string[]);
-      return { operation, case: requestCase, response: { status: response.status, headers, setCookies, text: await response.text() } };
+      const text = await response.text();
+      return { operation, case: requestCase, response: { status: response.status, headers, setCookies, text }, durationMs: elapsed() };
     } catch (error) {
-      return { operation, case: requestCase, transportError: transportErrorText(error) };
+      return { operation, case: requestCase, transportError: transportErrorText(error), durationMs: elapsed() };
     }
   }
 
@@ -373,56 +422,131 @@ class ContractRun {
     return next;
   }
 
-  async runOperation(operation: CompiledOperation): Promise<OperationRun> {
+  /**
+   * Every phase for one operation: a first valid request, then with real credentials (where
+   * the api is one of refreshd's and they can be had) the rotation scenario, then the
+   * coverage phase and the generative phase, all with the credentials of the moment (each
+   * accepted request rotates them). `unsupportedMethods` are the path's other methods.
+   */
+  async runOperation(api: CheckedApi, operation: CompiledOperation, unsupportedMethods: RequestCase[]): Promise<OperationRun> {
     const slots = credentialSlots(operation);
-    const exchanges: Exchange[] = [];
-    const send = async (requestCase: RequestCase) => {
+    const run: OperationRun = {
+      api,
+      operation,
+      exchanges: [],
+      requests: { coverage: 0, generative: 0, scenario: 0, shrinking: 0 },
+      statuses: new Set(),
+      positiveAccepted: false,
+      rotation: skipped('rotation', 'not a refresh operation'),
+    };
+    const counts = this.progress.get(api.name) ?? { requests: 0, failures: 0 };
+    this.progress.set(api.name, counts);
+    const send: Send = async (requestCase, judged = true) => {
       const exchange = await this.send(operation, requestCase);
-      exchanges.push(exchange);
+      run.requests[requestCase.phase ?? 'coverage'] += 1;
+      counts.requests += 1;
+      const status = exchange.response?.status;
+      if (status !== undefined && (requestCase.kind !== 'unsupported-method' || status === 405)) run.statuses.add(status);
+      if (judged) {
+        run.exchanges.push(exchange);
+        if (failingChecks(exchange).length > 0) counts.failures += 1;
+      }
       return exchange;
     };
     const needsCredentials = Boolean(slots.refreshToken) || slots.bearer;
-    const run: OperationRun = { operation, exchanges, positiveAccepted: false, rotation: skipped('rotation', 'not a refresh operation') };
 
-    const placeholder = validRequest(operation);
+    this.reportProgress(api.name, operation.operationId, 'coverage');
     const first = await send({
       name: needsCredentials ? 'valid request, made-up credentials' : 'valid request',
-      kind: needsCredentials ? 'placeholder' : 'positive',
-      request: placeholder,
+      kind: needsCredentials ? 'valid' : 'positive',
+      phase: 'coverage',
+      request: validRequest(operation),
     });
     if (first.transportError) {
-      this.errors.push(`${operation.api}: ${this.baseUrl} did not answer: ${first.transportError}`);
+      this.errors.push(`${api.name}: ${this.baseUrl} did not answer: ${first.transportError}`);
       run.credentialReason = 'the server did not answer';
       run.rotation = skipped('rotation', 'the server did not answer');
       return run;
     }
-    for (const requestCase of [...negativeCases(operation, placeholder), ...missingBearerCases(operation, placeholder)]) await send(requestCase);
-    if (!needsCredentials) {
-      run.positiveAccepted = isSuccess(first);
-      return run;
-    }
 
-    const { credentials, reason } = await this.credentialsFor(operation, slots);
-    if (!credentials) {
-      run.credentialReason = reason;
-      if (slots.refreshToken) run.rotation = skipped('rotation', reason as string);
-      return run;
+    let current: Credentials | undefined;
+    if (!needsCredentials) run.positiveAccepted = isSuccess(first);
+    else {
+      const obtained = api.known ? await this.credentialsFor(operation, slots) : { reason: UNKNOWN_API };
+      current = obtained.credentials;
+      run.credentialReason = obtained.reason;
+      if (!current && slots.refreshToken) run.rotation = skipped('rotation', obtained.reason as string);
     }
-    const original = credentials;
-    const positive = await send({ name: 'valid request, real credentials', kind: 'positive', request: validRequest(operation, original) });
+    if (current) current = await this.scenario(run, slots, current, send);
+    const advance = (exchange: Exchange) => {
+      if (current) current = this.advance(current, exchange, slots);
+    };
+
+    // The cases are rebuilt on the credentials of the moment; the same base gives the same list.
+    for (let index = 0; ; index++) {
+      const cases = coverageCases(operation, validRequest(operation, current), { credentialAware: Boolean(current) });
+      if (index >= cases.length) break;
+      advance(await send(cases[index]));
+    }
+    for (const requestCase of unsupportedMethods) await send(requestCase);
+
+    if (this.examples > 0) {
+      this.reportProgress(api.name, operation.operationId, 'generative');
+      const context = { formats: api.formats };
+      const execute = async (requestCase: RequestCase) => {
+        const exchange = await send(requestCase, false);
+        advance(exchange);
+        if (failingChecks(exchange).length > 0) counts.failures += 1;
+        return exchange;
+      };
+      const seed = (kind: string) => phaseSeed(this.seed, api.name, operation.operationId, kind);
+      const valid = await explore(
+        validRequestArbitrary(operation, context),
+        { numRuns: this.examples, seed: seed('valid') },
+        (shape) => execute(generatedCase(operation, withCredentials(operation, shape, current), 'generated valid request', true)),
+        failingChecks,
+      );
+      const invalidArbitrary = invalidRequestArbitrary(operation, context);
+      const invalid = invalidArbitrary
+        ? await explore(
+            invalidArbitrary,
+            { numRuns: this.examples, seed: seed('invalid') },
+            ({ shape, mutation }) =>
+              execute(generatedCase(operation, applyEdit(withCredentials(operation, shape, current), mutation.edit), `generated invalid request, ${mutation.constraint}`, false)),
+            failingChecks,
+          )
+        : undefined;
+      for (const exploration of [valid, invalid]) {
+        if (!exploration) continue;
+        run.exchanges.push(...exploration.judged);
+        run.requests.generative -= exploration.shrinkRequests;
+        run.requests.shrinking += exploration.shrinkRequests;
+      }
+    }
+    this.reportProgress(api.name, operation.operationId, 'done');
+    return run;
+  }
+
+  /**
+   * The scenario with real credentials: a valid request is accepted, forged credentials are
+   * refused, the rotated refresh token works. Returns the credentials it leaves current.
+   */
+  private async scenario(run: OperationRun, slots: CredentialSlots, original: Credentials, send: Send): Promise<Credentials> {
+    const { operation } = run;
+    const positive = await send({ name: 'valid request, real credentials', kind: 'positive', phase: 'scenario', request: validRequest(operation, original) });
     const originalUsedAt = this.clock.now();
     run.positiveAccepted = isSuccess(positive);
     if (!run.positiveAccepted) {
       run.credentialReason = 'the valid request with real credentials was not accepted (see positive_data_acceptance)';
       if (slots.refreshToken) run.rotation = skipped('rotation', run.credentialReason);
-      return run;
+      return original;
     }
     let current = this.advance(original, positive, slots);
     this.secret(forgeToken(current.refreshToken), 'forged refresh token');
     this.secret(current.accessToken && forgeToken(current.accessToken), 'forged bearer');
     for (const requestCase of forgedCredentialCases(operation, current)) current = this.advance(current, await send(requestCase), slots);
-    if (slots.refreshToken) await this.rotation(run, slots, original, originalUsedAt, positive, current, send);
-    return run;
+    if (slots.refreshToken) current = await this.rotation(run, slots, original, originalUsedAt, positive, current, send);
+    return current;
   }
 
   /**
@@ -436,30 +560,41 @@ class ContractRun {
     originalUsedAt: number,
     accepted: Exchange,
     current: Credentials,
-    send: (requestCase: RequestCase) => Promise<Exchange>,
-  ): Promise<void> {
+    send: Send,
+  ): Promise<Credentials> {
     const { operation } = run;
-    const result: CheckResult = { check: 'rotation', status: 'pass', cases: 0, failures: [] };
+    const result: CheckResult = { check: 'rotation', status: 'pass', cases: 0, durationMs: 0, failures: [] };
     run.rotation = result;
     const failWith = (exchange: Exchange, message: string): void => {
       result.status = 'fail';
       result.failures.push({ caseName: exchange.case.name, message, exchange });
     };
+    const judged = (exchange: Exchange): void => {
+      result.cases += 1;
+      result.durationMs += exchange.durationMs;
+    };
     const rotated = rotatedRefreshToken(accepted.response as ReceivedResponse, slots);
-    result.cases += 1;
-    if (!rotated) return failWith(accepted, 'the accepted refresh carries no new refresh token (no refresh token cookie or body property)');
-    if (rotated === original.refreshToken) return failWith(accepted, 'the accepted refresh handed back the same refresh token: it was not rotated');
+    judged(accepted);
+    if (!rotated) {
+      failWith(accepted, 'the accepted refresh carries no new refresh token (no refresh token cookie or body property)');
+      return current;
+    }
+    if (rotated === original.refreshToken) {
+      failWith(accepted, 'the accepted refresh handed back the same refresh token: it was not rotated');
+      return current;
+    }
 
-    const successor = await send({ name: 'rotation: the new refresh token works', kind: 'rotation', request: validRequest(operation, current) });
-    result.cases += 1;
+    const successor = await send({ name: 'rotation: the new refresh token works', kind: 'rotation', phase: 'scenario', request: validRequest(operation, current) });
+    judged(successor);
     if (!isSuccess(successor)) {
-      return failWith(successor, `the rotated refresh token was refused (${successor.response?.status ?? successor.transportError})`);
+      failWith(successor, `the rotated refresh token was refused (${successor.response?.status ?? successor.transportError})`);
+      return current;
     }
     const latest = this.advance(current, successor, slots);
 
     if (this.graceSeconds > 0 && this.options.wait === false) {
       run.rotation = { ...result, status: 'skipped', reason: `replaying the old refresh token needs the ${this.graceSeconds} s grace window waited out (--no-wait)` };
-      return;
+      return latest;
     }
     run.pendingReplay = {
       dueAt: this.graceSeconds > 0 ? originalUsedAt + this.graceSeconds * 1000 + GRACE_MARGIN_MS : 0,
@@ -467,15 +602,17 @@ class ContractRun {
         const replay = await send({
           name: 'rotation: the old refresh token after the grace window',
           kind: 'rotation',
+          phase: 'scenario',
           request: validRequest(operation, { ...latest, refreshToken: original.refreshToken }),
         });
-        result.cases += 1;
+        judged(replay);
         const status = replay.response?.status;
         if (status === undefined) failWith(replay, `no response: ${replay.transportError}`);
         else if (status < 300) failWith(replay, `the replaced refresh token was accepted again (${status}) after the grace window`);
-        else if (status >= 500 || status < 400) failWith(replay, `the replaced refresh token was answered ${status}, not a 4xx`);
+        else if (status < 400) failWith(replay, `the replaced refresh token was answered ${status}, not a 4xx`);
       },
     };
+    return latest;
   }
 
   /**
@@ -487,7 +624,7 @@ class ContractRun {
     if (pending.length === 0) return;
     const remainingMs = Math.max(...pending.map((run) => run.pendingReplay!.dueAt)) - this.clock.now();
     if (remainingMs > 0) {
-      const apis = [...new Set(pending.map((run) => run.operation.api))].join(', ');
+      const apis = [...new Set(pending.map((run) => run.api.name))].join(', ');
       this.log(`rotation: waiting ${(remainingMs / 1000).toFixed(1)} s for the ${this.graceSeconds} s reuse grace window to pass (${apis})`);
       await this.clock.sleep(remainingMs);
     }
@@ -495,7 +632,7 @@ class ContractRun {
   }
 
   /** Every check's result for one operation. */
-  results(run: OperationRun): CheckResult[] {
+  results(run: OperationRun, checksUnsupportedMethods: boolean): CheckResult[] {
     const results = new Map<CheckName, CheckResult>();
     for (const [check, verdict] of Object.entries(RESPONSE_CHECKS)) results.set(check as CheckName, judge(check as CheckName, run.exchanges, verdict));
     for (const [check, { kind, verdict }] of Object.entries(CASE_CHECKS)) {
@@ -505,14 +642,17 @@ class ContractRun {
     results.set('rotation', run.rotation);
 
     const slots = credentialSlots(run.operation);
+    const reasons: Partial<Record<CheckName, string>> = {
+      negative_data_rejection: 'not applicable: the document states no constraint a request can break',
+      positive_data_acceptance: run.credentialReason ?? 'no valid request was judged (a 5xx is not_a_server_error\'s)',
+      missing_required_header: 'not applicable: the operation declares no required header',
+      unsupported_method: checksUnsupportedMethods ? 'not applicable: the path declares every method' : 'checked with the first operation of the path',
+      ignored_auth: run.credentialReason ?? 'the document declares no credentials',
+    };
     for (const check of CHECK_NAMES) {
       const result = results.get(check) as CheckResult;
       if (result.status !== 'pass' || result.cases > 0) continue;
-      if (check === 'negative_data_rejection') results.set(check, skipped(check, 'not applicable: the document states no constraint a request can break'));
-      else if (check === 'positive_data_acceptance') results.set(check, skipped(check, run.credentialReason ?? 'no valid request was sent'));
-      else if (check === 'ignored_auth') {
-        results.set(check, skipped(check, run.credentialReason ?? 'the document declares no credentials'));
-      } else results.set(check, skipped(check, 'no response to judge'));
+      results.set(check, skipped(check, reasons[check] ?? 'no response to judge'));
     }
     const ignoredAuth = results.get('ignored_auth') as CheckResult;
     if (ignoredAuth.status === 'pass' && (slots.refreshToken || slots.bearer) && !run.positiveAccepted) {
@@ -522,9 +662,9 @@ class ContractRun {
   }
 
   printedRequest(request: CaseRequest): PrintedRequest {
-    const headers = Object.fromEntries(Object.entries(this.wireHeaders(request)).map(([name, value]) => [name, this.redact(value)]));
-    const body = this.wireBody(request);
-    return { method: request.method, url: this.redact(this.url(request)), headers, ...(body === undefined ? {} : { body: this.redact(body) }) };
+    const headers = Object.fromEntries(Object.entries(requestHeaders(request)).map(([name, value]) => [name, this.redact(value)]));
+    const body = requestBody(request);
+    return { method: request.method, url: this.redact(requestUrl(this.baseUrl, request)), headers, ...(body === undefined ? {} : { body: this.redact(body) }) };
   }
 
   printedResponse(exchange: Exchange): PrintedResponse {
@@ -535,6 +675,21 @@ class ContractRun {
     if (exchange.response.setCookies.length > 0) headers['set-cookie'] = exchange.response.setCookies.map((c) => this.redact(c)).join('\n');
     return { status: exchange.response.status, headers, body: this.redact(exchange.response.text) };
   }
+
+  reportedFailure(failure: CheckResult['failures'][number]): ReportedFailure {
+    const { exchange } = failure;
+    const request = this.printedRequest(exchange.case.request);
+    return {
+      operationId: exchange.operation.operationId,
+      caseName: failure.caseName,
+      phase: exchange.case.phase ?? 'coverage',
+      message: this.redact(failure.message),
+      request,
+      response: this.printedResponse(exchange),
+      curl: curlCommand(request),
+      ...(exchange.shrunk ? { shrunk: { steps: exchange.shrunk.steps, originalCase: exchange.shrunk.original.case.name } } : {}),
+    };
+  }
 }
 
 /** One check over every operation of an api: failed if any failed, passed if any passed, else skipped. */
@@ -542,58 +697,126 @@ function mergeResults(check: CheckName, results: CheckResult[]): CheckResult {
   const failed = results.filter((r) => r.status === 'fail');
   const passed = results.filter((r) => r.status === 'pass');
   const cases = results.reduce((sum, r) => sum + r.cases, 0);
+  const durationMs = results.reduce((sum, r) => sum + r.durationMs, 0);
   const unique = (values: Array<string | undefined>) => [...new Set(values.filter(Boolean))].join('; ') || undefined;
-  if (failed.length > 0) return { check, status: 'fail', cases, failures: failed.flatMap((r) => r.failures) };
-  if (passed.length > 0) return { check, status: 'pass', cases, failures: [], note: unique(passed.map((r) => r.note)) };
-  return { check, status: 'skipped', cases: 0, failures: [], reason: unique(results.map((r) => r.reason)) };
+  if (failed.length > 0) return { check, status: 'fail', cases, durationMs, failures: failed.flatMap((r) => r.failures) };
+  if (passed.length > 0) return { check, status: 'pass', cases, durationMs, failures: [], note: unique(passed.map((r) => r.note)) };
+  return { check, status: 'skipped', cases: 0, durationMs: 0, failures: [], reason: unique(results.map((r) => r.reason)) };
+}
+
+/** Which declared responses an operation's answers fell under, and the statuses it does not declare. */
+function responseCoverage(run: OperationRun): Pick<OperationCoverage, 'responses' | 'undeclared'> {
+  const observed = new Set<string>();
+  const undeclared: number[] = [];
+  for (const status of run.statuses) {
+    const spec = findResponseSpec(run.operation, status);
+    if (spec) observed.add(spec.status);
+    else undeclared.push(status);
+  }
+  return {
+    responses: [...run.operation.responses.keys()].map((status) => ({ status, observed: observed.has(status) })),
+    undeclared: undeclared.sort((a, b) => a - b),
+  };
+}
+
+/** The target could not be reached at all: no check can say anything about it. */
+export class TargetUnreachableError extends Error {
+  constructor(readonly baseUrl: string, readonly reason: string) {
+    super(`cannot reach ${baseUrl}: ${reason}`);
+    this.name = 'TargetUnreachableError';
+  }
+}
+
+/** Any HTTP answer to `GET <baseUrl>` (even a 404) shows the target is there. */
+async function ensureReachable(options: ContractOptions): Promise<void> {
+  const fetchImpl = options.fetch ?? fetch;
+  try {
+    const response = await fetchImpl(options.baseUrl, { redirect: 'manual', signal: AbortSignal.timeout(options.timeoutMs ?? 10_000) });
+    await response.arrayBuffer();
+  } catch (error) {
+    // fetch's own message is "fetch failed"; the cause says why (connect ECONNREFUSED 127.0.0.1:8080).
+    const cause = (error as Error & { cause?: { message?: string } }).cause?.message;
+    throw new TargetUnreachableError(options.baseUrl, cause ?? (error as Error).message);
+  }
+}
+
+/** A seed for a run that was given none. */
+export const randomSeed = (): number => randomInt(2 ** 31);
+
+/** refreshd's chosen apis, then the --spec documents (a name shared with another gets a suffix). */
+async function checkedApis(options: ContractOptions): Promise<CheckedApi[]> {
+  const specs = options.specs ?? [];
+  const names = options.apis ?? (specs.length > 0 ? [] : API_NAMES);
+  const apis: CheckedApi[] = [];
+  for (const name of names) apis.push(await knownApi(name));
+  for (const file of specs) {
+    const api = await specFileApi(file);
+    let name = api.name;
+    for (let n = 2; apis.some((other) => other.name === name); n++) name = `${api.name} (${n})`;
+    apis.push({ ...api, name });
+  }
+  return apis;
 }
 
 /**
- * Runs every check against every operation of the chosen apis at `baseUrl`, with cases
- * derived from the documents + overlays. Never throws for what the server does; a check
- * lacking credentials is skipped (never counted as passed).
+ * Runs every check against every operation of the chosen apis (and --spec documents) at
+ * `baseUrl`: the coverage phase, the generative phase and, with real credentials, the
+ * rotation scenario. Never throws for what the server does; a check lacking credentials is
+ * skipped (never counted as passed). Throws `DocumentLoadError` for a --spec document that
+ * cannot be loaded, and {@link TargetUnreachableError} when nothing answers at `baseUrl`.
  */
 export async function runContract(options: ContractOptions): Promise<ContractReport> {
   const startedAt = Date.now();
-  const run = new ContractRun(options);
-  const started: Array<{ name: ApiName; runs: OperationRun[]; durationMs: number }> = [];
-  for (const name of options.apis ?? API_NAMES) {
-    const api = await compiledApi(name);
+  const targets = await checkedApis(options);
+  await ensureReachable(options);
+  const run = new ContractRun(options, options.seed ?? randomSeed(), options.examples ?? DEFAULT_EXAMPLES);
+  options.log?.(`seed ${run.seed} (--seed ${run.seed} sends the same generated requests again)`);
+  const started: Array<{ api: CheckedApi; runs: Array<{ run: OperationRun; checksUnsupportedMethods: boolean }>; durationMs: number }> = [];
+  for (const api of targets) {
     const apiStartedAt = Date.now();
-    const runs: OperationRun[] = [];
-    for (const operation of api.operations) runs.push(await run.runOperation(operation));
-    started.push({ name, runs, durationMs: Date.now() - apiStartedAt });
+    const runs: Array<{ run: OperationRun; checksUnsupportedMethods: boolean }> = [];
+    const pathsSeen = new Set<string>();
+    for (const operation of api.compiled.operations) {
+      const first = !pathsSeen.has(operation.path);
+      pathsSeen.add(operation.path);
+      const declared = api.compiled.operations.filter((op) => op.path === operation.path).map((op) => op.method);
+      const unsupported = first ? unsupportedMethodCases(operation.path, declared, validRequest(operation).pathParameters) : [];
+      runs.push({ run: await run.runOperation(api, operation, unsupported), checksUnsupportedMethods: first });
+    }
+    started.push({ api, runs, durationMs: Date.now() - apiStartedAt });
   }
-  await run.replayAfterGraceWindow(started.flatMap(({ runs }) => runs));
+  await run.replayAfterGraceWindow(started.flatMap(({ runs }) => runs.map((r) => r.run)));
 
   const apis: ApiReport[] = [];
-  for (const { name, runs, durationMs } of started) {
-    const perOperation = runs.map((operationRun) => run.results(operationRun));
+  for (const { api, runs, durationMs } of started) {
+    const perOperation = runs.map(({ run: operationRun, checksUnsupportedMethods }) => run.results(operationRun, checksUnsupportedMethods));
     const checks = CHECK_NAMES.map((check, i) => {
       const merged = mergeResults(check, perOperation.map((results) => results[i]));
-      const failures = merged.failures.map(
-        (failure): ReportedFailure => ({
-          operationId: failure.exchange.operation.operationId,
-          caseName: failure.caseName,
-          message: run.redact(failure.message),
-          request: run.printedRequest(failure.exchange.case.request),
-          response: run.printedResponse(failure.exchange),
-        }),
-      );
-      return { check, status: merged.status, cases: merged.cases, reason: merged.reason, note: merged.note, failures };
+      const failures = merged.failures.map((failure) => run.reportedFailure(failure));
+      return { check, status: merged.status, cases: merged.cases, durationMs: merged.durationMs, reason: merged.reason, note: merged.note, failures };
     });
     apis.push({
-      api: name,
-      operations: runs.map(({ operation }) => operation.operationId),
-      requests: runs.reduce((sum, { exchanges }) => sum + exchanges.length, 0),
+      api: api.name,
+      ...(api.known ? {} : { spec: true }),
+      operations: runs.map(({ run: r }) => r.operation.operationId),
+      requests: runs.reduce((sum, { run: r }) => sum + Object.values(r.requests).reduce((a, b) => a + b, 0), 0),
       durationMs,
       checks,
+      coverage: runs.map(({ run: r }) => ({
+        operationId: r.operation.operationId,
+        method: r.operation.method,
+        path: r.operation.path,
+        requests: r.requests,
+        ...responseCoverage(r),
+      })),
     });
   }
   const totals: Record<CheckStatus, number> = { pass: 0, fail: 0, skipped: 0 };
   for (const api of apis) for (const check of api.checks) totals[check.status] += 1;
   return {
     baseUrl: options.baseUrl,
+    seed: run.seed,
+    examples: run.examples,
     apis,
     errors: run.errors.map((error) => run.redact(error)),
     totals,

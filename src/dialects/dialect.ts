@@ -16,6 +16,31 @@ export interface ErrorReply {
   headers?: Record<string, string>;
 }
 
+/**
+ * What node:http meets before any handler runs, answered at the edge (src/app/edge.ts) in
+ * the dialect of the request's path when it can be read, in plain FastAPI JSON otherwise.
+ */
+export type EdgeFailure =
+  /** A request line or header node:http cannot parse, or an HTTP/1.1 request without Host. */
+  | 'malformed_request'
+  /** `Connection: upgrade` (WebSocket, h2c): refreshd speaks HTTP/1.1 only. */
+  | 'upgrade_refused'
+  /** `CONNECT`: refreshd is not a proxy. */
+  | 'connect_refused'
+  /** The header block or the whole request did not arrive in time. */
+  | 'request_timeout'
+  /** The header block is over the limit (16 KiB). */
+  | 'headers_too_large';
+
+/** Status and public message of each {@link EdgeFailure}, the same in every dialect. */
+export const EDGE_FAILURES: Readonly<Record<EdgeFailure, { status: 400 | 408 | 431; message: string }>> = {
+  malformed_request: { status: 400, message: 'Malformed HTTP request' },
+  upgrade_refused: { status: 400, message: 'Protocol upgrade is not supported' },
+  connect_refused: { status: 400, message: 'CONNECT is not supported' },
+  request_timeout: { status: 408, message: 'Request Timeout' },
+  headers_too_large: { status: 431, message: 'Request Header Fields Too Large' },
+};
+
 export interface ErrorContext {
   correlationId: string;
   /** Debug mode: internal details may be sent (envelope `error`). */
@@ -31,10 +56,13 @@ export interface ErrorContext {
 export interface Dialect {
   readonly name: 'fastapi' | 'pathstack' | 'envelope';
   /**
-   * FastAPI semantics for a body whose Content-Type is not JSON: FastAPI validates the raw
-   * bytes against the model (so the client gets a 422); the envelope dialect answers 415.
+   * FastAPI semantics for a body whose Content-Type is not JSON (or is absent: FastAPI's
+   * `strict_content_type`): FastAPI validates the raw bytes against the model (so the client
+   * gets a 422); the envelope dialect answers 415.
    */
   readonly nonJsonBody: 'validate-raw' | 'unsupported-media-type';
+  /** FastAPI reads a JSON `null` body as no body (`missing` at loc ["body"] where one is required). */
+  readonly nullBodyIsMissing: boolean;
   /** Starlette's `redirect_slashes`: `/path/` answers 307 to `/path` (and back) when only the other exists. */
   readonly redirectsSlashes: boolean;
   /** Whether validation errors echo the offending `input` (then it must be written as Python would). */
@@ -51,6 +79,8 @@ export interface Dialect {
   routeNotFound(context: ErrorContext): ErrorReply;
   methodNotAllowed(allowedMethods: string[], context: ErrorContext): ErrorReply;
   payloadTooLarge(context: ErrorContext): ErrorReply;
+  /** A request refused by node:http's rules before any handler ran; the connection closes after it. */
+  rejectedAtEdge(failure: EdgeFailure, context: ErrorContext): ErrorReply;
   internalError(context: ErrorContext): ErrorReply;
   unavailable(context: ErrorContext): ErrorReply;
 }

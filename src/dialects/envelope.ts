@@ -1,5 +1,5 @@
 import type { TokenErrorCode } from '../tokens/errors';
-import type { Dialect, ErrorContext, ErrorReply, ValidationProblem } from './dialect';
+import { EDGE_FAILURES, type Dialect, type EdgeFailure, type ErrorContext, type ErrorReply, type ValidationProblem } from './dialect';
 
 /**
  * The session api's envelope. Every failure carries a stable nonzero `code` per kind of
@@ -8,6 +8,11 @@ import type { Dialect, ErrorContext, ErrorReply, ValidationProblem } from './dia
  */
 export const ENVELOPE_CODES = {
   bad_request: 40000,
+  malformed_request: 40001,
+  upgrade_refused: 40002,
+  connect_refused: 40003,
+  request_timeout: 40800,
+  headers_too_large: 43100,
   token_missing: 40116,
   token_malformed: 40101,
   token_invalid_signature: 40102,
@@ -32,7 +37,7 @@ export const ENVELOPE_CODES = {
   validation_failed: 42200,
   internal_error: 50000,
   unavailable: 50300,
-} as const satisfies Record<TokenErrorCode | string, number>;
+} as const satisfies Record<TokenErrorCode | EdgeFailure | string, number>;
 
 type EnvelopeKind = keyof typeof ENVELOPE_CODES;
 
@@ -58,6 +63,7 @@ export function describeProblem(problem: ValidationProblem): string {
 
 export const envelopeDialect: Dialect = {
   name: 'envelope',
+  nullBodyIsMissing: false,
   redirectsSlashes: false,
   echoesInput: false,
   nonJsonBody: 'unsupported-media-type',
@@ -78,6 +84,7 @@ export const envelopeDialect: Dialect = {
   methodNotAllowed: (allowed, context) =>
     envelope(405, 'method_not_allowed', 'Method Not Allowed', context, { allow: allowed.join(', ') }),
   payloadTooLarge: (context) => envelope(413, 'payload_too_large', 'Request body is too large', context),
+  rejectedAtEdge: (failure, context) => envelope(EDGE_FAILURES[failure].status, failure, EDGE_FAILURES[failure].message, context),
   internalError: (context) => envelope(500, 'internal_error', 'Internal Server Error', context),
   unavailable: (context) => envelope(503, 'unavailable', 'Service temporarily unavailable', context),
 };

@@ -1,4 +1,4 @@
-import type { Dialect, ErrorReply, ValidationProblem } from './dialect';
+import { EDGE_FAILURES, type Dialect, type ErrorReply, type ValidationProblem } from './dialect';
 
 /**
  * FastAPI + Pydantic v2, as watchr, galileo and almanac send it. Bodies and headers match
@@ -19,6 +19,7 @@ const detail = (status: number, message: string, headers?: Record<string, string
 
 export const fastapiDialect: Dialect = {
   name: 'fastapi',
+  nullBodyIsMissing: true,
   redirectsSlashes: true,
   echoesInput: true,
   nonJsonBody: 'validate-raw',
@@ -37,6 +38,7 @@ export const fastapiDialect: Dialect = {
   routeNotFound: () => detail(404, 'Not Found'),
   methodNotAllowed: (allowed) => detail(405, 'Method Not Allowed', { allow: allowed.join(', ') }),
   payloadTooLarge: () => detail(413, 'Request Entity Too Large'),
+  rejectedAtEdge: (failure) => detail(EDGE_FAILURES[failure].status, EDGE_FAILURES[failure].message),
   internalError: () => detail(500, 'Internal Server Error'),
   unavailable: () => detail(503, 'Service Unavailable'),
 };

@@ -1,4 +1,4 @@
-import type { Dialect, ErrorReply } from './dialect';
+import { EDGE_FAILURES, type Dialect, type ErrorReply } from './dialect';
 
 /**
  * pathstack's own shapes: `{"error": {"code", "message", ...}}`. Its 422 carries only the
@@ -13,6 +13,7 @@ const error = (code: number, message: string, headers?: Record<string, string>):
 
 export const pathstackDialect: Dialect = {
   name: 'pathstack',
+  nullBodyIsMissing: true,
   redirectsSlashes: true,
   echoesInput: false,
   nonJsonBody: 'validate-raw',
@@ -31,6 +32,7 @@ export const pathstackDialect: Dialect = {
   routeNotFound: () => error(404, 'Not Found'),
   methodNotAllowed: (allowed) => error(405, 'Method Not Allowed', { allow: allowed.join(', ') }),
   payloadTooLarge: () => error(413, 'Request Entity Too Large'),
+  rejectedAtEdge: (failure) => error(EDGE_FAILURES[failure].status, EDGE_FAILURES[failure].message),
   internalError: () => error(500, 'Internal Server Error'),
   unavailable: () => error(503, 'Service Unavailable'),
 };

@@ -23,12 +23,17 @@ export interface DocsOperation {
   readonly path: string;
   readonly operationId: string;
   readonly summary?: string;
+  /** Names of its cookie parameters: "Try it out" sends them as path-scoped cookies (see the page's note). */
+  readonly cookieParameters?: readonly string[];
 }
 
 export interface DocsApi {
   /** URL segment: `/docs/<name>`. */
   readonly name: string;
+  /** The document's own `info.title`, as published (may be empty). */
   readonly title: string;
+  /** The document's `info.version`. */
+  readonly version?: string;
   /** URL of the (merged) OpenAPI document as JSON, fetched by the browser, e.g. `/openapi/watchr.json`. */
   readonly specUrl: string;
   readonly operations: ReadonlyArray<DocsOperation>;
@@ -68,13 +73,68 @@ export function escapeHtml(value: string): string {
 // ---------------------------------------------------------------------------------------------
 // Assets
 
-/** Runs in the browser. Reads the document URL from `data-spec-url`; no inline script needed. */
+/**
+ * Runs in the browser. Reads the document URL from `data-spec-url`; no inline script needed.
+ *
+ * - A page cannot set a `Cookie` header (browsers drop it from fetch), so cookie parameters
+ *   never reached the server from "Try it out". For a request to this origin, the request
+ *   interceptor stores each cookie parameter as a cookie scoped to the request's path (so no
+ *   other path ever sees it, and it lasts only for the browser session); the browser then
+ *   sends it. The header is left in place, so the curl line still shows it.
+ * - Swagger UI lists an operation under each of its tags; here each appears once, under its
+ *   first tag (session's operation carries two).
+ */
 const INIT_SCRIPT = `(function () {
   'use strict';
   var el = document.getElementById('swagger-ui');
   if (!el) return;
   var specUrl = el.getAttribute('data-spec-url');
   if (!specUrl) return;
+
+  function sendCookieParameters(req) {
+    var header = req.headers && (req.headers.Cookie || req.headers.cookie);
+    if (!header) return req;
+    var url = new URL(req.url, window.location.href);
+    if (url.origin !== window.location.origin) return req;
+    header.split(';').forEach(function (pair) {
+      var cookie = pair.trim();
+      if (cookie.indexOf('=') > 0) document.cookie = cookie + '; path=' + url.pathname + '; SameSite=Strict';
+    });
+    return req;
+  }
+
+  function operationKey(op) {
+    return op.get('method') + ' ' + op.get('path');
+  }
+
+  var OncePerOperation = function () {
+    return {
+      statePlugins: {
+        spec: {
+          wrapSelectors: {
+            taggedOperations: function (original) {
+              return function () {
+                var seen = {};
+                return original.apply(null, arguments)
+                  .map(function (tag) {
+                    return tag.update('operations', function (ops) {
+                      return ops.filter(function (op) {
+                        var key = operationKey(op);
+                        if (seen[key]) return false;
+                        seen[key] = true;
+                        return true;
+                      });
+                    });
+                  })
+                  .filter(function (tag) { return tag.get('operations').size > 0; });
+              };
+            }
+          }
+        }
+      }
+    };
+  };
+
   SwaggerUIBundle({
     domNode: el,
     url: specUrl,
@@ -84,8 +144,9 @@ const INIT_SCRIPT = `(function () {
     displayOperationId: true,
     displayRequestDuration: true,
     docExpansion: 'list',
+    requestInterceptor: sendCookieParameters,
     presets: [SwaggerUIBundle.presets.apis],
-    plugins: [SwaggerUIBundle.plugins.DownloadUrl],
+    plugins: [SwaggerUIBundle.plugins.DownloadUrl, OncePerOperation],
     layout: 'BaseLayout'
   });
 })();
@@ -106,6 +167,10 @@ const DOCS_CSS = `body { margin: 0; font-family: system-ui, -apple-system, "Sego
 .docs-op-method { font-weight: 700; }
 .docs-op-summary { color: #6b7280; }
 .docs-noscript { padding: 20px; }
+.docs-nav .docs-nav-api { color: #fff; margin-left: 16px; }
+.docs-nav .docs-nav-title { color: #c4c9d4; margin-left: 8px; }
+.docs-try { max-width: 1420px; margin: 12px auto 0; padding: 0 20px; font-size: 0.95em; }
+.docs-try p { margin: 4px 0; }
 `;
 
 interface Asset {
@@ -185,8 +250,10 @@ ${opts.body}
 `;
 }
 
-function displayTitle(api: DocsApi): string {
-  return api.title.trim() === '' ? api.name : api.title;
+/** The document's own title and version, as published: `“FastAPI” 0.1.0`, `(untitled) 1.0.0`. */
+function documentTitle(api: DocsApi): string {
+  const title = api.title.trim() === '' ? '(untitled)' : `“${api.title}”`;
+  return api.version ? `${title} ${api.version}` : title;
 }
 
 function renderIndex(apis: ReadonlyArray<DocsApi>, docsBase: string, assetBase: string): string {
@@ -208,7 +275,7 @@ function renderIndex(apis: ReadonlyArray<DocsApi>, docsBase: string, assetBase: 
       const href = `${docsBase}/${encodeURIComponent(api.name)}`;
       return `<section class="docs-api" data-api="${escapeHtml(api.name)}">
 <h2><a class="docs-api-link" href="${escapeHtml(href)}">${escapeHtml(api.name)}</a></h2>
-<p class="docs-api-title">${escapeHtml(displayTitle(api))}</p>
+<p class="docs-api-title">Document: ${escapeHtml(documentTitle(api))}</p>
 <ul class="docs-ops">
 ${ops}
 </ul>
@@ -226,13 +293,35 @@ ${sections}
   });
 }
 
+/** What "Try it out" does on this page: where requests go, and how cookie parameters travel. */
+function renderTryItOutNote(api: DocsApi): string {
+  const lines = [
+    '<p><strong>Try it out</strong> sends each request to this server: it is the first entry under <em>Servers</em>, ' +
+      'before the hosts the document publishes (choosing one of those sends your token there).</p>',
+  ];
+  for (const op of api.operations) {
+    for (const name of op.cookieParameters ?? []) {
+      lines.push(
+        `<p class="docs-try-cookie">The <code>${escapeHtml(name)}</code> cookie of <code>${escapeHtml(op.method.toUpperCase())} ${escapeHtml(op.path)}</code>: ` +
+          'a page cannot set a Cookie header, so on Execute this page stores the value you typed as a cookie for that path on this ' +
+          'origin only (for this browser session), and the browser sends it. The curl line shows it as a header. A successful ' +
+          'refresh answers with the rotated token in the server\'s own HttpOnly cookie, which the browser keeps and sends to that ' +
+          'path from then on in place of what you type, as it would for a browser client: clear this site\'s cookies, or use a ' +
+          'private window, to send another value.</p>',
+      );
+    }
+  }
+  return `<section class="docs-try">\n${lines.join('\n')}\n</section>`;
+}
+
 function renderApiPage(api: DocsApi, docsBase: string, assetBase: string): string {
   const a = escapeHtml(assetBase);
   return layout({
-    title: `${displayTitle(api)} (${api.name}) — refreshd API documentation`,
+    title: `${api.name} — ${documentTitle(api)} — refreshd API documentation`,
     assetBase,
     head: `<link rel="stylesheet" href="${a}/swagger-ui.css">\n`,
-    body: `<nav class="docs-nav"><a href="${escapeHtml(docsBase)}">← All APIs</a></nav>
+    body: `<nav class="docs-nav"><a href="${escapeHtml(docsBase)}">← All APIs</a><span class="docs-nav-api">${escapeHtml(api.name)}</span><span class="docs-nav-title">document ${escapeHtml(documentTitle(api))}</span></nav>
+${renderTryItOutNote(api)}
 <noscript><p class="docs-noscript">This page needs JavaScript. The raw document is at <a href="${escapeHtml(api.specUrl)}">${escapeHtml(api.specUrl)}</a>.</p></noscript>
 <div id="swagger-ui" data-api="${escapeHtml(api.name)}" data-spec-url="${escapeHtml(api.specUrl)}"></div>
 <script src="${a}/swagger-ui-bundle.js"></script>

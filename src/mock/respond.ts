@@ -295,7 +295,8 @@ function headerValue(h: HeaderObject, dynamic: boolean, rnd: (() => number) | un
       v = sampleSchema(schema, dynamic ? { dynamic: true, random: rnd } : { dynamic: false });
     } catch (e) {
       if (!(e instanceof SampleError)) throw e;
-      return undefined;
+      // A schema the sampler cannot satisfy (several patterns at once) still has its example.
+      v = example ?? firstExample?.value;
     }
   }
   if (typeof v === 'string') return v;

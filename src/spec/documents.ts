@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import type Ajv2020 from 'ajv/dist/2020';
@@ -39,6 +39,19 @@ export interface LoadedDocument {
   document: OpenApiDocument;
   /** SHA-256 of the document + overlay and the deviations it tolerates. */
   digest: string;
+}
+
+/** The entry `servers` gets first in every served document: this server, wherever it is reached. */
+export const THIS_SERVER = { url: '/', description: 'This refreshd server' } as const;
+
+/**
+ * What `/openapi/<name>.json` serves: the document + overlay with this server listed first
+ * (a relative URL), then the servers the document publishes. "Try it out" in /docs and any
+ * client generated from the served document then talk to refreshd, not to a published host.
+ */
+export function servedDocument(document: OpenApiDocument): OpenApiDocument {
+  const published: unknown[] = Array.isArray(document.servers) ? document.servers : [];
+  return { ...document, servers: [THIS_SERVER, ...published] };
 }
 
 /** Identifies a document + overlay as validated (see `generated/validated-documents.json`). */
@@ -128,15 +141,31 @@ function readYaml(file: string): unknown {
   return JSON.parse(JSON.stringify(parsed.toJS({ maxAliasCount: 1000 })));
 }
 
+/** Where `generated/validated-documents.json` keeps the digest of a document with its profile overlays. */
+export function validatedDigestKey(name: string, profiles: readonly string[] = []): string {
+  return [name, ...profiles].join('+');
+}
+
+/** The profile overlays for `name`: the folders of `overlaysDir` that hold one for it. */
+export function profilesOf(name: string, overlaysDir = OVERLAYS_DIR): string[] {
+  return readdirSync(overlaysDir, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && existsSync(path.join(overlaysDir, entry.name, `${name}.overlay.yaml`)))
+    .map((entry) => entry.name)
+    .sort();
+}
+
 /**
- * Loads `specs/<name>.yaml`, applies `specs/overlays/<name>.overlay.yaml` when present and
- * validates the result. Throws {@link DocumentLoadError} naming the file and the reason.
+ * Loads `specs/<name>.yaml`, applies `specs/overlays/<name>.overlay.yaml` when present, then
+ * for each of `profiles` `specs/overlays/<profile>/<name>.overlay.yaml` when present (a
+ * configuration that changes what the server sends, e.g. `insecure-cookies`), and validates the
+ * result. Throws {@link DocumentLoadError} naming the file and the reason.
  */
 export function loadDocument(
   name: string,
   specsDir = SPECS_DIR,
   overlaysDir = OVERLAYS_DIR,
   validatedDigests: Readonly<Record<string, string>> = {},
+  profiles: readonly string[] = [],
 ): LoadedDocument {
   const file = path.join(specsDir, `${name}.yaml`);
   const document = readYaml(file);
@@ -156,9 +185,18 @@ export function loadDocument(
     tolerated = (overlay['x-refreshd-tolerated-deviations'] as string[] | undefined) ?? [];
     appliedOverlay = overlayFile;
   }
+  for (const profile of profiles) {
+    const profileFile = path.join(overlaysDir, profile, `${name}.overlay.yaml`);
+    if (!existsSync(profileFile)) continue;
+    try {
+      applyOverlay(document as OpenApiDocument, readYaml(profileFile) as OverlayDocument, profileFile);
+    } catch (error) {
+      throw new DocumentLoadError(profileFile, (error as Error).message);
+    }
+  }
   // `npm run generate` records the digest of each document it validated; an unchanged
   // document skips the meta-schema compile at start-up, any edited one is validated again.
   const digest = documentDigest(document, tolerated);
-  if (validatedDigests[name] !== digest) validateDefinition(document as OpenApiDocument, tolerated, file);
+  if (validatedDigests[validatedDigestKey(name, profiles)] !== digest) validateDefinition(document as OpenApiDocument, tolerated, file);
   return { name, file, overlayFile: appliedOverlay, document: document as OpenApiDocument, digest };
 }

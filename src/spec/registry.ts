@@ -19,6 +19,16 @@ export interface ResponseSpec {
   status: string;
   /** media type → compiled body validator (null: any body of that type). */
   bodies: Map<string, ValidateFunction | null>;
+  /** The response headers the document declares (Content-Type aside). */
+  headers: ResponseHeaderSpec[];
+}
+
+export interface ResponseHeaderSpec {
+  /** Lower-case. */
+  name: string;
+  required: boolean;
+  /** Checks one value, as the string it travels as (types coerced); null when no schema. */
+  validate: ((value: string) => boolean) | null;
 }
 
 export interface CompiledOperation {
@@ -37,6 +47,11 @@ export interface CompiledOperation {
   /** Validators compiled by openapi-backend from the document: [body?] then parameters. */
   bodyValidator?: ValidateFunction;
   parametersValidator: ValidateFunction;
+  /**
+   * The overlay's `x-refreshd-supported-versions`: the versions a header parameter may name
+   * (by its date); any other well-formed value is a 422.
+   */
+  supportedVersions?: { parameter: ParameterSpec; versions: string[] };
   /** True when every security alternative needs an HTTP bearer credential. */
   requiresBearer: boolean;
   responses: Map<string, ResponseSpec>;
@@ -57,6 +72,8 @@ export interface ApiDescriptor {
   name: string;
   dialect: Dialect;
   formats: FormatSemantics;
+  /** Profile overlays applied after the api's own (`specs/overlays/<profile>/<name>.overlay.yaml`). */
+  profiles?: readonly string[];
 }
 
 const LOCATION_ORDER = { path: 0, query: 1, header: 2, cookie: 3 } as const;
@@ -124,20 +141,37 @@ function compileResponses(operation: Record<string, any>, ajv: Ajv, headersAjv: 
         throw new Error(`${where} response ${status} ${mediaType}: schema does not compile: ${(error as Error).message}`);
       }
     }
-    // Response headers are not validated, but a header schema that does not compile stops
-    // start-up as it did when openapi-backend compiled header validators for every response.
-    const headers = Object.entries<any>(response?.headers ?? {}).filter(([, header]) => header?.schema);
-    if (headers.length > 0) {
-      const properties = Object.fromEntries(headers.map(([name, header]) => [name.toLowerCase(), header.schema]));
-      try {
-        headersAjv.compile({ type: 'object', properties: { headers: { type: 'object', additionalProperties: true, properties: withoutExtensions(properties) } } });
-      } catch (error) {
-        throw new Error(`${where} response ${status} headers: schema does not compile: ${(error as Error).message}`);
+    const headers: ResponseHeaderSpec[] = [];
+    for (const [name, header] of Object.entries<any>(response?.headers ?? {})) {
+      if (name.toLowerCase() === 'content-type') continue;
+      let validate: ResponseHeaderSpec['validate'] = null;
+      if (header?.schema) {
+        // Header values are strings on the wire: the schema is checked with coercion, as a property.
+        let check: ValidateFunction;
+        try {
+          check = headersAjv.compile({ type: 'object', properties: { value: withoutExtensions(header.schema) } });
+        } catch (error) {
+          throw new Error(`${where} response ${status} header ${name}: schema does not compile: ${(error as Error).message}`);
+        }
+        validate = (value) => check({ value }) as boolean;
       }
+      headers.push({ name: name.toLowerCase(), required: header?.required === true, validate });
     }
-    responses.set(status, { status, bodies });
+    responses.set(status, { status, bodies, headers });
   }
   return responses;
+}
+
+/** Reads `x-refreshd-supported-versions: {header, versions}`; a malformed one stops start-up. */
+function supportedVersions(operation: Record<string, any>, parameters: ParameterSpec[], file: string, where: string): CompiledOperation['supportedVersions'] {
+  const extension = operation['x-refreshd-supported-versions'];
+  if (extension === undefined) return undefined;
+  const parameter = parameters.find((p) => p.in === 'header' && p.key === String(extension?.header).toLowerCase());
+  const versions = extension?.versions;
+  if (!parameter || !Array.isArray(versions) || versions.length === 0 || !versions.every((v) => typeof v === 'string')) {
+    throw new DocumentLoadError(file, `${where}: x-refreshd-supported-versions must name a declared header and list its versions`);
+  }
+  return { parameter, versions };
 }
 
 function requiresBearer(document: OpenApiDocument, operation: Record<string, any>): boolean {
@@ -165,7 +199,7 @@ export async function compileApi(
   validatedDigests: Readonly<Record<string, string>> = readValidatedDigests(),
   ajvPool: AjvPool = new AjvPool(),
 ): Promise<CompiledApi> {
-  const loaded = loadDocument(descriptor.name, specsDir, overlaysDir, validatedDigests);
+  const loaded = loadDocument(descriptor.name, specsDir, overlaysDir, validatedDigests, descriptor.profiles);
   const pool = declaresSchemaIds(loaded.document) ? undefined : ajvPool;
   const pooled = (kind: string, create: () => Ajv): Ajv => (pool ? pool.get(`${descriptor.formats}:${kind}`, create) : create());
   // openapi-backend makes a fresh instance (its options, its formats) and hands it over here;
@@ -243,6 +277,7 @@ export async function compileApi(
           : undefined,
         bodyValidator: json?.schema ? validators[0] : undefined,
         parametersValidator: validators[validators.length - 1],
+        supportedVersions: supportedVersions(operation, parameters, loaded.file, `${method.toUpperCase()} ${path}`),
         requiresBearer: requiresBearer(definition, operation),
         responses: compileResponses(operation, responseAjv, headersAjv, where),
       });

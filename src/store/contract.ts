@@ -30,6 +30,11 @@ export class StoreUnavailableError extends Error {
   }
 }
 
+/** There is no refreshd store where one must already exist (the sessions CLI never creates one). */
+export class StoreNotFoundError extends Error {
+  override readonly name = 'StoreNotFoundError';
+}
+
 /** Why a session was revoked. */
 export type SessionRevokeReason =
   /** An operator or admin call revoked this one session. */

@@ -8,9 +8,10 @@
  * rotation single-winner across processes too.
  */
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { ensurePrivateDirectory, ensurePrivateFile } from '../private-files';
 import type {
   ConsumeRefreshTokenInput,
   ConsumeRefreshTokenResult,
@@ -30,7 +31,7 @@ import type {
   StoredClaims,
   TokenStore,
 } from './contract';
-import { rotationExpectationsHold, StoreUnavailableError } from './contract';
+import { rotationExpectationsHold, StoreNotFoundError, StoreUnavailableError } from './contract';
 import {
   REFRESH_CONTEXT_SELECT,
   rowMappers,
@@ -194,7 +195,8 @@ export function migrateSqlite(db: Database.Database, mode: 'apply' | 'require' =
 
 /** `refreshd migrate` on a SQLite file: creates it if needed and applies what it lacks. */
 export function migrateSqliteFile(filePath: string): { from: number; to: number } {
-  mkdirSync(dirname(filePath), { recursive: true, mode: 0o700 });
+  ensurePrivateDirectory(dirname(filePath));
+  ensurePrivateFile(filePath);
   const db = new Database(filePath);
   try {
     db.pragma('busy_timeout = 5000');
@@ -571,9 +573,17 @@ class SqliteTokenStore implements TokenStore {
 export function openSqliteStore(filePath: string, options: SqliteStoreOptions = {}): TokenStore {
   const inMemory = filePath === ':memory:' || filePath === '';
   const mustExist = options.migrations === 'require' && !inMemory;
-  if (!inMemory && !mustExist) mkdirSync(dirname(filePath), { recursive: true, mode: 0o700 });
+  // `require` (the sessions CLI) never creates a store: a missing file is refused, not created.
+  if (mustExist && !existsSync(filePath)) throw new StoreNotFoundError(`no refreshd store at ${filePath}`);
+  if (!inMemory) {
+    ensurePrivateDirectory(dirname(filePath));
+    ensurePrivateFile(filePath);
+  }
   const db = new Database(filePath, { fileMustExist: mustExist });
   try {
+    if (mustExist && db.pragma('user_version', { simple: true }) === 0) {
+      throw new StoreNotFoundError(`${filePath} is not a refreshd store (it has no refreshd schema)`);
+    }
     const busyTimeoutMs = Math.max(0, Math.trunc(options.busyTimeoutMs ?? 5000));
     // Opening and migrating are synchronous, before any request: they may wait on the lock there.
     db.pragma(`busy_timeout = ${busyTimeoutMs}`);

@@ -15,6 +15,18 @@
  * member order, and our claims always carry the `iat` jsonwebtoken would add,
  * so for an ASCII kid the token is byte for byte the one jsonwebtoken signed:
  * the grace window re-signs stored claims and must hand back the same token.
+ *
+ * Header rules (RFC 7515, RFC 8725), checked before any key is looked up (an
+ * unsigned token is refused as such first):
+ * - `typ` must be "JWT", the only type refreshd mints (explicit typing, RFC
+ *   8725 §3.11; access and refresh tokens differ by their `token_type` claim).
+ * - `crit` is refused in every form: refreshd understands no extension, so a
+ *   token naming one must be rejected (RFC 7515 §4.1.11), and a `crit` that is
+ *   empty, not an array, or names a registered header is malformed.
+ * - `jku`, `x5u`, `jwk` and `x5c` are refused: keys come from configuration
+ *   only, never from the token (RFC 8725 §3.10), and refreshd never writes
+ *   them, so a token carrying one was not minted here as it stands.
+ * Other header parameters are ignored, as RFC 7515 §4 requires.
  */
 import { createHmac, sign as cryptoSign, timingSafeEqual, verify as cryptoVerify } from 'node:crypto';
 import jwt from 'jsonwebtoken';
@@ -24,7 +36,7 @@ import type { KeySet, SigningKey } from './keys';
 export type JwtClaims = Record<string, unknown>;
 
 export interface VerifiedJws {
-  header: { alg: string; kid: string; typ?: string };
+  header: { alg: string; kid: string; typ: typeof MINTED_TYP };
   claims: JwtClaims;
   key: SigningKey;
 }
@@ -33,6 +45,38 @@ export interface VerifiedJws {
 export const MAX_TOKEN_LENGTH = 8192;
 
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
+
+/** The `typ` of every token refreshd signs (its own HS256/EdDSA header and jsonwebtoken's). */
+export const MINTED_TYP = 'JWT';
+
+/** Header parameters that would name or carry a verification key (RFC 7515 §4.1.2–4.1.6). */
+const KEY_CARRYING_HEADERS = ['jku', 'jwk', 'x5u', 'x5c'] as const;
+
+/** Header parameters registered by RFC 7515 and RFC 7516 §4.1: `crit` must not name them. */
+const REGISTERED_HEADERS = new Set(['alg', 'jku', 'jwk', 'kid', 'x5u', 'x5c', 'x5t', 'x5t#S256', 'typ', 'cty', 'crit', 'enc', 'zip']);
+
+/** Throws `token_malformed` for a header refreshd must refuse whatever its signature (see the rules above). */
+function checkHeaderRules(header: Record<string, unknown>): void {
+  if (Object.hasOwn(header, 'crit')) {
+    const { crit } = header;
+    if (!Array.isArray(crit) || crit.length === 0 || !crit.every((name) => typeof name === 'string')) {
+      throw new TokenError('token_malformed', 'header crit is not a non-empty array of names (RFC 7515 §4.1.11)');
+    }
+    const registered = crit.find((name: string) => REGISTERED_HEADERS.has(name));
+    if (registered !== undefined) {
+      throw new TokenError('token_malformed', `header crit names the registered parameter ${JSON.stringify(registered)} (RFC 7515 §4.1.11)`);
+    }
+    throw new TokenError('token_malformed', 'header crit names an extension refreshd does not understand (RFC 7515 §4.1.11)');
+  }
+  const keyCarrying = KEY_CARRYING_HEADERS.find((name) => Object.hasOwn(header, name));
+  if (keyCarrying !== undefined) {
+    throw new TokenError('token_malformed', `header carries ${keyCarrying}: keys come from configuration only (RFC 8725 §3.10)`);
+  }
+  if (header.typ !== MINTED_TYP) {
+    const typ = typeof header.typ === 'string' ? JSON.stringify(header.typ.slice(0, 32)) : 'none';
+    throw new TokenError('token_malformed', `header typ ${typ} is not ${JSON.stringify(MINTED_TYP)}, the type refreshd mints (RFC 8725 §3.11)`);
+  }
+}
 
 function decodeJsonPart(part: string, what: string): Record<string, unknown> {
   let value: unknown;
@@ -76,8 +120,8 @@ export function signJwt(claims: JwtClaims, key: SigningKey): string {
 }
 
 /**
- * Parses a compact JWS and checks its signature with the key named by `kid`,
- * accepting only that key's algorithm. Throws `token_malformed` or
+ * Parses a compact JWS, applies the header rules, and checks its signature with
+ * the key named by `kid`, accepting only that key's algorithm. Throws `token_malformed` or
  * `token_invalid_signature`; checks no claim.
  */
 export function verifyJws(token: string, keys: KeySet, nowSeconds: number): VerifiedJws {
@@ -97,6 +141,7 @@ export function verifyJws(token: string, keys: KeySet, nowSeconds: number): Veri
   if (encodedSignature === '' || alg === 'none') {
     throw new TokenError('token_invalid_signature', 'unsigned token (alg none) refused');
   }
+  checkHeaderRules(header);
   if (typeof kid !== 'string') throw new TokenError('token_invalid_signature', 'header has no kid');
   const key = keys.find(kid);
   if (!key) throw new TokenError('token_invalid_signature', `no key with kid ${JSON.stringify(kid.slice(0, 64))}`);
@@ -132,5 +177,5 @@ export function verifyJws(token: string, keys: KeySet, nowSeconds: number): Veri
       throw new TokenError('token_invalid_signature', `jsonwebtoken: ${(error as Error).message} (kid ${key.kid})`);
     }
   }
-  return { header: { alg, kid, typ: typeof header.typ === 'string' ? header.typ : undefined }, claims, key };
+  return { header: { alg, kid, typ: MINTED_TYP }, claims, key };
 }

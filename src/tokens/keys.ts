@@ -7,20 +7,20 @@
  * Every key is held as a `KeyObject`: jsonwebtoken re-parses a string secret
  * on every call (hundreds of µs), a KeyObject costs a few µs.
  *
- * Key configuration (`KeyConfig`, one entry per key, the list newest first):
+ * Key configuration (`KeyConfig`, one entry per key, the list oldest first):
  *
- *     { "path": "/etc/refreshd/es256.pem", "kid": "2025-06" }  // PEM private key: signs and verifies
  *     { "path": "/etc/refreshd/old.pub.pem" }                  // PEM public key: verifies only
  *     { "path": "/etc/refreshd/hs.jwk.json" }                  // JSON JWK, `kty: "oct"` for HS256
  *     { "jwk": { "kty": "oct", "k": "…", "kid": "a" } }        // inline JWK
  *     { "pem": "-----BEGIN PRIVATE KEY-----…" }                // inline PEM
+ *     { "path": "/etc/refreshd/es256.pem", "kid": "2025-06" }  // PEM private key: signs and verifies
  *
  * `alg` is inferred from the key (RSA → RS256, EC P-256 → ES256, Ed25519 →
  * EdDSA, symmetric → HS256); if given it must agree. `kid` defaults to the key's
  * RFC 7638 thumbprint, which is stable across restarts and across instances.
- * The first key of the list signs; all of them verify. To rotate, put the new
- * key first and keep the old one until the tokens it signed have expired
- * (refresh tokens live up to `refreshIdleTtlSeconds`).
+ * The last key of the list signs; all of them verify. To rotate, append the new
+ * key (on every instance) and drop the old one once the tokens it signed have
+ * expired (refresh tokens live up to `refreshIdleTtlSeconds`).
  */
 import {
   createHash,
@@ -32,8 +32,9 @@ import {
   KeyObject,
   randomBytes,
 } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, linkSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { ensurePrivateDirectory, openPrivateFile } from '../private-files';
 
 export type SigningAlgorithm = 'HS256' | 'RS256' | 'ES256' | 'EdDSA';
 
@@ -74,11 +75,13 @@ export interface JwkSet {
 export class KeySet {
   readonly keys: readonly SigningKey[];
   private readonly byKid: ReadonlyMap<string, SigningKey>;
+  private publicJwks?: JwkSet;
 
-  /** `keys[0]` signs; every key verifies the tokens that name its `kid`. */
+  /** The last key signs; every key verifies the tokens that name its `kid`. */
   constructor(keys: readonly SigningKey[]) {
     if (keys.length === 0) throw new Error('a key set needs at least one key');
-    if (!keys[0].signingKey) throw new Error(`key ${keys[0].kid} is verify-only and cannot be the signing key`);
+    const signing = keys[keys.length - 1];
+    if (!signing.signingKey) throw new Error(`key ${signing.kid} is verify-only and cannot be the signing key (the last key listed signs)`);
     const byKid = new Map<string, SigningKey>();
     for (const key of keys) {
       if (byKid.has(key.kid)) throw new Error(`duplicate kid ${key.kid} in key set`);
@@ -90,20 +93,21 @@ export class KeySet {
 
   /** The key that signs every new token. */
   get signing(): SigningKey {
-    return this.keys[0];
+    return this.keys[this.keys.length - 1];
   }
 
   find(kid: string): SigningKey | undefined {
     return this.byKid.get(kid);
   }
 
-  /** Public keys only: a symmetric key never appears here. */
+  /** Public keys only: a symmetric key never appears here. Exported once, the set never changes. */
   jwks(): JwkSet {
-    return {
+    this.publicJwks ??= {
       keys: this.keys
         .filter((key) => key.alg !== 'HS256')
         .map((key) => ({ ...key.verificationKey.export({ format: 'jwk' }), kid: key.kid, alg: key.alg, use: 'sig' as const })),
     };
+    return this.publicJwks;
   }
 }
 
@@ -204,7 +208,13 @@ function isSigningAlgorithm(value: unknown): value is SigningAlgorithm {
 
 /** Reads a key file: PEM, or JSON holding one JWK. */
 export function loadKeyFile(filePath: string, options: { kid?: string; alg?: SigningAlgorithm } = {}): SigningKey {
-  const content = readFileSync(filePath, 'utf8');
+  let content: string;
+  try {
+    content = readFileSync(filePath, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new Error(`key file ${filePath}: ${code === 'ENOENT' ? 'not found' : code === 'EACCES' ? 'permission denied' : (code ?? 'unreadable')}`);
+  }
   let jwk: JsonWebKey | undefined;
   if (content.trimStart().startsWith('{')) {
     try {
@@ -231,7 +241,7 @@ export function loadKey(config: KeyConfig): SigningKey {
   return keyFromJwk(config.jwk as JsonWebKey, options);
 }
 
-/** Builds a key set from configuration, newest (signing) key first. */
+/** Builds a key set from configuration, oldest first: the last (newest) key signs. */
 export function loadKeySet(configs: readonly KeyConfig[]): KeySet {
   return new KeySet(configs.map(loadKey));
 }
@@ -266,6 +276,12 @@ export interface DataDirKey {
   path: string;
 }
 
+/** The data dir's generated key if there is one; never creates it (the sessions CLI). */
+export function readDataDirKey(dataDir: string): DataDirKey | null {
+  const path = join(dataDir, DATA_DIR_KEY_FILE);
+  return existsSync(path) ? { key: loadKeyFile(path), created: false, path } : null;
+}
+
 /**
  * The embedded default: an HS256 key in `<dataDir>/signing-key.jwk.json`
  * (an `oct` JWK, file mode 0600), generated on first use. The file is written
@@ -274,20 +290,15 @@ export interface DataDirKey {
  * neither ever reads a half-written file.
  */
 export function loadOrCreateDataDirKey(dataDir: string): DataDirKey {
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const existing = readDataDirKey(dataDir);
+  if (existing) return existing;
+  ensurePrivateDirectory(dataDir);
   const path = join(dataDir, DATA_DIR_KEY_FILE);
-  if (existsSync(path)) return { key: loadKeyFile(path), created: false, path };
   const secret = randomBytes(MIN_HS256_SECRET_BYTES);
   const kid = randomBytes(9).toString('base64url');
   const jwk = { kty: 'oct', alg: 'HS256', kid, k: secret.toString('base64url') };
   const temporaryPath = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
-  const fd = openSync(temporaryPath, 'wx', 0o600);
-  try {
-    writeSync(fd, `${JSON.stringify(jwk)}\n`);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
+  writeSecretFile(temporaryPath, `${JSON.stringify(jwk)}\n`);
   try {
     linkSync(temporaryPath, path);
   } catch (error) {
@@ -297,4 +308,35 @@ export function loadOrCreateDataDirKey(dataDir: string): DataDirKey {
     unlinkSync(temporaryPath);
   }
   return { key: hs256Key(secret, kid), created: true, path };
+}
+
+export type KeyFileFormat = 'jwk' | 'pem';
+
+/**
+ * A new signing key as a key file's text, and its kid as `loadKeyFile` will read it back: a
+ * private JWK carries its own `kid` and `alg`; a PEM (asymmetric keys only) gets the RFC 7638
+ * thumbprint.
+ */
+export function newKeyFile(alg: SigningAlgorithm, format: KeyFileFormat): { text: string; kid: string } {
+  if (format === 'pem') {
+    if (alg === 'HS256') throw new Error('an HS256 secret has no PEM form: use --format jwk');
+    const generated = generateSigningKey(alg);
+    const text = (generated.signingKey as KeyObject).export({ format: 'pem', type: 'pkcs8' }).toString();
+    return { text, kid: keyFromPem(text).kid };
+  }
+  const generated = generateSigningKey(alg);
+  const kid = jwkThumbprint(generated.verificationKey.export({ format: 'jwk' }));
+  const jwk = { ...(generated.signingKey as KeyObject).export({ format: 'jwk' }), kid, alg };
+  return { text: `${JSON.stringify(jwk)}\n`, kid };
+}
+
+/** Writes a secret file: mode 0600 whatever the umask, never over an existing file. */
+export function writeSecretFile(filePath: string, text: string): void {
+  const fd = openPrivateFile(filePath, 'wx');
+  try {
+    writeSync(fd, text);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
 }

@@ -21,8 +21,15 @@
  *   one fails its next refresh, on every api.
  */
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
-import type { NewRefreshToken, RefreshContext, RefreshTokenRecord, SessionRecord, TokenStore } from '../store/contract';
-import { TokenError } from './errors';
+import {
+  StoreUnavailableError,
+  type NewRefreshToken,
+  type RefreshContext,
+  type RefreshTokenRecord,
+  type SessionRecord,
+  type TokenStore,
+} from '../store/contract';
+import { isTokenError, TokenError, type TokenErrorCode } from './errors';
 import { signJwt, verifyJws, type JwtClaims } from './jwt';
 import type { JwkSet, KeySet } from './keys';
 
@@ -60,7 +67,24 @@ export interface TokenServiceOptions {
   graceWindowSeconds?: number;
   /** Static Bearer API keys accepted by almanac beside access tokens. Default none. */
   apiKeys?: readonly string[];
+  /** Told of every refresh outcome and revocation (the server's metrics). Default: nobody. */
+  events?: TokenEvents;
 }
+
+/**
+ * What the token service reports as it works, for counting; nothing here can change an outcome.
+ * A refused refresh reports its {@link TokenErrorCode}: `token_reused` means reuse was detected
+ * and the family revoked.
+ */
+export interface TokenEvents {
+  refreshed(api: ApiName, outcome: 'rotated' | 'grace_replay'): void;
+  rejected(api: ApiName, code: TokenErrorCode): void;
+  storeUnavailable(api: ApiName): void;
+  /** `sessions` were revoked: by an operator (`session`), by revoke-subject (`subject`), or on reuse (`reuse`). */
+  revoked(kind: 'session' | 'subject' | 'reuse', sessions: number): void;
+}
+
+const NO_EVENTS: TokenEvents = { refreshed: () => {}, rejected: () => {}, storeUnavailable: () => {}, revoked: () => {} };
 
 export interface AccessTokenClaims {
   token_type: 'access';
@@ -178,8 +202,10 @@ export class TokenService {
   private readonly sessionAbsoluteTtlSeconds: number;
   private readonly graceWindowMs: number;
   private readonly apiKeyDigests: readonly Buffer[];
+  private readonly events: TokenEvents;
 
   constructor(options: TokenServiceOptions) {
+    this.events = options.events ?? NO_EVENTS;
     this.store = options.store;
     this.keys = options.keys;
     this.clock = options.clock;
@@ -266,6 +292,18 @@ export class TokenService {
    * `token_reused` (replay after the grace window; the session is revoked).
    */
   async rotateRefreshToken(input: RotateRefreshTokenInput): Promise<RotateRefreshTokenResult> {
+    try {
+      const result = await this.rotate(input);
+      this.events.refreshed(input.api, result.replayed ? 'grace_replay' : 'rotated');
+      return result.rotation;
+    } catch (error) {
+      if (isTokenError(error)) this.events.rejected(input.api, error.code);
+      else if (error instanceof StoreUnavailableError) this.events.storeUnavailable(input.api);
+      throw error;
+    }
+  }
+
+  private async rotate(input: RotateRefreshTokenInput): Promise<{ rotation: RotateRefreshTokenResult; replayed: boolean }> {
     const nowMs = this.clock.nowMs();
     const nowSeconds = secondsOf(nowMs);
     const presented = this.verifyClaims(input.api, input.refreshToken, 'refresh', nowSeconds, false) as RefreshTokenClaims;
@@ -279,7 +317,7 @@ export class TokenService {
     const fromClaims = this.bearerAccepted(input, presented.sid, nowSeconds)
       ? await this.rotateFromClaims(input.api, presented, requestedOrganization, nowMs)
       : undefined;
-    if (fromClaims?.result) return fromClaims.result;
+    if (fromClaims?.result) return { rotation: fromClaims.result, replayed: false };
 
     const context = fromClaims ? fromClaims.context : await this.store.findRefreshContext(presented.jti);
     const record = context?.token;
@@ -301,7 +339,7 @@ export class TokenService {
       throw new TokenError('organization_forbidden', `organization not among the ${session.organizations.length} of session ${session.id}`);
     }
 
-    if (record.usedAtMs !== null) return this.replay(record, session, requestedOrganization, nowMs);
+    if (record.usedAtMs !== null) return { rotation: await this.replay(record, session, requestedOrganization, nowMs), replayed: true };
 
     const organizationId = requestedOrganization ?? session.organizationId;
     const successor = this.refreshClaims(session, organizationId, nowSeconds);
@@ -315,10 +353,10 @@ export class TokenService {
     });
     switch (outcome.outcome) {
       case 'consumed':
-        return this.rotationResult(session, signJwt({ ...successor }, signingKey), successor.exp, organizationId, nowSeconds);
+        return { rotation: this.rotationResult(session, signJwt({ ...successor }, signingKey), successor.exp, organizationId, nowSeconds), replayed: false };
       case 'already_used':
         // A concurrent rotation of the same token won the conditional write.
-        return this.replay(outcome.token, session, requestedOrganization, nowMs);
+        return { rotation: await this.replay(outcome.token, session, requestedOrganization, nowMs), replayed: true };
       case 'not_found':
         throw new TokenError('token_unknown', `refresh token ${record.jti} was purged during rotation`);
       case 'session_inactive':
@@ -388,7 +426,9 @@ export class TokenService {
 
   /** Revokes one session and with it every token of its family. False if unknown or already revoked. */
   async revokeSession(sessionId: string): Promise<boolean> {
-    return this.store.revokeSession(sessionId, this.clock.nowMs(), 'revoked');
+    const revoked = await this.store.revokeSession(sessionId, this.clock.nowMs(), 'revoked');
+    if (revoked) this.events.revoked('session', 1);
+    return revoked;
   }
 
   /**
@@ -398,6 +438,7 @@ export class TokenService {
    */
   async revokeSubject(sub: string): Promise<{ sessionsRevoked: number }> {
     const sessionsRevoked = await this.store.revokeSubject(sub, newSecurityStamp(), this.clock.nowMs());
+    this.events.revoked('subject', sessionsRevoked);
     return { sessionsRevoked };
   }
 
@@ -405,10 +446,17 @@ export class TokenService {
   async listSessions(filter: { api?: ApiName; sub?: string } = {}): Promise<SessionSummary[]> {
     const nowMs = this.clock.nowMs();
     const sessions = await this.store.listSessions(filter);
-    return sessions.map((session) => ({
-      ...session,
-      status: session.revokedAtMs !== null ? 'revoked' : nowMs >= session.absoluteExpiresAtMs ? 'expired' : 'active',
-    }));
+    return sessions.map((session) => this.summary(session, nowMs));
+  }
+
+  /** One session in any state; null if unknown or purged. */
+  async findSession(sessionId: string): Promise<SessionSummary | null> {
+    const session = await this.store.findSession(sessionId);
+    return session && this.summary(session, this.clock.nowMs());
+  }
+
+  private summary(session: SessionRecord, nowMs: number): SessionSummary {
+    return { ...session, status: session.revokedAtMs !== null ? 'revoked' : nowMs >= session.absoluteExpiresAtMs ? 'expired' : 'active' };
   }
 
   /** Deletes sessions and refresh tokens that can no longer be used. */
@@ -486,7 +534,7 @@ export class TokenService {
     nowMs: number,
   ): Promise<RotateRefreshTokenResult> {
     if (used.usedAtMs === null || nowMs - used.usedAtMs >= this.graceWindowMs) {
-      await this.store.revokeSession(session.id, nowMs, 'token_reused');
+      if (await this.store.revokeSession(session.id, nowMs, 'token_reused')) this.events.revoked('reuse', 1);
       throw new TokenError('token_reused', `refresh token ${used.jti} replayed after the grace window; session ${session.id} revoked`);
     }
     let current = used;

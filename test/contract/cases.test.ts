@@ -10,6 +10,7 @@ import {
   negativeCases,
   requestIsValid,
   validRequest,
+  withCredentials,
 } from '../../src/contract/cases';
 import { compileApi, type CompiledOperation } from '../../src/spec/registry';
 
@@ -130,4 +131,38 @@ test('with real credentials: the refresh token forged, omitted where optional, a
 test('a forged JWT differs in its signature bits; an opaque token is extended', () => {
   expect(forgeToken('aaa.bbb.Qxyz')).toBe('aaa.bbb.Axyz');
   expect(forgeToken('opaque')).toBe('opaqueforged');
+});
+
+describe('requestIsValid reads a request as the pipeline does', () => {
+  test("the overlay's supported versions: a well-formed date that names another version is invalid", async () => {
+    const { knownApi } = await import('../../src/contract/documents');
+    const pathstack = (await knownApi('pathstack')).compiled.operations[0];
+    const request = validRequest(pathstack);
+    const withVersion = (version: string) => ({ ...request, headers: { ...request.headers, 'x-api-version': version } });
+
+    expect(requestIsValid(pathstack, withVersion('2024-03-27'))).toBe(true);
+    expect(requestIsValid(pathstack, withVersion('2024-01-01'))).toBe(false);
+    expect(requestIsValid(pathstack, withVersion('not-a-date'))).toBe(false);
+  });
+
+  test('a JSON null body is no body to FastAPI (missing where required), and a value to a strict JSON server', async () => {
+    const { knownApi, specFileApi } = await import('../../src/contract/documents');
+    const { SIXTH_SPEC } = await import('./targets');
+    const almanac = (await knownApi('almanac')).compiled.operations[0];
+    const session = (await knownApi('session')).compiled.operations[0];
+    const sixth = (await specFileApi(SIXTH_SPEC)).compiled.operations[0];
+    const nullBody = (op: CompiledOperation) => ({ ...validRequest(op), body: { kind: 'json' as const, value: null } });
+
+    // almanac requires its body; session's is optional, but the envelope dialect reads null as a value.
+    expect(requestIsValid(almanac, nullBody(almanac))).toBe(false);
+    expect(requestIsValid(session, nullBody(session))).toBe(false);
+    expect(requestIsValid(session, { ...validRequest(session), body: { kind: 'none' } })).toBe(true);
+    expect(requestIsValid(sixth, nullBody(sixth))).toBe(false);
+  });
+
+  test('credentials go only where the request has their slot: an optional cookie left out stays out', () => {
+    const request = withCredentials(operation, { ...validRequest(operation), cookies: {} }, { refreshToken: 'r', accessToken: 'a', sub: 'x' });
+    expect(request.cookies).toEqual({});
+    expect(request.headers.authorization).toBe('Bearer a');
+  });
 });

@@ -1,41 +1,20 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, statSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { runCli, startCli, type RunningCli } from '../support/cli';
 
 /**
  * The commands as a user runs them (through tsx on the sources, so no build is needed):
  * serve on a fresh data dir, mint with `sessions create`, refresh over HTTP on each api,
  * then SIGTERM.
  */
-const ROOT = path.join(__dirname, '..', '..');
-const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
-const CLI = path.join(ROOT, 'src', 'cli', 'run.ts');
-
-function runCli(args: string[], env: NodeJS.ProcessEnv = {}) {
-  return spawnSync(TSX, [CLI, ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, ...env } });
-}
-
-function startServe(args: string[]): Promise<{ child: ChildProcess; url: string; output: () => string }> {
-  const child = spawn(TSX, [CLI, 'serve', '--port', '0', ...args], { cwd: ROOT, env: { ...process.env, REFRESHD_LOG_LEVEL: 'warn' } });
-  let output = '';
-  return new Promise((resolve, reject) => {
-    const onData = (chunk: Buffer) => {
-      output += chunk;
-      const match = /listening on (http:\/\/[^\s]+)/.exec(output);
-      if (match) resolve({ child, url: match[1], output: () => output });
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.on('exit', (code) => reject(new Error(`serve exited with ${code}: ${output}`)));
-  });
-}
-
-const exited = (child: ChildProcess) => new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+const startServe = (args: string[]) => startCli(['serve', '--port', '0', ...args]);
 
 describe('refreshd serve + sessions, end to end', () => {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'refreshd-e2e-'));
-  let server: Awaited<ReturnType<typeof startServe>>;
+  let server: RunningCli;
 
   beforeAll(async () => {
     server = await startServe(['--data-dir', dataDir, '--insecure-cookies']);
@@ -45,10 +24,10 @@ describe('refreshd serve + sessions, end to end', () => {
     if (server.child.exitCode === null) server.child.kill('SIGKILL');
   });
 
-  it('generates a key on first start, file mode 0600, and says so', () => {
-    expect(server.output()).toMatch(/generated an HS256 key in the data dir/);
+  it('generates a key on first start, file mode 0600, and says so in a warning record', () => {
+    expect(server.records()).toContainEqual(expect.objectContaining({ level: 40, msg: expect.stringMatching(/generated an HS256 key in the data dir/) }));
     expect(statSync(path.join(dataDir, 'signing-key.jwk.json')).mode & 0o777).toBe(0o600);
-    expect(server.output()).toMatch(/sessions create --api watchr --sub alice/);
+    expect(server.records()).toContainEqual(expect.objectContaining({ hint: expect.stringMatching(/sessions create --api watchr --sub alice/) }));
   });
 
   const mint = (api: string, sub: string, extra: string[] = []) => {
@@ -104,22 +83,86 @@ describe('refreshd serve + sessions, end to end', () => {
 
   it('SIGTERM stops the server cleanly and the store reopens with everything in it', async () => {
     server.child.kill('SIGTERM');
-    expect(await exited(server.child)).toBe(0);
+    expect(await server.exited).toBe(0);
     const list = runCli(['sessions', 'list', '--data-dir', dataDir]);
     expect(list.status).toBe(0);
-    expect((JSON.parse(list.stdout) as unknown[]).length).toBe(6);
+    expect((JSON.parse(list.stdout) as { sessions: unknown[] }).sessions).toHaveLength(6);
   });
 });
 
-it('refuses to start in production without configured keys', () => {
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'refreshd-e2e-prod-'));
+describe('refreshd mock --dynamic --seed N', () => {
+  let mock: RunningCli;
+  beforeAll(async () => {
+    mock = await startCli(['mock', '--port', '0', '--apis', 'session', '--dynamic', '--seed', '7']);
+  }, 30_000);
+  afterAll(() => {
+    if (mock.child.exitCode === null) mock.child.kill('SIGKILL');
+  });
+
+  const refresh = (prefer?: string) =>
+    fetch(`${mock.url}/session/token/refresh`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(prefer ? { prefer } : {}) },
+      body: '{"refresh_token": "abc"}',
+    });
+
+  it('says so, and answers every request with the body of seed 7, generated from the schema', async () => {
+    expect(mock.records().find((record) => /listening on/.test(record.msg))?.bodies).toBe('dynamic, seed 7');
+    const [first, second, example] = [await refresh(), await refresh(), await refresh('dynamic=false')];
+    expect(first.headers.get('preference-applied')).toBe('seed=7');
+    const body = await first.json();
+    expect(await second.json()).toEqual(body);
+    expect(await example.json()).not.toEqual(body);
+  });
+
+  it('refuses a Prefer code the document does not declare with 404', async () => {
+    const res = await refresh('code=418');
+    expect(res.status).toBe(404);
+    expect(res.headers.get('content-type')).toBe('application/problem+json');
+  });
+
+  it('stops on SIGTERM', async () => {
+    mock.child.kill('SIGTERM');
+    expect(await mock.exited).toBe(0);
+  });
+});
+
+it('refuses to start in production without configured keys, and writes nothing', () => {
+  const dataDir = path.join(mkdtempSync(path.join(os.tmpdir(), 'refreshd-e2e-prod-')), 'data');
   const result = runCli(['serve', '--port', '0', '--data-dir', dataDir], { NODE_ENV: 'production' });
   expect(result.status).toBe(1);
   expect(result.stderr).toMatch(/refusing to start in production without configured signing keys/);
+  expect(existsSync(dataDir)).toBe(false);
+});
+
+describe('refreshd contract exit statuses', () => {
+  it('exits 2 with one line when the target cannot be reached', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const { port } = closed.address() as AddressInfo;
+    await new Promise((resolve) => closed.close(resolve));
+    const result = runCli(['contract', `http://127.0.0.1:${port}`, '--admin-token', 'x']);
+    expect(result.status).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toBe(`refreshd contract: cannot reach http://127.0.0.1:${port}: connect ECONNREFUSED 127.0.0.1:${port}\n`);
+  });
+
+  it.each([
+    ['an empty --admin-token', ['--admin-token', '']],
+    ['an unknown api', ['--apis', 'nope']],
+    ['the old --api flag', ['--api', 'watchr']],
+    ['a malformed --token', ['--token', 'watchr']],
+    ['a --spec that cannot be loaded', ['--spec', '/nonexistent/document.yaml']],
+    ['a --seed out of range', ['--seed', '-1']],
+  ])('exits 2 on a usage error: %s', (_name, args) => {
+    const result = runCli(['contract', 'http://127.0.0.1:9', ...args]);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/^error: /);
+  });
 });
 
 it('prints --help for every command', () => {
-  for (const args of [['--help'], ['serve', '--help'], ['mock', '--help'], ['sessions', '--help'], ['sessions', 'create', '--help'], ['contract', '--help']]) {
+  for (const args of [['--help'], ['serve', '--help'], ['mock', '--help'], ['sessions', '--help'], ['sessions', 'create', '--help'], ['keys', 'generate', '--help'], ['contract', '--help']]) {
     const result = runCli(args);
     expect(result.status).toBe(0);
     expect(result.stdout).toMatch(/Usage: refreshd/);

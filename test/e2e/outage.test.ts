@@ -34,7 +34,8 @@ beforeAll(async () => {
   const keyFile = writeKeyFile(mkdtempSync(path.join(os.tmpdir(), 'refreshd-keys-')), 'outage-1');
   const args = ['--database-url', databaseUrl, '--key-file', keyFile, '--admin-token', ADMIN_TOKEN, '--insecure-cookies'];
   instances = await Promise.all([startServe([...args, '--database-connect-timeout', '1000', '--database-statement-timeout', '1000']), startServe(args)]);
-  harness = await startReal();
+  // The servers run with --insecure-cookies: the served documents are its profile's.
+  harness = await startReal({ secureCookies: false });
 }, 90_000);
 
 afterAll(async () => {

@@ -2,6 +2,9 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import { expectConforms } from '../support/harness';
+import request from 'supertest';
+import { buildMockApp } from '../../src/app/mock-server';
+import type { ResponseViolation } from '../../src/app/response-validation';
 import { startMock, type MockHarness } from '../support/mock-harness';
 
 let m: MockHarness;
@@ -48,14 +51,49 @@ describe.each(VALID)('mock $api', ({ path: opPath, send }) => {
     expectConforms(m.built, 'post', opPath, a);
   });
 
-  it('ignores a preference it cannot honour, saying why, and answers the default', async () => {
-    const res = await send().set('Prefer', 'code=418');
-    expect(res.status).toBe(200);
-    expect(res.headers['x-refreshd-mock-warning']).toMatch(/Prefer ignored/);
+  it.each([
+    ['an undeclared code', 'code=418', 404, /status code 418 is not defined in the document \(declared: 200, /],
+    ['an unknown example', 'example=no-such-example', 404, /no example named "no-such-example"/],
+    ['a malformed code', 'code=abc', 400, /Prefer code must be a 3-digit HTTP status code/],
+  ])('refuses %s as Prism does, never answering the default by accident', async (_name, prefer, status, detail) => {
+    const res = await send().set('Prefer', prefer);
+    expect(res.status).toBe(status);
+    expect(res.headers['content-type']).toBe('application/problem+json');
     expect(res.headers['preference-applied']).toBeUndefined();
+    const body = JSON.parse(res.text);
+    expect(body).toEqual({ type: 'about:blank', title: expect.any(String), status, detail: expect.stringMatching(detail) });
+    expect(body.detail).toContain(`POST ${opPath}: `);
   });
 });
 
+describe('mock defaults (refreshd mock --dynamic --seed N)', () => {
+  let dynamic: MockHarness;
+  beforeAll(async () => {
+    const violations: ResponseViolation[] = [];
+    const built = await buildMockApp({ defaults: { dynamic: true, seed: 7 }, onResponseViolation: (v) => violations.push(v) });
+    dynamic = { built, violations, http: request(built.handler) };
+  });
+  afterEach(() => expect(dynamic.violations).toEqual([]));
+
+  const session = (h: MockHarness) => h.http.post('/session/token/refresh').send({ refresh_token: 'abc' });
+
+  it('generates bodies from the schema with the seed: the same body every time, not the example', async () => {
+    const [a, b, example] = [await session(dynamic), await session(dynamic), await session(m)];
+    expect(a.status).toBe(200);
+    expect(a.body).toEqual(b.body);
+    expect(a.body).not.toEqual(example.body);
+    expect(a.headers['preference-applied']).toBe('seed=7');
+    expectConforms(dynamic.built, 'post', '/session/token/refresh', a);
+  });
+
+  it('lets a request override them with its own Prefer', async () => {
+    const staticBody = await session(dynamic).set('Prefer', 'dynamic=false');
+    expect(staticBody.body).toEqual((await session(m)).body);
+    const otherSeed = await session(dynamic).set('Prefer', 'seed=8');
+    expect(otherSeed.body).not.toEqual((await session(dynamic)).body);
+    expect(otherSeed.headers['preference-applied']).toBe('seed=8');
+  });
+});
 describe('mock examples', () => {
   it("returns the session document's example verbatim", async () => {
     const document = YAML.parse(readFileSync(path.join(__dirname, '..', '..', 'specs', 'session.yaml'), 'utf8'));

@@ -29,6 +29,10 @@ it('answers 503 in the dialect while another connection holds the write lock, an
   expect(locked.body).toMatchObject({ data: null, code: 50300, error: null });
   expectConforms(runtime.built, 'post', '/session/token/refresh', locked);
 
+  const metrics = (await http.get('/metrics')).text;
+  expect(metrics).toMatch(/^refreshd_store_unavailable_total\{api="session"\} 1$/m);
+  expect(metrics).toMatch(/^refreshd_refreshes_total\{api="session",outcome="store_unavailable"\} 1$/m);
+
   other.prepare('ROLLBACK').run();
   other.close();
   const retried = await http.post('/session/token/refresh').send({ refresh_token: minted.refreshToken });

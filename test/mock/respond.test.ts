@@ -240,6 +240,14 @@ describe('negotiation rules on synthetic operations', () => {
     expect(success(mockResponse(o, {})).body).toEqual({ name: 'string' });
   });
 
+  it('a header whose schema the sampler cannot satisfy (one pattern per attribute) sends its example, dynamic or not', () => {
+    const cookie = 'refresh_token=t; HttpOnly; Path=/r';
+    const headers = { 'Set-Cookie': { required: true, example: cookie, schema: { type: 'string', allOf: [{ pattern: '^refresh_token=' }, { pattern: ';\\s*HttpOnly' }, { pattern: ';\\s*Path=/r' }] } } };
+    const operation = op({ '200': { ...json({ type: 'integer' }), headers } });
+    expect(success(mockResponse(operation, {})).headers).toEqual({ 'Set-Cookie': cookie });
+    expect(success(mockResponse(operation, { dynamic: true, seed: 3 })).headers).toEqual({ 'Set-Cookie': cookie });
+  });
+
   it('deprecated operations carry a Deprecation header (Prism)', () => {
     expect(success(mockResponse(op({ '200': json({ type: 'integer' }) }, { deprecated: true }), {})).headers).toEqual({ Deprecation: 'true' });
   });

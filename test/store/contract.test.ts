@@ -315,6 +315,16 @@ describe.each(backends)('store contract: $name', (backend) => {
     expect(await store.findSubjectStamp('bob')).toBe('bob-stamp');
   });
 
+  durableTest('a signing kid recorded on one connection is seen on another', async () => {
+    await store.recordSigningKid('k1', T0);
+    const other = await connect!();
+    try {
+      expect((await other.knownSigningKids()).map((record) => record.kid)).toEqual(['k1']);
+    } finally {
+      await other.close();
+    }
+  });
+
   durableTest('of two connections consuming the same token, only one wins', async () => {
     await store.createSession(session('s1'), token('t1', 's1'));
     const other = await connect!();

@@ -1,9 +1,9 @@
 import Database from 'better-sqlite3';
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { existsSync } from 'node:fs';
 import { SQLITE_MIGRATIONS, SQLITE_SCHEMA_VERSION } from '../../src/store/migrations';
+import { StoreNotFoundError } from '../../src/store/contract';
 import { migrateSqliteFile, openSqliteStore } from '../../src/store/sqlite';
 
 describe('sqlite store specifics', () => {
@@ -77,7 +77,7 @@ describe('sqlite store specifics', () => {
   });
 
   test('requiring the schema refuses a missing file, and creates none', () => {
-    expect(() => openSqliteStore(file, { migrations: 'require' })).toThrow(/unable to open database file|does not exist/);
+    expect(() => openSqliteStore(file, { migrations: 'require' })).toThrow(/no refreshd store at /);
     expect(existsSync(file)).toBe(false);
   });
 
@@ -167,5 +167,30 @@ describe('sqlite store specifics', () => {
     } finally {
       db.close();
     }
+  });
+});
+
+describe('opening only an existing store (the sessions CLI)', () => {
+  it('refuses a missing file without creating it, or its directory', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'refreshd-must-exist-'));
+    const file = join(dir, 'typo', 'refreshd.sqlite');
+    expect(() => openSqliteStore(file, { migrations: 'require' })).toThrow(StoreNotFoundError);
+    expect(existsSync(join(dir, 'typo'))).toBe(false);
+  });
+
+  it('refuses a SQLite file that is not a refreshd store', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'refreshd-must-exist-'));
+    const file = join(dir, 'other.sqlite');
+    new Database(file).close();
+    expect(() => openSqliteStore(file, { migrations: 'require' })).toThrow(/not a refreshd store/);
+  });
+
+  it('opens one serve created', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'refreshd-must-exist-'));
+    const file = join(dir, 'refreshd.sqlite');
+    await openSqliteStore(file).close();
+    const store = openSqliteStore(file, { migrations: 'require' });
+    expect(await store.listSessions()).toEqual([]);
+    await store.close();
   });
 });

@@ -4,7 +4,7 @@ import type { BuiltApp } from '../../src/app/app';
 import { buildRealApp, type ServeConfig } from '../../src/app/real-server';
 import { findResponseSpec, validateReply, type ResponseViolation } from '../../src/app/response-validation';
 import { openSqliteStore } from '../../src/store/sqlite';
-import { generateSigningKey, KeySet } from '../../src/tokens/keys';
+import { generateSigningKey, KeySet, type SigningKey } from '../../src/tokens/keys';
 import type { TokenService } from '../../src/tokens/service';
 import type { TokenStore } from '../../src/store/contract';
 
@@ -24,6 +24,8 @@ export interface RealHarness {
   tokens: TokenService;
   store: TokenStore;
   clock: FakeClock;
+  /** The server's signing key (tests forge tokens with it). */
+  key: SigningKey;
   violations: ResponseViolation[];
   http: ReturnType<typeof request>;
   close(): Promise<void>;
@@ -53,6 +55,7 @@ export async function startReal(overrides: Partial<ServeConfig> = {}): Promise<R
     tokens: runtime.tokens,
     store,
     clock,
+    key,
     violations,
     http: request(runtime.built.handler),
     close: () => store.close(),
@@ -62,7 +65,7 @@ export async function startReal(overrides: Partial<ServeConfig> = {}): Promise<R
 /**
  * Checks a response against the served document, independently of the pipeline's own
  * check: the status is declared for the operation, the content type is declared, the body
- * matches the schema.
+ * matches the schema, the headers the document requires arrived and every declared one is valid.
  */
 export function expectConforms(built: BuiltApp, method: string, path: string, res: Response): void {
   const operation = built.apis.flatMap((api) => api.operations).find((op) => op.path === path && op.method === method.toUpperCase());
@@ -71,7 +74,7 @@ export function expectConforms(built: BuiltApp, method: string, path: string, re
   expect({ status: res.status, declared: Boolean(spec) }).toEqual({ status: res.status, declared: true });
   const contentType = String(res.headers['content-type'] ?? '').split(';')[0];
   if (res.text) expect(spec ? [...spec.bodies.keys()] : []).toContain(contentType);
-  const violation = validateReply(operation, { status: res.status, body: res.text ? res.body : undefined });
+  const violation = validateReply(operation, { status: res.status, body: res.text ? res.body : undefined, headers: res.headers });
   expect(violation).toBeUndefined();
 }
 

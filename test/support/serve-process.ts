@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { BuiltApp } from '../../src/app/app';
-import { ADMIN_TOKEN, expectConforms } from './harness';
+import { expectConforms } from './harness';
 
 /**
  * Real `refreshd` processes for end-to-end tests, run from the sources (tsx's loader, so no build is
@@ -13,7 +13,8 @@ import { ADMIN_TOKEN, expectConforms } from './harness';
 const ROOT = path.join(__dirname, '..', '..');
 const NODE_ARGS = ['--import', 'tsx', path.join(ROOT, 'src', 'cli', 'run.ts')];
 
-export { ADMIN_TOKEN };
+/** `serve` refuses an admin token shorter than 32 characters. */
+export const ADMIN_TOKEN = 'serve-process-admin-token-0123456789abcdef';
 
 export function runCli(args: string[], env: NodeJS.ProcessEnv = {}) {
   return spawnSync(process.execPath, [...NODE_ARGS, ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, ...env } });
@@ -36,7 +37,8 @@ export function startServe(args: string[], env: NodeJS.ProcessEnv = {}): Promise
   return new Promise((resolve, reject) => {
     const onData = (chunk: Buffer) => {
       output += chunk;
-      const match = /listening on (http:\/\/[^\s]+)/.exec(output);
+      // The start-up record is a JSON log line: the URL ends at its closing quote.
+      const match = /listening on (http:\/\/[^\s"]+)/.exec(output);
       if (match) resolve({ child, url: match[1], output: () => output, exited });
     };
     child.stdout?.on('data', onData);

@@ -1,7 +1,8 @@
+import { createHmac, sign as cryptoSign, type KeyObject } from 'node:crypto';
 import type { TokenStore } from '../../src/store/contract';
 import { openSqliteStore } from '../../src/store/sqlite';
 import { TokenError, type TokenErrorCode } from '../../src/tokens/errors';
-import { generateSigningKey, KeySet } from '../../src/tokens/keys';
+import { generateSigningKey, KeySet, type SigningKey } from '../../src/tokens/keys';
 import { TokenService, type TokenServiceOptions } from '../../src/tokens/service';
 
 export const T0_MS = 1_750_000_000_000;
@@ -74,3 +75,50 @@ export async function expectTokenError(
   }
   return error;
 }
+
+/**
+ * A compact JWS with exactly `header` (whatever it holds) over `claims`, signed with `key` as
+ * refreshd would sign: what a holder of the key could mint with header parameters of its choosing.
+ */
+export function signWithHeader(header: Record<string, unknown>, claims: Record<string, unknown>, key: SigningKey): string {
+  const signingInput = `${encodePart(header)}.${encodePart(claims)}`;
+  const signingKey = key.signingKey as KeyObject;
+  let signature: Buffer;
+  switch (key.alg) {
+    case 'HS256':
+      signature = createHmac('sha256', signingKey).update(signingInput).digest();
+      break;
+    case 'EdDSA':
+      signature = cryptoSign(null, Buffer.from(signingInput), signingKey);
+      break;
+    case 'RS256':
+      signature = cryptoSign('sha256', Buffer.from(signingInput), signingKey);
+      break;
+    case 'ES256':
+      signature = cryptoSign('sha256', Buffer.from(signingInput), { key: signingKey, dsaEncoding: 'ieee-p1363' });
+      break;
+  }
+  return `${signingInput}.${signature.toString('base64url')}`;
+}
+
+/** The header refreshd itself writes for `key`. */
+export const ownHeader = (key: SigningKey): Record<string, unknown> => ({ alg: key.alg, typ: 'JWT', kid: key.kid });
+
+/**
+ * Headers a token signed with the server's own key must still be refused for (RFC 7515
+ * §4.1.11, RFC 8725 §3.10–3.11), each beside the parameters refreshd itself writes.
+ */
+export const REFUSED_HEADERS: ReadonlyArray<{ name: string; header(key: SigningKey): Record<string, unknown> }> = [
+  { name: 'crit naming an unknown extension', header: (key) => ({ ...ownHeader(key), crit: ['x-unknown'], 'x-unknown': true }) },
+  { name: 'crit naming a registered header', header: (key) => ({ ...ownHeader(key), crit: ['alg'] }) },
+  { name: 'crit empty', header: (key) => ({ ...ownHeader(key), crit: [] }) },
+  { name: 'crit not an array', header: (key) => ({ ...ownHeader(key), crit: 'x-unknown' }) },
+  { name: 'jku', header: (key) => ({ ...ownHeader(key), jku: 'https://attacker.example/jwks.json' }) },
+  { name: 'x5u', header: (key) => ({ ...ownHeader(key), x5u: 'https://attacker.example/cert.pem' }) },
+  { name: 'embedded jwk', header: (key) => ({ ...ownHeader(key), jwk: { kty: 'oct', k: 'AAAA' } }) },
+  { name: 'x5c', header: (key) => ({ ...ownHeader(key), x5c: ['MIIB'] }) },
+  { name: 'typ absent', header: (key) => ({ alg: key.alg, kid: key.kid }) },
+  { name: 'typ at+jwt', header: (key) => ({ ...ownHeader(key), typ: 'at+jwt' }) },
+  { name: 'typ lower-case jwt', header: (key) => ({ ...ownHeader(key), typ: 'jwt' }) },
+  { name: 'typ not a string', header: (key) => ({ ...ownHeader(key), typ: 1 }) },
+];

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import jwt from 'jsonwebtoken';
 import { type JwtClaims, signJwt, verifyJws } from '../../src/tokens/jwt';
 import { generateSigningKey, hs256Key, KeySet, type SigningKey } from '../../src/tokens/keys';
-import { claimsOf, encodePart, expectTokenError, headerOf } from './helpers';
+import { claimsOf, encodePart, expectTokenError, headerOf, ownHeader, REFUSED_HEADERS, signWithHeader } from './helpers';
 
 const NOW = 1_750_000_000;
 
@@ -188,5 +188,29 @@ describe('the kid in the header must name the key that signed', () => {
     const sameSecretOtherKid = new KeySet([hs256Key(secret, 'hs-3')]);
 
     await expectTokenError(() => verifyJws(token, sameSecretOtherKid, NOW), 'token_invalid_signature', [token]);
+  });
+});
+
+describe('header rules: a token signed with the right key is still refused for its header', () => {
+  describe.each(['HS256', 'RS256', 'ES256', 'EdDSA'] as const)('%s', (alg) => {
+    const key = generateSigningKey(alg, `${alg}-1`);
+    const keys = new KeySet([key]);
+
+    test('the header refreshd writes, signed the same way, verifies (the baseline)', () => {
+      const token = signWithHeader(ownHeader(key), CLAIMS, key);
+      expect(verifyJws(token, keys, NOW).claims).toEqual(CLAIMS);
+      expect(headerOf(signJwt(CLAIMS, key))).toEqual(ownHeader(key));
+    });
+
+    test('a header parameter refreshd does not know, not listed in crit, is ignored (RFC 7515 §4)', () => {
+      const token = signWithHeader({ ...ownHeader(key), 'x-note': 'ignored' }, CLAIMS, key);
+      expect(verifyJws(token, keys, NOW).claims).toEqual(CLAIMS);
+    });
+
+    test.each(REFUSED_HEADERS)('$name', async ({ header }) => {
+      const token = signWithHeader(header(key), CLAIMS, key);
+      const error = await expectTokenError(() => verifyJws(token, keys, NOW), 'token_malformed', [token]);
+      expect(error.internalDetail).toMatch(/RFC (7515|8725)/);
+    });
   });
 });

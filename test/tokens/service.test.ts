@@ -569,13 +569,13 @@ describe.each<SigningAlgorithm>(['RS256', 'ES256', 'EdDSA'])('%s keys', (alg) =>
 });
 
 describe('key rotation', () => {
-  test('after a new key is put first, tokens of the old kid still verify and new ones use the new kid', async () => {
+  test('after a new key is appended, tokens of the old kid still verify and new ones use the new kid', async () => {
     const oldKey = generateSigningKey('HS256', 'old');
     const clock = new FakeClock();
     const store = openSqliteStore(':memory:');
     const before = createHarness({ store, clock, keys: new KeySet([oldKey]) });
     const minted = await before.service.mintSession({ api: 'watchr', sub: 'alice' });
-    harness = createHarness({ store, clock, keys: new KeySet([generateSigningKey('ES256', 'new'), oldKey]) });
+    harness = createHarness({ store, clock, keys: new KeySet([oldKey, generateSigningKey('ES256', 'new')]) });
 
     const rotated = await harness.service.rotateRefreshToken({ api: 'watchr', refreshToken: minted.refreshToken });
 
@@ -591,7 +591,7 @@ describe('key rotation', () => {
     const before = createHarness({ store, clock, keys: new KeySet([first]) });
     const minted = await before.service.mintSession({ api: 'watchr', sub: 'alice' });
     const rotated = await before.service.rotateRefreshToken({ api: 'watchr', refreshToken: minted.refreshToken });
-    harness = createHarness({ store, clock, keys: new KeySet([generateSigningKey('HS256', 'second'), first]) });
+    harness = createHarness({ store, clock, keys: new KeySet([first, generateSigningKey('HS256', 'second')]) });
 
     const replayed = await harness.service.rotateRefreshToken({ api: 'watchr', refreshToken: minted.refreshToken });
 
@@ -616,7 +616,7 @@ describe('key rotation', () => {
     const store = openSqliteStore(':memory:');
     const before = createHarness({ store, clock, keys: new KeySet([signer]) });
     const minted = await before.service.mintSession({ api: 'watchr', sub: 'alice' });
-    harness = createHarness({ store, clock, keys: new KeySet([hs256Key(Buffer.alloc(32, 7), 'hs'), verifier]) });
+    harness = createHarness({ store, clock, keys: new KeySet([verifier, hs256Key(Buffer.alloc(32, 7), 'hs')]) });
 
     const rotated = await harness.service.rotateRefreshToken({ api: 'watchr', refreshToken: minted.refreshToken });
 

@@ -1,4 +1,4 @@
-import { isJsonContentType } from '../../src/app/request-input';
+import { decodedPath, isJsonContentType } from '../../src/app/request-input';
 import { envelopeDialect, ENVELOPE_CODES } from '../../src/dialects/envelope';
 import { fastapiDialect } from '../../src/dialects/fastapi';
 import { pathstackDialect } from '../../src/dialects/pathstack';
@@ -75,10 +75,11 @@ describe('envelope dialect', () => {
 });
 
 describe("FastAPI's choice of JSON or raw body by Content-Type", () => {
-  // Expectations printed by CPython 3.11's email.message.Message for the same header values.
+  // Expectations printed by CPython 3.11's email.message.Message for the same header values;
+  // no Content-Type (or an empty one) is not JSON under FastAPI 0.132+'s strict_content_type.
   it.each([
-    [undefined, true],
-    ['', true],
+    [undefined, false],
+    ['', false],
     ['application/json', true],
     ['Application/JSON; charset=latin-1', true],
     [' application/json', true],
@@ -95,5 +96,20 @@ describe('README lists every envelope code', () => {
   it('has a row for each code in ENVELOPE_CODES', () => {
     const readme = require('node:fs').readFileSync(require('node:path').join(__dirname, '..', '..', 'README.md'), 'utf8') as string;
     for (const code of Object.values(ENVELOPE_CODES)) expect(readme).toMatch(new RegExp(`^\\| ${code} \\|`, 'm'));
+  });
+});
+
+describe("Starlette's routing path (uvicorn's urllib.parse.unquote)", () => {
+  // Expectations printed by CPython 3.11's urllib.parse.unquote for the same raw paths.
+  it.each([
+    ['/auth/refresh', '/auth/refresh'],
+    ['/auth%2Frefresh', '/auth/refresh'],
+    ['/%72efresh', '/refresh'],
+    ['/refresh%2f', '/refresh/'],
+    ['/a%zz%4', '/a%zz%4'],
+    ['/%C3%A9', '/é'],
+    ['/%ff', '/\ufffd'],
+  ])('%p → %p', (raw, decoded) => {
+    expect(decodedPath(raw)).toBe(decoded);
   });
 });

@@ -2,7 +2,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { applyOverlay, parseTarget } from '../../src/spec/overlay';
-import { API_NAMES, DocumentLoadError, loadDocument, readValidatedDigests } from '../../src/spec/documents';
+import request from 'supertest';
+import { buildMockApp } from '../../src/app/mock-server';
+import { API_NAMES, DocumentLoadError, loadDocument, readValidatedDigests, THIS_SERVER } from '../../src/spec/documents';
 import { compileApi } from '../../src/spec/registry';
 import { API_DESCRIPTORS } from '../../src/apis';
 import { readFileSync } from 'node:fs';
@@ -87,9 +89,9 @@ ${operation}`;
     it('in a response body', async () => {
       await expect(compile(document(ok.replace('type: object', 'type: objet')))).rejects.toThrow(/broken\.yaml: POST \/refresh response 200 application\/json: schema does not compile/);
     });
-    it('in a response header, although headers are not validated', async () => {
+    it('in a response header', async () => {
       const header = "      responses:\n        '200': {description: ok, headers: {Set-Cookie: {schema: {type: strng}}}}";
-      await expect(compile(document(header))).rejects.toThrow(/broken\.yaml: POST \/refresh response 200 headers: schema does not compile/);
+      await expect(compile(document(header))).rejects.toThrow(/broken\.yaml: POST \/refresh response 200 header Set-Cookie: schema does not compile/);
     });
   });
 
@@ -97,5 +99,24 @@ ${operation}`;
     const dir = mkdtempSync(path.join(os.tmpdir(), 'refreshd-spec-'));
     writeFileSync(path.join(dir, 'session.yaml'), readFileSync(path.join(__dirname, '..', '..', 'specs', 'session.yaml')));
     expect(() => loadDocument('session', dir, dir)).toThrow(/session\.yaml: not a valid OpenAPI 3\.0\.1 document/);
+  });
+});
+
+describe('the document served at /openapi/<api>.json', () => {
+  const PUBLISHED: Record<string, string[]> = {
+    watchr: [],
+    galileo: ['https://api.staging.galileo.ai'],
+    pathstack: ['https://api.pathstack.io'],
+    almanac: ['https://almanac-backend-83vc.onrender.com'],
+    session: [],
+  };
+
+  it.each(API_NAMES)('%s lists this server first (a relative URL), then the hosts the document publishes', async (name) => {
+    const { handler } = await buildMockApp({ apis: [name] });
+    const res = await request(handler).get(`/openapi/${name}.json`).expect(200);
+    expect(res.body.servers.map((server: { url: string }) => server.url)).toEqual(['/', ...PUBLISHED[name]]);
+    expect(res.body.servers[0]).toEqual(THIS_SERVER);
+    // Everything else is the document + overlay as loaded.
+    expect({ ...res.body, servers: undefined }).toEqual({ ...loadDocument(name).document, servers: undefined });
   });
 });

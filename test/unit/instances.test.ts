@@ -6,7 +6,7 @@ import { FakeClock } from '../support/harness';
 describe('instances sharing a store compare their keys', () => {
   const clock = new FakeClock();
   const store = openSqliteStore(':memory:');
-  const registry = new InstanceRegistry(store, new KeySet([generateSigningKey('HS256', 'new'), generateSigningKey('HS256', 'old')]), clock);
+  const registry = new InstanceRegistry(store, new KeySet([generateSigningKey('HS256', 'old'), generateSigningKey('HS256', 'new')]), clock);
 
   beforeAll(() => registry.start());
   afterAll(async () => {
@@ -16,7 +16,7 @@ describe('instances sharing a store compare their keys', () => {
 
   test('starting records the kid it signs with, and itself with every kid it verifies', async () => {
     expect((await store.knownSigningKids()).map((record) => record.kid)).toEqual(['new']);
-    expect(await store.listInstances(0)).toEqual([expect.objectContaining({ signingKid: 'new', verifyingKids: ['new', 'old'] })]);
+    expect(await store.listInstances(0)).toEqual([expect.objectContaining({ signingKid: 'new', verifyingKids: ['old', 'new'] })]);
   });
 
   test('an instance that verifies this one and signs with a kid this one verifies is no problem', async () => {

@@ -27,3 +27,19 @@ describe('Python rendering of echoed inputs', () => {
     expect(stringifyWithRaw({ a: 'plain', n: 1 })).toBe(JSON.stringify({ a: 'plain', n: 1 }));
   });
 });
+
+describe('reading a body as Python holds it', () => {
+  it('keeps escapes, non-finite floats, big integers and the first position of a repeated key', () => {
+    const tree = readPythonTree(' {"b": "a\\"b\\u00e9", "10": [NaN, Infinity, -Infinity, -0, 1e2], "b": 12345678901234567890} ')!;
+    expect(pythonInputAt(tree, [])).toEqual(new RawJson('{"b":12345678901234567890,"10":[null,null,null,0,100.0]}'));
+    expect(pythonInputAt(tree, ['10', 4])).toEqual(new RawJson('100.0'));
+  });
+  it('returns undefined for text it cannot read, however it ends', () => {
+    for (const text of ['"abc', '{"a": tru', '[1, 2', '-', 'nul', '{"a": "b']) {
+      expect({ text, tree: readPythonTree(text) }).toEqual({ text, tree: undefined });
+    }
+  });
+  it('a RawJson outside stringifyWithRaw serialises as the object it is', () => {
+    expect(JSON.stringify({ input: new RawJson('1.0') })).toBe('{"input":{"json":"1.0"}}');
+  });
+});

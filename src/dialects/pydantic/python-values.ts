@@ -7,86 +7,130 @@
  */
 
 type PyNode =
-  | { kind: 'object'; entries: Array<[string, PyNode]> }
+  /** `positions`: key → index into `entries`, so a member is found in constant time. */
+  | { kind: 'object'; entries: Array<[string, PyNode]>; positions: Map<string, number> }
   | { kind: 'array'; items: PyNode[] }
   | { kind: 'string'; value: string }
   | { kind: 'int'; lexeme: string }
   | { kind: 'float'; value: number }
   | { kind: 'literal'; value: true | false | null };
 
-/** A piece of JSON text to be written as is, in place of a value (see {@link stringifyWithRaw}). */
+/**
+ * A piece of JSON text to be written as is, in place of a value (see {@link stringifyWithRaw}).
+ * While `stringifyWithRaw` runs, JSON.stringify asks each for its `toJSON`: a marker that is
+ * swapped for the text afterwards (a replacer function would be called for every value and
+ * cost JSON.stringify its fast path: ~10 ms on an answer listing 8,000 errors).
+ */
 export class RawJson {
   constructor(readonly json: string) {}
+
+  toJSON(): unknown {
+    if (!writing) return this;
+    writing.raws.push(this.json);
+    return `${writing.marker}${writing.raws.length - 1}`;
+  }
 }
 
-/** Reads text that Python's `json.loads` accepted. Returns undefined on anything else. */
+/** The stringifyWithRaw call in progress (JSON.stringify is synchronous: one at a time). */
+let writing: { marker: string; raws: string[] } | undefined;
+
+const TRUE: PyNode = { kind: 'literal', value: true };
+const FALSE: PyNode = { kind: 'literal', value: false };
+const NULL: PyNode = { kind: 'literal', value: null };
+const NAN: PyNode = { kind: 'float', value: NaN };
+const INFINITY: PyNode = { kind: 'float', value: Infinity };
+const MINUS_INFINITY: PyNode = { kind: 'float', value: -Infinity };
+/** Sticky: matched where the reader stands, without copying the rest of the text. */
+const NUMBER = /-?(?:0|[1-9]\d*)(\.\d+)?([eE][-+]?\d+)?/y;
+
+/**
+ * Reads text that Python's `json.loads` accepted. Returns undefined on anything else. One
+ * pass, constant work per character: error bodies echo inputs of up to the body limit.
+ */
 export function readPythonTree(text: string): PyNode | undefined {
+  const length = text.length;
   let i = 0;
   const ws = () => {
-    while (i < text.length && (text[i] === ' ' || text[i] === '\t' || text[i] === '\n' || text[i] === '\r')) i++;
+    let c = text.charCodeAt(i);
+    while (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d) c = text.charCodeAt(++i);
+  };
+  const string = (): string => {
+    const start = i++;
+    let escaped = false;
+    for (let c = text.charCodeAt(i); c !== 0x22; c = text.charCodeAt(i)) {
+      if (i >= length) throw new Error('not Python JSON');
+      if (c === 0x5c) {
+        escaped = true;
+        i += 2;
+      } else i++;
+    }
+    i++;
+    // Without a backslash the characters between the quotes are the string itself.
+    return escaped ? (JSON.parse(text.slice(start, i)) as string) : text.slice(start + 1, i - 1);
+  };
+  const literal = (word: string, node: PyNode): PyNode => {
+    if (!text.startsWith(word, i)) throw new Error('not Python JSON');
+    i += word.length;
+    return node;
   };
   const value = (): PyNode => {
     ws();
-    const c = text[i];
-    if (c === '{') {
-      i++;
-      const positions = new Map<string, number>();
-      const entries: Array<[string, PyNode]> = [];
-      ws();
-      if (text[i] === '}') {
+    switch (text.charCodeAt(i)) {
+      case 0x7b: {
         i++;
-        return { kind: 'object', entries };
+        const positions = new Map<string, number>();
+        const entries: Array<[string, PyNode]> = [];
+        ws();
+        if (text.charCodeAt(i) === 0x7d) {
+          i++;
+          return { kind: 'object', entries, positions };
+        }
+        for (;;) {
+          ws();
+          const key = string();
+          ws();
+          i++; // ':'
+          const member = value();
+          // A repeated key keeps its first position and takes the last value, as a dict does.
+          const at = positions.get(key);
+          if (at === undefined) {
+            positions.set(key, entries.length);
+            entries.push([key, member]);
+          } else entries[at] = [key, member];
+          ws();
+          if (text.charCodeAt(i++) === 0x7d) return { kind: 'object', entries, positions };
+        }
       }
-      for (;;) {
-        ws();
-        const key = (value() as { kind: 'string'; value: string }).value;
-        ws();
-        i++; // ':'
-        const member = value();
-        // A repeated key keeps its first position and takes the last value, as a dict does.
-        const at = positions.get(key);
-        if (at === undefined) {
-          positions.set(key, entries.length);
-          entries.push([key, member]);
-        } else entries[at] = [key, member];
-        ws();
-        if (text[i++] === '}') return { kind: 'object', entries };
-      }
-    }
-    if (c === '[') {
-      i++;
-      const items: PyNode[] = [];
-      ws();
-      if (text[i] === ']') {
+      case 0x5b: {
         i++;
-        return { kind: 'array', items };
-      }
-      for (;;) {
-        items.push(value());
+        const items: PyNode[] = [];
         ws();
-        if (text[i++] === ']') return { kind: 'array', items };
+        if (text.charCodeAt(i) === 0x5d) {
+          i++;
+          return { kind: 'array', items };
+        }
+        for (;;) {
+          items.push(value());
+          ws();
+          if (text.charCodeAt(i++) === 0x5d) return { kind: 'array', items };
+        }
       }
+      case 0x22:
+        return { kind: 'string', value: string() };
+      case 0x74:
+        return literal('true', TRUE);
+      case 0x66:
+        return literal('false', FALSE);
+      case 0x6e:
+        return literal('null', NULL);
+      case 0x4e:
+        return literal('NaN', NAN);
+      case 0x49:
+        return literal('Infinity', INFINITY);
     }
-    if (c === '"') {
-      const start = i++;
-      while (text[i] !== '"') i += text[i] === '\\' ? 2 : 1;
-      i++;
-      return { kind: 'string', value: JSON.parse(text.slice(start, i)) };
-    }
-    for (const [word, node] of [
-      ['true', { kind: 'literal', value: true }],
-      ['false', { kind: 'literal', value: false }],
-      ['null', { kind: 'literal', value: null }],
-      ['NaN', { kind: 'float', value: NaN }],
-      ['Infinity', { kind: 'float', value: Infinity }],
-      ['-Infinity', { kind: 'float', value: -Infinity }],
-    ] as const) {
-      if (text.startsWith(word, i)) {
-        i += word.length;
-        return node as PyNode;
-      }
-    }
-    const number = /^-?(?:0|[1-9]\d*)(\.\d+)?([eE][-+]?\d+)?/.exec(text.slice(i, i + 5000));
+    if (text.startsWith('-Infinity', i)) return literal('-Infinity', MINUS_INFINITY);
+    NUMBER.lastIndex = i;
+    const number = NUMBER.exec(text);
     if (!number) throw new Error('not Python JSON');
     i += number[0].length;
     return number[1] !== undefined || number[2] !== undefined ? { kind: 'float', value: Number(number[0]) } : { kind: 'int', lexeme: number[0] };
@@ -155,17 +199,23 @@ function differsInJavaScript(node: PyNode): boolean {
 function nodeAt(root: PyNode, path: Array<string | number>): PyNode | undefined {
   let node: PyNode | undefined = root;
   for (const step of path) {
-    if (node?.kind === 'object') node = node.entries.find(([key]) => key === String(step))?.[1];
+    if (node?.kind === 'object') {
+      const position = node.positions.get(String(step));
+      node = position === undefined ? undefined : node.entries[position][1];
+    }
     else if (node?.kind === 'array' && typeof step === 'number') node = node.items[step];
     else return undefined;
   }
   return node;
 }
 
-/** The keys of the object at `path` in arrival order (a dict's order), or undefined. */
-export function pythonKeyOrder(root: PyNode, path: Array<string | number>): string[] | undefined {
+/**
+ * Where each key of the object at `path` arrived (a dict's order: 0 for the first key), and
+ * how many keys it has; undefined when there is no object there.
+ */
+export function pythonKeyPositions(root: PyNode, path: Array<string | number>): { positions: ReadonlyMap<string, number>; size: number } | undefined {
   const node = nodeAt(root, path);
-  return node?.kind === 'object' ? node.entries.map(([key]) => key) : undefined;
+  return node?.kind === 'object' ? { positions: node.positions, size: node.entries.length } : undefined;
 }
 
 /**
@@ -181,13 +231,14 @@ export function pythonInputAt(root: PyNode, path: Array<string | number>): RawJs
 export function stringifyWithRaw(value: unknown): string {
   const raws: string[] = [];
   const marker = `\u0000raw${Math.random().toString(36).slice(2)}:`;
-  const text = JSON.stringify(value, (_key, v: unknown) => {
-    if (v instanceof RawJson) {
-      raws.push(v.json);
-      return `${marker}${raws.length - 1}`;
-    }
-    return v;
-  });
+  const outer = writing;
+  writing = { marker, raws };
+  let text: string;
+  try {
+    text = JSON.stringify(value);
+  } finally {
+    writing = outer;
+  }
   if (raws.length === 0) return text;
   const escapedMarker = JSON.stringify(marker).slice(1, -1);
   return text.replace(new RegExp(`"${escapedMarker.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&')}(\\d+)"`, 'g'), (_m, index: string) => raws[Number(index)]);

@@ -1,0 +1,30 @@
+import type { CaseRequest } from './cases';
+
+/**
+ * A case's request as it goes on the wire: path templates filled, the query encoded, cookies
+ * in one Cookie header, the body's Content-Type set from its kind.
+ */
+
+export function requestUrl(baseUrl: string, request: CaseRequest): string {
+  const path = request.path.replace(/\{([^}]+)\}/g, (template, name: string) => {
+    const value = request.pathParameters?.[name];
+    return value === undefined ? template : encodeURIComponent(value);
+  });
+  const query = new URLSearchParams(request.query).toString();
+  return `${baseUrl.replace(/\/+$/, '')}${path}${query ? `?${query}` : ''}`;
+}
+
+export function requestHeaders(request: CaseRequest): Record<string, string> {
+  const headers = { ...request.headers };
+  const cookies = Object.entries(request.cookies);
+  if (cookies.length > 0) headers.cookie = cookies.map(([name, value]) => `${name}=${value}`).join('; ');
+  if (request.body.kind === 'json') headers['content-type'] = 'application/json';
+  if (request.body.kind === 'raw') headers['content-type'] = request.body.contentType;
+  return headers;
+}
+
+export function requestBody(request: CaseRequest): string | undefined {
+  if (request.body.kind === 'json') return JSON.stringify(request.body.value);
+  if (request.body.kind === 'raw') return request.body.text;
+  return undefined;
+}
