@@ -9,6 +9,17 @@ type NewSession = components['schemas']['NewSession'];
 export default function admin_create_session({ tokens }: HandlerServices) {
   return async (request: HandlerRequest): Promise<HandlerReply> => {
     const input = request.body as NewSession;
+    // A subject or organization is text every store can hold: PostgreSQL's cannot hold U+0000.
+    const withNul = [
+      { loc: ['body', 'sub'], value: input.sub },
+      ...(input.organizations ?? []).map((value, index) => ({ loc: ['body', 'organizations', index], value })),
+      { loc: ['body', 'organization_id'], value: input.organization_id },
+    ].filter(({ value }) => typeof value === 'string' && value.includes('\u0000'));
+    if (withNul.length > 0) {
+      throw new RequestProblemError(
+        withNul.map(({ loc, value }) => ({ type: 'value_error', loc, msg: 'Value error, must not contain the NUL character (U+0000)', input: value, ctx: { error: {} } })),
+      );
+    }
     let sub = input.sub;
     if (input.api === 'pathstack') {
       // pathstack clients send `sub` as a UUID4 beside the token; a session with another subject could never refresh.

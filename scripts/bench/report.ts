@@ -16,6 +16,8 @@ export const ROW_IDS = [
   'mock-session',
   'serve-workers-1',
   'serve-workers-2',
+  'serve-pg-workers-1',
+  'serve-pg-workers-2',
 ] as const;
 
 export type RowId = (typeof ROW_IDS)[number];
@@ -43,6 +45,10 @@ export interface Row {
   peakRssMiB?: number;
   /** Cores the server ran on (`taskset -c`), or `any`. */
   serverCores: string;
+  /** PostgreSQL rows: statements the database executed per response during the peak run (pg_stat_statements). */
+  storeRoundTripsPerRequest?: number;
+  /** PostgreSQL rows: the database's CPU during the peak run, in percent of one core. */
+  databaseCpuPercent?: number;
 }
 
 export interface ColdStart {
@@ -154,7 +160,8 @@ export function budgetLines(rows: readonly Row[], coldStarts: readonly ColdStart
     const row = byId.get(id);
     return row?.status === 'ok' ? row : undefined;
   };
-  const serveRows = rows.filter((row) => row.id.startsWith('serve-') && !row.id.startsWith('serve-workers') && row.status === 'ok');
+  // The per-api rows (one pinned process on SQLite); the workers and PostgreSQL rows have lines of their own.
+  const serveRows = rows.filter((row) => row.id.startsWith('serve-') && !row.id.includes('workers') && row.status === 'ok');
   const lines: BudgetLine[] = [];
 
   const ratios = serveRows.filter((row) => row.ratio !== undefined);
@@ -204,6 +211,38 @@ export function budgetLines(rows: readonly Row[], coldStarts: readonly ColdStart
     workers?.ratio !== undefined
       ? { line: '2 workers ≥ 1.6× one worker', measured: `${workers.ratio.toFixed(2)}×`, holds: workers.ratio >= 1.6 }
       : { line: '2 workers ≥ 1.6× one worker', measured: 'not measured', holds: null },
+  );
+  lines.push(...postgresBudgetLines(ok));
+  return lines;
+}
+
+/** The PostgreSQL lines: refreshd's CPU against SQLite's, one round trip per refresh, two instances against one. */
+function postgresBudgetLines(ok: (id: RowId) => Row | undefined): BudgetLine[] {
+  const lines: BudgetLine[] = [];
+  const sqlite = ok('serve-workers-1');
+  const postgres = ok('serve-pg-workers-1');
+  const cpuLine = "refreshd CPU per refresh on PostgreSQL ≤ 1.2× on SQLite (one process each)";
+  if (sqlite?.cpuMicrosPerRequest !== undefined && postgres?.cpuMicrosPerRequest !== undefined) {
+    const ratio = postgres.cpuMicrosPerRequest / sqlite.cpuMicrosPerRequest;
+    lines.push({ line: cpuLine, measured: `${int(postgres.cpuMicrosPerRequest)} µs against ${int(sqlite.cpuMicrosPerRequest)} µs: ${ratio.toFixed(2)}×`, holds: ratio <= 1.2 });
+  } else lines.push({ line: cpuLine, measured: postgres?.cpuMicrosPerRequest === undefined ? 'not measured' : `${int(postgres.cpuMicrosPerRequest)} µs; SQLite not measured in this run`, holds: null });
+
+  const counted = [postgres, ok('serve-pg-workers-2')].filter((row): row is Row => row?.storeRoundTripsPerRequest !== undefined);
+  lines.push(
+    counted.length > 0
+      ? {
+          line: 'one database round trip per refresh (PostgreSQL)',
+          measured: counted.map((row) => `${row.id} ${(row.storeRoundTripsPerRequest as number).toFixed(3)}`).join(', '),
+          holds: counted.every((row) => Math.round(row.storeRoundTripsPerRequest as number) === 1),
+        }
+      : { line: 'one database round trip per refresh (PostgreSQL)', measured: 'not measured', holds: null },
+  );
+
+  const two = ok('serve-pg-workers-2');
+  lines.push(
+    two?.ratio !== undefined
+      ? { line: 'PostgreSQL: 2 instances ≥ 1.6× one', measured: `${two.ratio.toFixed(2)}×`, holds: two.ratio >= 1.6 }
+      : { line: 'PostgreSQL: 2 instances ≥ 1.6× one', measured: 'not measured', holds: null },
   );
   return lines;
 }

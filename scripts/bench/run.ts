@@ -15,10 +15,12 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { machineBusySeconds, peakRssMiB, processTree, rssMiB } from './procfs';
+import { startEmbeddedPostgres, withPgClient } from '../embedded-postgres';
+import { cpuSeconds, machineBusySeconds, peakRssMiB, processTree, rssMiB } from './procfs';
 import { formatProfileSummary, summarizeProfile } from './profile-summary';
 import type { LoadMessage, RunRequest, RunResult, SessionSeed, WorkloadKind } from './protocol';
 import {
@@ -259,6 +261,32 @@ async function mintSessions(url: string, api: RefreshApi, count: number): Promis
   return seeds;
 }
 
+const int = (value: number | undefined) => (value === undefined ? '?' : Math.round(value).toString());
+
+/**
+ * Counts, with pg_stat_statements, every statement the database executes for refreshd during the
+ * peak run (each a round trip: refreshd sends no two at once on a connection) and reads the
+ * database's CPU around it; records both on `row`, per response and in percent of a core.
+ */
+async function databaseMeter(url: string, serverPid: number, row: Row): Promise<() => Promise<void>> {
+  await withPgClient(url, (client) => client.query('SELECT pg_stat_statements_reset()'));
+  const cpuBefore = cpuSeconds(processTree(serverPid));
+  return async () => {
+    const cpuAfter = cpuSeconds(processTree(serverPid));
+    const statements = await withPgClient(url, async (client) => {
+      const { rows } = await client.query<{ calls: string | null }>(
+        `SELECT sum(calls) AS calls FROM pg_stat_statements
+         WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) AND query NOT LIKE '%pg_stat_statements%'`,
+      );
+      return Number(rows[0].calls ?? 0);
+    });
+    if (row.peak && row.peak.responses > 0) {
+      row.storeRoundTripsPerRequest = statements / row.peak.responses;
+      if (cpuBefore !== undefined && cpuAfter !== undefined) row.databaseCpuPercent = (100 * (cpuAfter - cpuBefore)) / row.peak.elapsedSeconds;
+    }
+  };
+}
+
 class Bench {
   readonly rows = new Map<RowId, Row>();
   readonly coldStarts = new Map<ColdStartId, ColdStart>();
@@ -285,6 +313,8 @@ class Bench {
       'mock-session': 'refreshd mock, session document',
       'serve-workers-1': 'serve --workers 1: session refresh',
       'serve-workers-2': 'serve --workers 2: session refresh',
+      'serve-pg-workers-1': 'serve on PostgreSQL, 1 process: session refresh',
+      'serve-pg-workers-2': 'serve on PostgreSQL, --workers 2: session refresh',
     };
     const ratioTo: Partial<Record<RowId, RowId>> = {
       'serve-watchr': 'baseline',
@@ -294,6 +324,7 @@ class Bench {
       'serve-session': 'baseline',
       'mock-session': 'prism-session',
       'serve-workers-2': 'serve-workers-1',
+      'serve-pg-workers-2': 'serve-pg-workers-1',
     };
     for (const id of ROW_IDS) {
       this.rows.set(id, { id, label: labels[id], status: 'skipped', note: 'not selected (--only)', ratioTo: ratioTo[id], serverCores: pinning.enabled ? pinning.server : 'any' });
@@ -391,7 +422,7 @@ class Bench {
     server: StartedServer,
     kind: WorkloadKind,
     mint?: (count: number) => Promise<SessionSeed[]>,
-    options: { halfRate?: boolean } = {},
+    options: { halfRate?: boolean; aroundPeak?: (row: Row) => Promise<() => Promise<void>> } = {},
   ): Promise<void> {
     const row = this.row(id);
     const workloadKey = `${id}-${server.pid}`;
@@ -403,6 +434,7 @@ class Bench {
     await this.load.run({ ...base, mode: 'closed', durationSeconds: this.options.warmupSeconds, seeds: await seeds() });
     progress(`${id}: peak ${this.options.durationSeconds} s`);
     const peakSeeds = await seeds();
+    const afterPeak = await options.aroundPeak?.(row);
     let rssUnderLoad = 0;
     const sampler = setInterval(() => {
       rssUnderLoad = Math.max(rssUnderLoad, rssMiB(processTree(server.pid)) ?? 0);
@@ -411,6 +443,7 @@ class Bench {
     row.peak = peak;
     if (rssUnderLoad > 0) row.rssUnderLoadMiB = rssUnderLoad;
     if (peak.serverCpuSeconds !== undefined && peak.responses > 0) row.cpuMicrosPerRequest = (peak.serverCpuSeconds * 1e6) / peak.responses;
+    await afterPeak?.();
     if (options.halfRate !== false && peak.requestsPerSecond > 0) {
       const rate = peak.requestsPerSecond / 2;
       progress(`${id}: ${Math.round(rate)} req/s (half of peak) for ${this.options.halfRateSeconds} s`);
@@ -609,6 +642,74 @@ class Bench {
     }
   }
 
+  /** Whether the built serve command has `--database-url` (the PostgreSQL store). */
+  private serveHasDatabaseUrl(): boolean {
+    const help = spawnSync(process.execPath, [REFRESHD_BIN, 'serve', '--help'], { encoding: 'utf8' });
+    return help.stdout.includes('--database-url');
+  }
+
+  /**
+   * The session api on PostgreSQL (an embedded PostgreSQL 18 from npm, default settings but
+   * `synchronous_commit=off`: like serve's SQLite `synchronous=NORMAL`, a commit is not flushed
+   * before it is acknowledged, so the last ones may be lost if the database server crashes, and
+   * nothing is ever half-applied; with flushed commits this VM's disk, not refreshd, sets the
+   * pace), one process against `--workers 2`, each on a database of its own. Nothing
+   * is pinned: the server, PostgreSQL and the load generator share the cores, as in the SQLite
+   * workers rows. Around the peak run the bench counts the statements the database executed
+   * (round trips per refresh) and reads its CPU.
+   */
+  async postgres(): Promise<void> {
+    const ids: RowId[] = ['serve-pg-workers-1', 'serve-pg-workers-2'];
+    if (!ids.some((id) => this.selected(id))) return;
+    if (!this.serveHasDatabaseUrl()) {
+      for (const id of ids) Object.assign(this.row(id), { status: 'skipped', note: 'serve has no --database-url in this build' });
+      return;
+    }
+    progress('starting an embedded PostgreSQL');
+    const database = await startEmbeddedPostgres({ flags: ['-c', 'shared_preload_libraries=pg_stat_statements', '-c', 'synchronous_commit=off'] });
+    const keyFile = path.join(this.workDir, 'bench-key.jwk.json');
+    writeFileSync(keyFile, JSON.stringify({ kty: 'oct', alg: 'HS256', kid: 'bench', k: randomBytes(32).toString('base64url') }), { mode: 0o600 });
+    pinProcess(this.pinning, this.load.child.pid as number, this.pinning.all);
+    try {
+      for (const workers of [1, 2]) {
+        const id = `serve-pg-workers-${workers}` as RowId;
+        await this.scenario([id], async () => {
+          const row = this.row(id);
+          row.serverCores = 'any';
+          const name = `bench_${workers}_${randomUUID().slice(0, 8)}`;
+          await withPgClient(database.url(), (client) => client.query(`CREATE DATABASE ${name}`));
+          const url = database.url(name);
+          await withPgClient(url, (client) => client.query('CREATE EXTENSION pg_stat_statements'));
+          const port = await freePort();
+          const argv = this.refreshd([
+            'serve', '--workers', String(workers), '--port', String(port), '--database-url', url, '--key-file', keyFile,
+            '--admin-token', ADMIN_TOKEN, '--insecure-cookies', '--log-level', this.options.serverLogLevel,
+          ]);
+          const server = startServer({ name: id, argv, port, logPath: this.logPath(id) });
+          if (workers > 1) await logLine(server, 'all workers listening');
+          await firstOk(server, () => request(`${server.url}/healthz`), { what: 'GET /healthz' });
+          await this.measure(id, server, 'session', (count) => mintSessions(server.url, 'session', count), {
+            halfRate: false,
+            aroundPeak: (measured) => databaseMeter(url, database.serverPid, measured),
+          });
+          const loadCpu = row.peak?.loadGeneratorCpuPercent;
+          row.note = [
+            `PostgreSQL (synchronous_commit=off) used ${int(row.databaseCpuPercent)}% of a core`,
+            loadCpu === undefined ? undefined : `the load generator ${Math.round(loadCpu)}%`,
+            `${row.storeRoundTripsPerRequest?.toFixed(3) ?? '?'} database round trips per refresh`,
+          ]
+            .filter(Boolean)
+            .join('; ');
+          const exit = await stopServer(server);
+          if (exit.code !== 0) row.note = `${row.note}; exited ${exit.code ?? exit.signal} on SIGTERM`;
+        });
+      }
+    } finally {
+      pinProcess(this.pinning, this.load.child.pid as number, this.pinning.load);
+      await database.shutdown();
+    }
+  }
+
   /** One serve run under `--cpu-prof`, summarised by self time. */
   async cpuProfile(): Promise<void> {
     if (!this.options.profile) return;
@@ -673,6 +774,7 @@ async function main(): Promise<void> {
     await bench.mock();
     await bench.coldStart();
     await bench.workers();
+    await bench.postgres();
     await bench.cpuProfile();
   } finally {
     load.close();

@@ -28,8 +28,11 @@ export interface AppOptions {
   bearerVerifiers?: ReadonlyMap<string, (credential: string) => boolean>;
   /** Extra routes (JWKS, admin API) mounted before the api pipeline. */
   extraRoutes?: (app: express.Express, apis: CompiledApi[]) => void;
-  /** Readiness probe beyond "documents loaded" (e.g. the store answers). */
-  ready?: () => Promise<boolean>;
+  /**
+   * Readiness probe beyond "documents loaded" (e.g. the store answers); a rejection is "not
+   * ready". `detail` is added to the `/readyz` body.
+   */
+  ready?: () => Promise<boolean | { ready: boolean; detail?: Record<string, unknown> }>;
   /**
    * Profile overlays for the configuration (`insecure-cookies`): the served and validated
    * documents then describe what this server really sends.
@@ -121,8 +124,9 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
     res.json({ status: 'ok' });
   });
   app.get('/readyz', async (_req, res) => {
-    const ready = options.ready ? await options.ready().catch(() => false) : true;
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready' });
+    const answer = options.ready ? await options.ready().catch(() => false) : true;
+    const { ready, detail } = typeof answer === 'boolean' ? { ready: answer, detail: {} } : answer;
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', ...detail });
   });
   app.get('/metrics', async (_req, res) => {
     try {

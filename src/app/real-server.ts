@@ -3,19 +3,23 @@ import type { Logger } from 'pino';
 import { API_NAMES } from '../api-names';
 import { fastapiDialect } from '../dialects/fastapi';
 import type { ApiName } from '../spec/documents';
-import { openSqliteStore } from '../store/sqlite';
 import { StoreNotFoundError, type TokenStore } from '../store/contract';
+import { describeStore, isSharedStore, openStore, storeConfig, type StoreConfig, type StoreSettings } from '../store/factory';
 import { DATA_DIR_KEY_FILE, generateSigningKey, loadKeySet, loadOrCreateDataDirKey, readDataDirKey, KeySet, type KeyConfig } from '../tokens/keys';
 import { systemClock, TokenService, type Clock, type TokenEvents } from '../tokens/service';
-import { createServerMetrics } from './metrics';
 import { isAdminToken } from './admin-auth';
 import { buildApp, type BuiltApp } from './app';
 import { bindHandlers } from './handlers';
+import { InstanceRegistry } from './instances';
+import { createServerMetrics } from './metrics';
 import type { ResponseViolation } from './response-validation';
 
-/** Every setting of `refreshd serve`, with its default. */
-export interface ServeConfig {
-  /** Where the SQLite file and the generated key live. Default `./data`. */
+/**
+ * Every setting of `refreshd serve`, with its default. The store's (`dataDir`, `databaseUrl`, and
+ * each backend's own) are read by the store factory, which picks the backend.
+ */
+export interface ServeConfig extends StoreSettings {
+  /** Where the generated key lives, and the SQLite file without `databaseUrl`. Default `./data`. */
   dataDir: string;
   /**
    * SQLite `synchronous` in WAL mode. NORMAL (default): a commit survives a crash of the
@@ -44,6 +48,10 @@ export interface ServeConfig {
 
 export interface RealRuntime extends TokenEngine {
   built: BuiltApp;
+  /** This instance's record in the store (its keys, for instances sharing the store). */
+  instance: InstanceRegistry;
+  /** Withdraws the instance's record and closes the store. */
+  close(): Promise<void>;
 }
 
 /** How long a verifier may cache `/.well-known/jwks.json`. */
@@ -57,41 +65,47 @@ export interface TokenEngine {
   keys: KeySet;
   /** Set when this start generated the data dir's signing key. */
   generatedKeyPath?: string;
+  /** Where the store is (a path, or the database URL without its password). */
+  storeDescription: string;
 }
 
 export interface OpenEngineOptions {
   clock?: Clock;
-  /** A store to use instead of the data dir's (tests). */
+  /** A store already open (tests): used as it is. */
   store?: TokenStore;
   /** Keys to use instead of the configured ones (tests). */
   keySet?: KeySet;
   /** The token engine's event sink (the server's metrics). */
   events?: TokenEvents;
   /**
-   * `serve` (default) creates the data dir's store and key on first start. `existing` (the
-   * sessions CLI) never creates either: a data dir without refreshd's store, or without a key
-   * when no key file is given, is an error that says what to do.
+   * `serve` (default) creates the store (or brings its schema up to date) and the data dir's key
+   * on first start. `existing` (the sessions CLI) never creates either: a store missing or not at
+   * this refreshd's schema, or a missing key when no key file is given, is an error that says
+   * what to do.
    */
   mode?: 'serve' | 'existing';
   /** With `existing`: false when the command signs nothing (list, revoke), so it needs no key. Default true. */
   signs?: boolean;
 }
 
-const DATA_DIR_STORE_FILE = 'refreshd.sqlite';
-
-/** Opens the store and keys named by `config` (the token engine without HTTP; the sessions CLI uses it too). */
-export function openTokenEngine(config: ServeConfig, options: OpenEngineOptions = {}): TokenEngine {
+/**
+ * Opens the store and keys named by `config` (the token engine without HTTP; the sessions CLI
+ * uses it too). A store shared by several instances (PostgreSQL) needs keys they all share: a
+ * key generated in one instance's data dir is refused.
+ */
+export async function openTokenEngine(config: ServeConfig, options: OpenEngineOptions = {}): Promise<TokenEngine> {
   const existing = options.mode === 'existing';
+  const chosen = storeConfig(config);
   // Nothing is written before everything that can be checked without writing was: configured keys
   // load (or a start without them is refused), then the store opens, and only then is the data
   // dir's key generated, so no refused start leaves a store or a key behind.
-  const configured = options.keySet ?? configuredKeys(config, existing, options.signs ?? true);
-  const store = options.store ?? openDataDirStore(config, existing);
+  const configured = options.keySet ?? configuredKeys(config, chosen, existing, options.signs ?? true, options.store !== undefined);
+  const store = options.store ?? (await openEngineStore(config, chosen, existing));
   let opened: { keys: KeySet; generatedKeyPath?: string };
   try {
     opened = configured ? { keys: configured } : dataDirKeys(config, existing);
   } catch (error) {
-    if (!options.store) void store.close();
+    if (!options.store) await store.close().catch(() => undefined);
     throw error;
   }
   const tokens = new TokenService({
@@ -106,16 +120,21 @@ export function openTokenEngine(config: ServeConfig, options: OpenEngineOptions 
     apiKeys: config.apiKeys,
     events: options.events,
   });
-  return { tokens, store, keys: opened.keys, generatedKeyPath: opened.generatedKeyPath };
+  return {
+    tokens,
+    store,
+    keys: opened.keys,
+    generatedKeyPath: opened.generatedKeyPath,
+    storeDescription: options.store ? 'the store given' : describeStore(chosen),
+  };
 }
 
-function openDataDirStore(config: ServeConfig, existing: boolean): TokenStore {
+/** `serve` applies the migrations; the sessions CLI requires the schema serve (or `refreshd migrate`) created. */
+async function openEngineStore(config: ServeConfig, chosen: StoreConfig, existing: boolean): Promise<TokenStore> {
+  // A command's short run needs no checkpointer thread.
+  const forRun = existing && chosen.backend === 'sqlite' ? { ...chosen, backgroundCheckpoints: false } : chosen;
   try {
-    return openSqliteStore(path.join(config.dataDir, DATA_DIR_STORE_FILE), {
-      synchronous: config.sqliteSync ?? 'NORMAL',
-      backgroundCheckpoints: !existing,
-      mustExist: existing,
-    });
+    return await openStore(forRun, { migrations: existing ? 'require' : 'apply' });
   } catch (error) {
     if (!(error instanceof StoreNotFoundError)) throw error;
     throw new Error(`${error.message}: check --data-dir (${config.dataDir}); \`refreshd serve --data-dir ${config.dataDir}\` creates the store on its first start`);
@@ -123,11 +142,16 @@ function openDataDirStore(config: ServeConfig, existing: boolean): TokenStore {
 }
 
 /** The configured keys; undefined when the data dir's key is to be used. Reads, never writes. */
-function configuredKeys(config: ServeConfig, existing: boolean, signs: boolean): KeySet | undefined {
+function configuredKeys(config: ServeConfig, chosen: StoreConfig, existing: boolean, signs: boolean, storeGiven: boolean): KeySet | undefined {
   if (config.keys.length > 0) return loadKeySet(config.keys);
   // The token service is built with a key set; a command that signs nothing gets one it never uses.
   if (existing && !signs) return new KeySet([generateSigningKey('HS256')]);
   if (config.production) throw new Error('refusing to start in production without configured signing keys (--key-file / REFRESHD_KEY_FILES)');
+  if (!storeGiven && isSharedStore(chosen)) {
+    throw new Error(
+      'refusing to generate a signing key with --database-url: every instance sharing the database must sign and verify with the same keys (--key-file / REFRESHD_KEY_FILES)',
+    );
+  }
   return undefined;
 }
 
@@ -148,18 +172,24 @@ function dataDirKeys(config: ServeConfig, existing: boolean): { keys: KeySet; ge
 
 /**
  * The sessions CLI's guard: tokens it mints must verify on the server, so its signing key must
- * be the one the server signs with (`serve` records its kid on the store at every start).
+ * be the one the server signs with: the kid recorded last (every `serve` start records its kid
+ * on the store, see {@link InstanceRegistry.start}).
  */
 export async function assertServedSigningKey(engine: TokenEngine): Promise<void> {
   const kid = engine.keys.signing.kid;
-  const served = await engine.store.listSigningKeys();
+  const known = await engine.store.knownSigningKids();
   // The latest start's key: an older one still verifies today, but is dropped at the next rotation step.
-  if (served[0]?.kid === kid) return;
-  if (served.length === 0) {
+  // Records come in the order first recorded, so on a tie the kid first recorded later wins.
+  const served = known.reduce<(typeof known)[number] | undefined>(
+    (latest, record) => (latest === undefined || record.lastRecordedAtMs >= latest.lastRecordedAtMs ? record : latest),
+    undefined,
+  );
+  if (served?.kid === kid) return;
+  if (served === undefined) {
     throw new Error(`no server has signed with this store yet: start \`refreshd serve\` on it first (this command would sign with kid ${kid})`);
   }
   throw new Error(
-    `this command would sign with kid ${kid}, but the server signs with kid ${served[0].kid}: pass the same --key-file as serve ` +
+    `this command would sign with kid ${kid}, but the server signs with kid ${served.kid}: pass the same --key-file as serve ` +
       `(a token signed with ${kid} would be refused)`,
   );
 }
@@ -186,8 +216,15 @@ export async function buildRealApp(
 ): Promise<RealRuntime> {
   const clock = options.clock ?? systemClock;
   const metrics = createServerMetrics(config.apis ?? API_NAMES);
-  const engine = openTokenEngine(config, { clock, store: options.store, keySet: options.keySet, events: metrics.tokenEvents });
-  await engine.store.recordSigningKey(engine.keys.signing.kid, clock.nowMs());
+  const engine = await openTokenEngine(config, { clock, store: options.store, keySet: options.keySet, events: metrics.tokenEvents });
+  // Records the signing kid (what the sessions CLI checks its key against) and this instance's keys.
+  const instance = new InstanceRegistry(engine.store, engine.keys, clock, options.logger);
+  try {
+    await instance.start();
+  } catch (error) {
+    if (!options.store) await engine.store.close();
+    throw error;
+  }
   const built = await buildApp({
     metrics,
     // Without Secure the refresh cookie breaks the documents' promise; the profile says what is sent instead.
@@ -209,10 +246,19 @@ export async function buildRealApp(
         res.set('cache-control', `public, max-age=${JWKS_MAX_AGE_SECONDS}`).json(engine.tokens.jwks());
       });
     },
+    // Answering at all proves the store reachable; disagreeing keys are reported, not a reason to leave the load balancer.
     ready: async () => {
-      await engine.store.ping();
-      return true;
+      const keyProblems = await instance.keyProblems();
+      return { ready: true, detail: keyProblems.length > 0 ? { key_problems: keyProblems } : {} };
     },
   });
-  return { built, ...engine };
+  return {
+    built,
+    ...engine,
+    instance,
+    close: async () => {
+      await instance.stop();
+      await engine.store.close();
+    },
+  };
 }

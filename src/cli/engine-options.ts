@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { ServeConfig } from '../app/real-server';
 import type { KeyConfig } from '../tokens/keys';
 import { envOption, integerParser } from './options';
+import { addDatabaseOptions, databaseSettings } from './store-options';
 
 const DAY_SECONDS = 24 * 3600;
 /** No lifetime beyond ten years: a larger number is a typo, and would overflow a JWT's `exp` sooner or later. */
@@ -12,7 +13,7 @@ const parseGraceSeconds = integerParser({ min: 0, max: MAX_LIFETIME_SECONDS, uni
 
 /** Options shared by `serve` and `sessions`: where the store and keys are, and token lifetimes. */
 export function addEngineOptions(command: Command): Command {
-  return command
+  return addDatabaseOptions(command)
     .addOption(envOption('--data-dir <dir>', 'SQLite store and generated key', 'REFRESHD_DATA_DIR', './data'))
     .addOption(envOption('--key-file <files>', 'comma-separated signing key files (PEM or JWK), oldest first: the last signs, all verify', 'REFRESHD_KEY_FILES'))
     .addOption(envOption('--issuer <iss>', 'the iss claim', 'REFRESHD_ISSUER', 'refreshd'))
@@ -47,6 +48,7 @@ export function engineConfig(options: Record<string, any>): Omit<ServeConfig, 's
   return {
     dataDir: options.dataDir,
     sqliteSync: options.sqliteSync,
+    ...databaseSettings(options),
     keys,
     production: process.env.NODE_ENV === 'production',
     issuer: options.issuer,

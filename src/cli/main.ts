@@ -2,12 +2,13 @@ import { Command } from 'commander';
 import { REFRESHD_VERSION } from '../version';
 import { contractCommand } from './contract';
 import { keysCommand } from './keys';
+import { migrateCommand } from './migrate';
 import { mockCommand } from './mock';
 import { readBooleanEnv } from './options';
 import { serveCommand } from './serve';
 import { sessionsCommand } from './sessions';
 
-/** The whole command line: serve, mock, sessions, keys, contract. */
+/** The whole command line: serve, mock, sessions, keys, contract, migrate. */
 export function buildProgram(): Command {
   return new Command('refreshd')
     .description('OpenAPI-first server, mock and contract checker for five token-refresh apis')
@@ -19,7 +20,8 @@ export function buildProgram(): Command {
     .addCommand(mockCommand())
     .addCommand(sessionsCommand())
     .addCommand(keysCommand())
-    .addCommand(contractCommand());
+    .addCommand(contractCommand())
+    .addCommand(migrateCommand());
 }
 
 /** `refreshd <command>`. */

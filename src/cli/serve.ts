@@ -43,7 +43,8 @@ function checkAdminToken(token: string | undefined): void {
 
 /** The `sessions create` line that mints with this server's store, keys and issuer. */
 function mintHint(options: Record<string, any>, config: ServeConfig): string {
-  const flags = [`--data-dir ${config.dataDir}`];
+  // The database URL may carry a password: the hint names the variable, never the value.
+  const flags = [config.databaseUrl ? '--database-url "$DATABASE_URL"' : `--data-dir ${config.dataDir}`];
   if (options.keyFile !== undefined) flags.push(`--key-file ${options.keyFile}`);
   if (config.issuer !== 'refreshd') flags.push(`--issuer ${config.issuer}`);
   return `refreshd sessions create --api watchr --sub alice ${flags.join(' ')}`;
@@ -52,7 +53,7 @@ function mintHint(options: Record<string, any>, config: ServeConfig): string {
 export function serveCommand(): Command {
   const command = addListenOptions(
     new Command('serve')
-      .description('The real server: JWTs, rotation with reuse detection, revocation, SQLite store')
+      .description('The real server: JWTs, rotation with reuse detection, revocation; SQLite store, or PostgreSQL shared by many instances')
       .addOption(envOption('--apis <list>', 'comma-separated apis to serve (default: all five)', 'REFRESHD_APIS').argParser(parseApiList))
       .addOption(envOption('--admin-token <token>', `serve the admin api, protected by this bearer token (at least ${MIN_ADMIN_TOKEN_LENGTH} characters)`, 'REFRESHD_ADMIN_TOKEN'))
       .addOption(booleanEnvOption('--insecure-cookies', 'omit Secure on refresh cookies (plain-http development only)', 'REFRESHD_INSECURE_COOKIES'))
@@ -89,7 +90,7 @@ export function serveCommand(): Command {
         logger,
         // Key generation and migrations happen once, here, before any worker opens the store.
         prepare: async () => {
-          const engine = openTokenEngine(config);
+          const engine = await openTokenEngine(config);
           await engine.store.close();
           if (engine.generatedKeyPath) logger.warn({ path: engine.generatedKeyPath }, GENERATED_KEY_WARNING);
         },
@@ -108,11 +109,11 @@ export function serveCommand(): Command {
         await server.close();
         throw error;
       }
-      const { built, store, tokens, generatedKeyPath } = runtime;
+      const { built, tokens, generatedKeyPath } = runtime;
       const stopPurging = schedulePurge(tokens, logger);
       stop = () => {
         stopPurging();
-        return store.close();
+        return runtime.close();
       };
       gate.open(built);
       announceReady();
@@ -122,6 +123,7 @@ export function serveCommand(): Command {
         {
           url: server.url,
           dataDir: config.dataDir,
+          store: runtime.storeDescription,
           workers,
           signingKid: runtime.keys.signing.kid,
           routes: built.apis.flatMap((api) => api.operations.map((op) => `${api.name} ${op.method} ${server.url}${op.path}`)),

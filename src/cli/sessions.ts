@@ -10,7 +10,7 @@ import { parseApiName } from './options';
  * `--data-dir` or a missing `--key-file` is an error, not a new empty store or a new key.
  */
 async function withEngine<T>(options: Record<string, any>, command: (engine: TokenEngine) => Promise<T>, signs = false): Promise<T> {
-  const engine = openTokenEngine({ ...engineConfig(options), secureCookies: true }, { mode: 'existing', signs });
+  const engine = await openTokenEngine({ ...engineConfig(options), secureCookies: true }, { mode: 'existing', signs });
   try {
     return await command(engine);
   } finally {

@@ -3,7 +3,8 @@
  * how. Every method is async and every type here is plain data, so a
  * PostgreSQL backend drops in beside the SQLite one without the token service
  * changing. One shared suite (`test/store/contract.test.ts`) runs against every
- * backend.
+ * backend: SQLite (`sqlite.ts`, the embedded default) and PostgreSQL (`postgres.ts`, shared by
+ * any number of instances).
  *
  * Times are integer milliseconds since the epoch, always passed in by the
  * caller (the service's injected clock): a store never reads the wall clock.
@@ -109,6 +110,88 @@ export type ConsumeRefreshTokenResult =
   /** The token is unused but its session was revoked, or its subject's stamp changed, before this write. */
   | { outcome: 'session_inactive' };
 
+/**
+ * What a rotation's successor was built from, before the store was read: the presented token's
+ * claims. {@link TokenStore.rotateRefreshToken} consumes only while the stored state agrees.
+ */
+export interface RotationExpectations {
+  /** The session the presented token names (its `sid`); the token must belong to it. */
+  sessionId: string;
+  api: string;
+  sub: string;
+  /** The presented token's security stamp: the session's and its subject's current stamp must both be this. */
+  stateHash: string;
+  /** The session's current organization scope, as the successor assumed it (null: unscoped). */
+  organizationId: string | null;
+  /** An organization the caller scopes the successor to (null: none asked): must be one of the session's. */
+  requestedOrganizationId: string | null;
+  /**
+   * The successor's expiry before the session's absolute end caps it: `successor.expiresAtMs`
+   * must be the earlier of this and that end (truncated to the second, as `exp` is).
+   */
+  uncappedExpiresAtMs: number;
+}
+
+export interface RotateRefreshTokenInput extends ConsumeRefreshTokenInput {
+  expected: RotationExpectations;
+}
+
+export interface RotateRefreshTokenResult {
+  /** True if this call consumed the token and stored the successor. */
+  consumed: boolean;
+  /**
+   * The token (as it stood before this call's write), its session and the subject's stamp, read
+   * by the same call; null if the token is unknown or purged. When nothing was consumed the caller
+   * decides from it as from {@link TokenStore.findRefreshContext}, without reading again.
+   */
+  context: RefreshContext | null;
+}
+
+/**
+ * Whether a rotation's expectations hold for the stored state it read: the rule
+ * {@link TokenStore.rotateRefreshToken} applies, written once for every backend that decides in
+ * code (a backend that decides in SQL states the same conditions there; the shared suite holds both
+ * to it).
+ */
+export function rotationExpectationsHold(context: RefreshContext, input: RotateRefreshTokenInput): boolean {
+  const { token, session, subjectStamp } = context;
+  const expected = input.expected;
+  if (session === null || token.usedAtMs !== null || token.sessionId !== expected.sessionId) return false;
+  if (session.revokedAtMs !== null || input.nowMs >= session.absoluteExpiresAtMs) return false;
+  if (session.api !== expected.api || session.sub !== expected.sub) return false;
+  if (session.stateHash !== expected.stateHash || subjectStamp !== expected.stateHash) return false;
+  if (session.organizationId !== expected.organizationId) return false;
+  if (expected.requestedOrganizationId !== null && !session.organizations.includes(expected.requestedOrganizationId)) return false;
+  const sessionEndMs = session.absoluteExpiresAtMs - (session.absoluteExpiresAtMs % 1000);
+  return input.successor.expiresAtMs === Math.min(expected.uncappedExpiresAtMs, sessionEndMs);
+}
+
+/** What one running instance of `serve` signs and verifies with. */
+export interface InstanceKeys {
+  /** Unique to one start of one process. */
+  instanceId: string;
+  /** Where it runs, for people reading a report: host name and pid. */
+  description: string;
+  /** The kid of the key it signs new tokens with. */
+  signingKid: string;
+  /** Every kid it verifies, its signing kid included. */
+  verifyingKids: string[];
+}
+
+export interface InstanceRecord extends InstanceKeys {
+  /** When the instance first announced itself. */
+  startedAtMs: number;
+  /** Its latest announcement (a heartbeat). */
+  lastSeenAtMs: number;
+}
+
+/** A kid some `serve` signed tokens with, and when that was first and last recorded. */
+export interface SigningKidRecord {
+  kid: string;
+  firstRecordedAtMs: number;
+  lastRecordedAtMs: number;
+}
+
 export interface SessionFilter {
   api?: string;
   sub?: string;
@@ -117,14 +200,6 @@ export interface SessionFilter {
 export interface PurgeResult {
   sessions: number;
   refreshTokens: number;
-}
-
-/** A key some server signed with on this store, as {@link TokenStore.recordSigningKey} remembers it. */
-export interface SigningKeyRecord {
-  kid: string;
-  firstUsedAtMs: number;
-  /** The last start of a server that signs with it. */
-  lastUsedAtMs: number;
 }
 
 export interface TokenStore {
@@ -164,6 +239,15 @@ export interface TokenStore {
   consumeRefreshToken(input: ConsumeRefreshTokenInput): Promise<ConsumeRefreshTokenResult>;
 
   /**
+   * A whole rotation in one call (one statement, one round trip, on PostgreSQL): reads the
+   * token's context and, only if {@link rotationExpectationsHold} for it, consumes the token and
+   * stores the successor exactly as {@link consumeRefreshToken} does (the same single-winner
+   * conditional write, and the same session and stamp conditions at the moment of writing).
+   * Otherwise writes nothing. Atomic. Rejects, writing nothing, if the successor cannot be stored.
+   */
+  rotateRefreshToken(input: RotateRefreshTokenInput): Promise<RotateRefreshTokenResult>;
+
+  /**
    * Revokes a session, which kills its whole token family (every token checks
    * its session). One indexed statement. Returns false if the session is
    * unknown or was already revoked (the first reason and time are kept).
@@ -193,19 +277,33 @@ export interface TokenStore {
   /**
    * Deletes what can no longer be used: sessions past their absolute end or
    * with no refresh token valid after `nowMs` (idle-expired, or revoked and
-   * drained), with all their tokens; and refresh tokens expired at `nowMs`.
-   * Subject stamps are kept. One transaction.
+   * drained), with all their tokens; refresh tokens expired at `nowMs`; and the records of
+   * instances last seen a day or more before `nowMs`. Subject stamps and signing kids are kept.
+   * One transaction. A backend shared by several instances purges on one of them at a time: a
+   * call made while another instance is purging deletes nothing and reports zeros.
    */
   purgeExpired(nowMs: number): Promise<PurgeResult>;
 
   /**
-   * Remembers that a server signs with `kid` on this store (called by `serve` at start).
-   * Idempotent: a known kid only gets its `lastUsedAtMs` moved forward.
+   * Remembers that `serve` signs tokens with `kid` (for good: what it signed may be presented for
+   * as long as it lives). Idempotent: a known kid only has its last-recorded time moved on.
    */
-  recordSigningKey(kid: string, nowMs: number): Promise<void>;
+  recordSigningKid(kid: string, nowMs: number): Promise<void>;
 
-  /** Every kid recorded by {@link recordSigningKey}, the most recently used first. */
-  listSigningKeys(): Promise<SigningKeyRecord[]>;
+  /** Every kid {@link recordSigningKid} was given, in the order first recorded; empty for a new store. */
+  knownSigningKids(): Promise<SigningKidRecord[]>;
+
+  /**
+   * Records a running instance's keys, or renews its record (a heartbeat): an insert the first
+   * time, then `lastSeenAtMs = nowMs` and the keys as given.
+   */
+  announceInstance(instance: InstanceKeys, nowMs: number): Promise<void>;
+
+  /** Instances last seen at or after `seenSinceMs`, in the order they started. */
+  listInstances(seenSinceMs: number): Promise<InstanceRecord[]>;
+
+  /** Forgets an instance (it stopped). Unknown ids are ignored. */
+  withdrawInstance(instanceId: string): Promise<void>;
 
   /** Resolves when the backend answers a trivial query (readiness probes); rejects if closed or unreachable. */
   ping(): Promise<void>;

@@ -15,18 +15,30 @@ import { ensurePrivateDirectory, ensurePrivateFile } from '../private-files';
 import type {
   ConsumeRefreshTokenInput,
   ConsumeRefreshTokenResult,
+  InstanceKeys,
+  InstanceRecord,
   NewRefreshToken,
   NewSession,
   PurgeResult,
   RefreshContext,
   RefreshTokenRecord,
+  RotateRefreshTokenInput,
+  RotateRefreshTokenResult,
   SessionFilter,
   SessionRecord,
   SessionRevokeReason,
-  SigningKeyRecord,
+  SigningKidRecord,
+  StoredClaims,
   TokenStore,
 } from './contract';
-import { StoreNotFoundError, StoreUnavailableError } from './contract';
+import { rotationExpectationsHold, StoreNotFoundError, StoreUnavailableError } from './contract';
+import {
+  REFRESH_CONTEXT_SELECT,
+  rowMappers,
+  type RefreshContextRow as RefreshContextRowOf,
+  type RefreshTokenRow as RefreshTokenRowOf,
+  type SessionRow as SessionRowOf,
+} from './rows';
 import { SQLITE_MIGRATIONS } from './migrations';
 
 export interface SqliteStoreOptions {
@@ -44,10 +56,10 @@ export interface SqliteStoreOptions {
    */
   backgroundCheckpoints?: boolean;
   /**
-   * Open only a database refreshd already created (the sessions CLI): a missing file or one
-   * without refreshd's schema is refused instead of created. Default false.
+   * `apply` (default): create the file if needed and bring its schema up to date. `require`:
+   * change nothing, and refuse a missing file or one whose schema is not this refreshd's.
    */
-  mustExist?: boolean;
+  migrations?: 'apply' | 'require';
 }
 
 /** How often the background checkpointer copies the WAL into the database. */
@@ -112,80 +124,15 @@ function startCheckpointer(filePath: string): Worker {
   return worker;
 }
 
-interface SigningKeyRow {
-  kid: string;
-  first_used_at: number;
-  last_used_at: number;
-}
+type SessionRow = SessionRowOf<string>;
+type RefreshTokenRow = RefreshTokenRowOf<string>;
+type RefreshContextRow = RefreshContextRowOf<string, string>;
 
-interface SessionRow {
-  id: string;
-  api: string;
-  sub: string;
-  organizations: string;
-  organization_id: string | null;
-  created_at: number;
-  absolute_expires_at: number;
-  revoked_at: number | null;
-  revoke_reason: string | null;
-  state_hash: string;
-}
-
-interface RefreshTokenRow {
-  jti: string;
-  session_id: string;
-  parent_jti: string | null;
-  issued_at: number;
-  expires_at: number;
-  used_at: number | null;
-  successor_jti: string | null;
-  kid: string;
-  claims: string;
-}
-
-/** A refresh token row with its session's columns (`s_*`, null when the session is gone) and the subject's stamp. */
-interface RefreshContextRow extends RefreshTokenRow {
-  s_id: string | null;
-  s_api: string | null;
-  s_sub: string | null;
-  s_organizations: string | null;
-  s_organization_id: string | null;
-  s_created_at: number | null;
-  s_absolute_expires_at: number | null;
-  s_revoked_at: number | null;
-  s_revoke_reason: string | null;
-  s_state_hash: string | null;
-  subject_stamp: string | null;
-}
-
-function toSession(row: SessionRow): SessionRecord {
-  return {
-    id: row.id,
-    api: row.api,
-    sub: row.sub,
-    organizations: JSON.parse(row.organizations) as string[],
-    organizationId: row.organization_id,
-    createdAtMs: row.created_at,
-    absoluteExpiresAtMs: row.absolute_expires_at,
-    revokedAtMs: row.revoked_at,
-    revokeReason: row.revoke_reason as SessionRevokeReason | null,
-    stateHash: row.state_hash,
-  };
-}
-
-function toRefreshToken(row: RefreshTokenRow): RefreshTokenRecord {
-  return {
-    jti: row.jti,
-    sessionId: row.session_id,
-    parentJti: row.parent_jti,
-    issuedAtMs: row.issued_at,
-    expiresAtMs: row.expires_at,
-    usedAtMs: row.used_at,
-    successorJti: row.successor_jti,
-    kid: row.kid,
-    claims: JSON.parse(row.claims) as Record<string, unknown>,
-  };
-}
+/** Organizations and claims are JSON text in SQLite. */
+const { toSession, toRefreshToken, toRefreshContext } = rowMappers<string, string>({
+  organizations: (value) => JSON.parse(value) as string[],
+  claims: (value) => JSON.parse(value) as StoredClaims,
+});
 
 function refreshTokenParams(token: NewRefreshToken) {
   return {
@@ -204,18 +151,37 @@ function lockBackoff(attempt: number): Promise<void> {
   return new Promise((resolve) => (attempt < 8 ? setImmediate(resolve) : setTimeout(resolve, Math.min(attempt - 7, 5))));
 }
 
-interface PendingConsume {
-  input: ConsumeRefreshTokenInput;
-  resolve: (result: ConsumeRefreshTokenResult) => void;
+interface InstanceRow {
+  instance_id: string;
+  description: string;
+  signing_kid: string;
+  verifying_kids: string;
+  started_at: number;
+  last_seen_at: number;
+}
+
+/** A rotation waiting for its group's transaction: `apply` runs inside it. */
+interface PendingRotation {
+  apply: () => unknown;
+  resolve: (result: never) => void;
   reject: (error: unknown) => void;
 }
 
-/** Brings the schema to the newest version; refuses a database written by a newer refreshd. */
-export function migrateSqlite(db: Database.Database): void {
+/** Instance rows last seen this long before a purge are deleted by it. */
+const INSTANCE_RECORD_RETENTION_MS = 24 * 3600 * 1000;
+
+/**
+ * Brings the schema to the newest version; refuses a database written by a newer refreshd. With
+ * `require`, changes nothing and refuses a schema older than this refreshd's.
+ */
+export function migrateSqlite(db: Database.Database, mode: 'apply' | 'require' = 'apply'): { from: number; to: number } {
   const current = db.pragma('user_version', { simple: true }) as number;
   const newest = SQLITE_MIGRATIONS[SQLITE_MIGRATIONS.length - 1].version;
   if (current > newest) {
     throw new Error(`database schema version ${current} is newer than this refreshd supports (${newest})`);
+  }
+  if (mode === 'require' && current < newest) {
+    throw new Error(`database schema is at version ${current}, this refreshd needs ${newest}: run \`refreshd migrate\` first`);
   }
   for (const migration of SQLITE_MIGRATIONS) {
     if (migration.version <= current) continue;
@@ -224,6 +190,21 @@ export function migrateSqlite(db: Database.Database): void {
       db.pragma(`user_version = ${migration.version}`);
     }).immediate();
   }
+  return { from: current, to: Math.max(current, newest) };
+}
+
+/** `refreshd migrate` on a SQLite file: creates it if needed and applies what it lacks. */
+export function migrateSqliteFile(filePath: string): { from: number; to: number } {
+  ensurePrivateDirectory(dirname(filePath));
+  ensurePrivateFile(filePath);
+  const db = new Database(filePath);
+  try {
+    db.pragma('busy_timeout = 5000');
+    db.pragma('journal_mode = WAL');
+    return migrateSqlite(db);
+  } finally {
+    db.close();
+  }
 }
 
 class SqliteTokenStore implements TokenStore {
@@ -231,9 +212,11 @@ class SqliteTokenStore implements TokenStore {
   private closed = false;
   private readonly statements;
   private readonly createSessionTransaction;
-  private readonly consumeTransaction;
-  private readonly consumeGroupTransaction;
-  private pendingConsumes: PendingConsume[] = [];
+  private readonly rotationTransaction;
+  private readonly rotationGroupTransaction;
+  private readonly consumeOne;
+  private readonly rotateOne;
+  private pendingRotations: PendingRotation[] = [];
   private readonly flushing = new Set<Promise<void>>();
   private readonly revokeSubjectTransaction;
   private readonly purgeTransaction;
@@ -255,16 +238,7 @@ class SqliteTokenStore implements TokenStore {
       ),
       findSession: db.prepare<[string], SessionRow>('SELECT * FROM sessions WHERE id = ?'),
       findRefreshToken: db.prepare<[string], RefreshTokenRow>('SELECT * FROM refresh_tokens WHERE jti = ?'),
-      findRefreshContext: db.prepare<[string], RefreshContextRow>(
-        `SELECT t.*, s.id AS s_id, s.api AS s_api, s.sub AS s_sub, s.organizations AS s_organizations,
-                s.organization_id AS s_organization_id, s.created_at AS s_created_at,
-                s.absolute_expires_at AS s_absolute_expires_at, s.revoked_at AS s_revoked_at,
-                s.revoke_reason AS s_revoke_reason, s.state_hash AS s_state_hash, st.state_hash AS subject_stamp
-         FROM refresh_tokens t
-         LEFT JOIN sessions s ON s.id = t.session_id
-         LEFT JOIN subject_stamps st ON st.sub = s.sub
-         WHERE t.jti = ?`,
-      ),
+      findRefreshContext: db.prepare<[string], RefreshContextRow>(`${REFRESH_CONTEXT_SELECT} WHERE t.jti = ?`),
       // Also conditional on the session: a revocation or stamp bump committed by another process
       // between the service's checks and this write must still stop the rotation.
       markUsed: db.prepare<[number, string, string]>(
@@ -302,12 +276,23 @@ class SqliteTokenStore implements TokenStore {
       ),
       purgeRefreshTokens: db.prepare<{ now: number }>('DELETE FROM refresh_tokens WHERE expires_at <= @now'),
       countRefreshTokens: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM refresh_tokens'),
-      ping: db.prepare('SELECT 1'),
-      upsertSigningKey: db.prepare<[string, number, number]>(
-        `INSERT INTO signing_keys (kid, first_used_at, last_used_at) VALUES (?, ?, ?)
-         ON CONFLICT (kid) DO UPDATE SET last_used_at = MAX(last_used_at, excluded.last_used_at)`,
+      purgeInstances: db.prepare<[number]>('DELETE FROM instances WHERE last_seen_at <= ?'),
+      recordSigningKid: db.prepare<[string, number, number]>(
+        `INSERT INTO signing_kids (kid, first_recorded_at, last_recorded_at) VALUES (?, ?, ?)
+         ON CONFLICT (kid) DO UPDATE SET last_recorded_at = max(last_recorded_at, excluded.last_recorded_at)`,
       ),
-      listSigningKeys: db.prepare<[], SigningKeyRow>('SELECT * FROM signing_keys ORDER BY last_used_at DESC, kid'),
+      knownSigningKids: db.prepare<[], { kid: string; first_recorded_at: number; last_recorded_at: number }>(
+        'SELECT * FROM signing_kids ORDER BY first_recorded_at, kid',
+      ),
+      announceInstance: db.prepare<{ instance_id: string; description: string; signing_kid: string; verifying_kids: string; now: number }>(
+        `INSERT INTO instances (instance_id, description, signing_kid, verifying_kids, started_at, last_seen_at)
+         VALUES (@instance_id, @description, @signing_kid, @verifying_kids, @now, @now)
+         ON CONFLICT (instance_id) DO UPDATE SET description = excluded.description, signing_kid = excluded.signing_kid,
+           verifying_kids = excluded.verifying_kids, last_seen_at = excluded.last_seen_at`,
+      ),
+      listInstances: db.prepare<[number], InstanceRow>('SELECT * FROM instances WHERE last_seen_at >= ? ORDER BY started_at, instance_id'),
+      withdrawInstance: db.prepare<[string]>('DELETE FROM instances WHERE instance_id = ?'),
+      ping: db.prepare('SELECT 1'),
     };
     this.statements = statements;
 
@@ -338,8 +323,16 @@ class SqliteTokenStore implements TokenStore {
       if (!row) return { outcome: 'not_found' };
       return row.used_at !== null ? { outcome: 'already_used', token: toRefreshToken(row) } : { outcome: 'session_inactive' };
     };
-    this.consumeTransaction = db.transaction(consumeOne);
-    this.consumeGroupTransaction = db.transaction((inputs: ConsumeRefreshTokenInput[]) => inputs.map(consumeOne));
+    const rotateOne = (input: RotateRefreshTokenInput): RotateRefreshTokenResult => {
+      const row = statements.findRefreshContext.get(input.jti);
+      const context = row ? toRefreshContext(row) : null;
+      if (!context || !rotationExpectationsHold(context, input)) return { consumed: false, context };
+      return { consumed: consumeOne(input).outcome === 'consumed', context };
+    };
+    this.consumeOne = consumeOne;
+    this.rotateOne = rotateOne;
+    this.rotationTransaction = db.transaction((pending: PendingRotation) => pending.apply());
+    this.rotationGroupTransaction = db.transaction((group: PendingRotation[]) => group.map((pending) => pending.apply()));
 
     this.revokeSubjectTransaction = db.transaction((sub: string, newStamp: string, nowMs: number): number => {
       statements.upsertStamp.run(sub, newStamp, nowMs);
@@ -350,6 +343,7 @@ class SqliteTokenStore implements TokenStore {
       const before = statements.countRefreshTokens.get()?.n ?? 0;
       const sessions = statements.purgeSessions.run({ now: nowMs }).changes;
       statements.purgeRefreshTokens.run({ now: nowMs });
+      statements.purgeInstances.run(nowMs - INSTANCE_RECORD_RETENTION_MS);
       const after = statements.countRefreshTokens.get()?.n ?? 0;
       // Cascaded deletes are not counted in `changes`, hence the before/after count.
       return { sessions, refreshTokens: before - after };
@@ -401,23 +395,7 @@ class SqliteTokenStore implements TokenStore {
   async findRefreshContext(jti: string): Promise<RefreshContext | null> {
     return this.guarded(() => {
       const row = this.statements.findRefreshContext.get(jti);
-      if (!row) return null;
-      const session =
-        row.s_id === null
-          ? null
-          : toSession({
-              id: row.s_id,
-              api: row.s_api as string,
-              sub: row.s_sub as string,
-              organizations: row.s_organizations as string,
-              organization_id: row.s_organization_id,
-              created_at: row.s_created_at as number,
-              absolute_expires_at: row.s_absolute_expires_at as number,
-              revoked_at: row.s_revoked_at,
-              revoke_reason: row.s_revoke_reason,
-              state_hash: row.s_state_hash as string,
-            });
-      return { token: toRefreshToken(row), session, subjectStamp: row.subject_stamp };
+      return row ? toRefreshContext(row) : null;
     });
   }
 
@@ -428,36 +406,44 @@ class SqliteTokenStore implements TokenStore {
     });
   }
 
-  /**
-   * Rotations are committed in groups: every consume asked for during one turn of the event
-   * loop runs in one transaction at the end of that turn (setImmediate), so a burst of refreshes
-   * pays for one lock, one commit and one write of the shared pages instead of one each. Each
-   * caller still gets its own outcome, in call order, only after the commit.
-   */
   consumeRefreshToken(input: ConsumeRefreshTokenInput): Promise<ConsumeRefreshTokenResult> {
+    return this.enqueueRotation(input, () => this.consumeOne(input));
+  }
+
+  rotateRefreshToken(input: RotateRefreshTokenInput): Promise<RotateRefreshTokenResult> {
+    return this.enqueueRotation(input, () => this.rotateOne(input));
+  }
+
+  /**
+   * Rotations are committed in groups: every consume or rotation asked for during one turn of
+   * the event loop runs in one transaction at the end of that turn (setImmediate), so a burst of
+   * refreshes pays for one lock, one commit and one write of the shared pages instead of one
+   * each. Each caller still gets its own outcome, in call order, only after the commit.
+   */
+  private enqueueRotation<T>(input: ConsumeRefreshTokenInput, apply: () => T): Promise<T> {
     if (this.closed) return Promise.reject(new StoreUnavailableError('the store is closed'));
     if (input.successor.parentJti !== input.jti) {
       return Promise.reject(new Error('the successor must name the consumed token as its parent'));
     }
-    return new Promise((resolve, reject) => {
-      this.pendingConsumes.push({ input, resolve, reject });
-      if (this.pendingConsumes.length === 1) setImmediate(this.flushConsumes);
+    return new Promise<T>((resolve, reject) => {
+      this.pendingRotations.push({ apply, resolve: resolve as (result: never) => void, reject });
+      if (this.pendingRotations.length === 1) setImmediate(this.flushRotations);
     });
   }
 
-  private readonly flushConsumes = (): Promise<void> => {
-    const group = this.pendingConsumes;
+  private readonly flushRotations = (): Promise<void> => {
+    const group = this.pendingRotations;
     if (group.length === 0) return Promise.resolve();
-    this.pendingConsumes = [];
+    this.pendingRotations = [];
     const flushed = this.commitGroup(group).finally(() => this.flushing.delete(flushed));
     this.flushing.add(flushed);
     return flushed;
   };
 
-  private async commitGroup(group: PendingConsume[]): Promise<void> {
+  private async commitGroup(group: PendingRotation[]): Promise<void> {
     try {
-      const outcomes = await this.guarded(() => this.consumeGroupTransaction.immediate(group.map((pending) => pending.input)));
-      group.forEach((pending, index) => pending.resolve(outcomes[index]));
+      const outcomes = await this.guarded(() => this.rotationGroupTransaction.immediate(group));
+      group.forEach((pending, index) => pending.resolve(outcomes[index] as never));
       return;
     } catch (error) {
       if (group.length === 1 || error instanceof StoreUnavailableError) {
@@ -467,7 +453,7 @@ class SqliteTokenStore implements TokenStore {
     }
     // One failing rotation must not fail the others of its group: each again, alone.
     for (const pending of group) {
-      await this.guarded(() => this.consumeTransaction.immediate(pending.input)).then(pending.resolve, pending.reject);
+      await this.guarded(() => this.rotationTransaction.immediate(pending)).then(pending.resolve as (result: unknown) => void, pending.reject);
     }
   }
 
@@ -510,16 +496,51 @@ class SqliteTokenStore implements TokenStore {
     });
   }
 
-  async recordSigningKey(kid: string, nowMs: number): Promise<void> {
+  async recordSigningKid(kid: string, nowMs: number): Promise<void> {
     return this.guarded(() => {
-      this.statements.upsertSigningKey.run(kid, nowMs, nowMs);
+      this.statements.recordSigningKid.run(kid, nowMs, nowMs);
     });
   }
 
-  async listSigningKeys(): Promise<SigningKeyRecord[]> {
+  async knownSigningKids(): Promise<SigningKidRecord[]> {
     return this.guarded(() =>
-      this.statements.listSigningKeys.all().map((row) => ({ kid: row.kid, firstUsedAtMs: row.first_used_at, lastUsedAtMs: row.last_used_at })),
+      this.statements.knownSigningKids.all().map((row) => ({
+        kid: row.kid,
+        firstRecordedAtMs: row.first_recorded_at,
+        lastRecordedAtMs: row.last_recorded_at,
+      })),
     );
+  }
+
+  async announceInstance(instance: InstanceKeys, nowMs: number): Promise<void> {
+    return this.guarded(() => {
+      this.statements.announceInstance.run({
+        instance_id: instance.instanceId,
+        description: instance.description,
+        signing_kid: instance.signingKid,
+        verifying_kids: JSON.stringify(instance.verifyingKids),
+        now: nowMs,
+      });
+    });
+  }
+
+  async listInstances(seenSinceMs: number): Promise<InstanceRecord[]> {
+    return this.guarded(() =>
+      this.statements.listInstances.all(seenSinceMs).map((row) => ({
+        instanceId: row.instance_id,
+        description: row.description,
+        signingKid: row.signing_kid,
+        verifyingKids: JSON.parse(row.verifying_kids) as string[],
+        startedAtMs: row.started_at,
+        lastSeenAtMs: row.last_seen_at,
+      })),
+    );
+  }
+
+  async withdrawInstance(instanceId: string): Promise<void> {
+    return this.guarded(() => {
+      this.statements.withdrawInstance.run(instanceId);
+    });
   }
 
   async ping(): Promise<void> {
@@ -531,7 +552,7 @@ class SqliteTokenStore implements TokenStore {
   async close(): Promise<void> {
     if (this.closed) return;
     // Rotations already asked for are committed (or refused) before the connection goes.
-    void this.flushConsumes();
+    void this.flushRotations();
     await Promise.all(this.flushing);
     this.closed = true;
     if (this.checkpointer) {
@@ -551,14 +572,16 @@ class SqliteTokenStore implements TokenStore {
  */
 export function openSqliteStore(filePath: string, options: SqliteStoreOptions = {}): TokenStore {
   const inMemory = filePath === ':memory:' || filePath === '';
-  if (options.mustExist && !inMemory && !existsSync(filePath)) throw new StoreNotFoundError(`no refreshd store at ${filePath}`);
+  const mustExist = options.migrations === 'require' && !inMemory;
+  // `require` (the sessions CLI) never creates a store: a missing file is refused, not created.
+  if (mustExist && !existsSync(filePath)) throw new StoreNotFoundError(`no refreshd store at ${filePath}`);
   if (!inMemory) {
     ensurePrivateDirectory(dirname(filePath));
     ensurePrivateFile(filePath);
   }
-  const db = new Database(filePath, { fileMustExist: options.mustExist === true && !inMemory });
+  const db = new Database(filePath, { fileMustExist: mustExist });
   try {
-    if (options.mustExist && db.pragma('user_version', { simple: true }) === 0) {
+    if (mustExist && db.pragma('user_version', { simple: true }) === 0) {
       throw new StoreNotFoundError(`${filePath} is not a refreshd store (it has no refreshd schema)`);
     }
     const busyTimeoutMs = Math.max(0, Math.trunc(options.busyTimeoutMs ?? 5000));
@@ -567,11 +590,11 @@ export function openSqliteStore(filePath: string, options: SqliteStoreOptions = 
     db.pragma('journal_mode = WAL');
     db.pragma(`synchronous = ${options.synchronous === 'NORMAL' ? 'NORMAL' : 'FULL'}`);
     db.pragma('foreign_keys = ON');
-    const background = options.backgroundCheckpoints === true && filePath !== ':memory:' && filePath !== '';
+    const background = options.backgroundCheckpoints === true && !inMemory;
     // 10000 pages (~40 MB of WAL) instead of SQLite's 1000: a checkpoint on the event loop fsyncs there,
     // and fewer, larger ones stall it less in sum.
     db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
-    migrateSqlite(db);
+    migrateSqlite(db, options.migrations);
     db.pragma('busy_timeout = 0');
     return new SqliteTokenStore(db, busyTimeoutMs, background ? startCheckpointer(filePath) : undefined);
   } catch (error) {

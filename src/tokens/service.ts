@@ -21,7 +21,14 @@
  *   one fails its next refresh, on every api.
  */
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
-import { StoreUnavailableError, type RefreshTokenRecord, type SessionRecord, type TokenStore } from '../store/contract';
+import {
+  StoreUnavailableError,
+  type NewRefreshToken,
+  type RefreshContext,
+  type RefreshTokenRecord,
+  type SessionRecord,
+  type TokenStore,
+} from '../store/contract';
 import { isTokenError, TokenError, type TokenErrorCode } from './errors';
 import { signJwt, verifyJws, type JwtClaims } from './jwt';
 import type { JwkSet, KeySet } from './keys';
@@ -158,6 +165,9 @@ export interface SessionSummary extends SessionRecord {
 
 const MAX_SUCCESSOR_HOPS = 64;
 
+/** What a token's claims are made from: a stored session, or what a presented token says of its session. */
+type ClaimsSource = Pick<SessionRecord, 'id' | 'api' | 'sub' | 'stateHash' | 'absoluteExpiresAtMs'>;
+
 function secondsOf(ms: number): number {
   return Math.floor(ms / 1000);
 }
@@ -165,6 +175,11 @@ function secondsOf(ms: number): number {
 function newSecurityStamp(): string {
   // Seed 004's state_hash is the base64 of 32 bytes.
   return randomBytes(32).toString('base64');
+}
+
+/** What the store keeps of a refresh token: its claims and the kid that signs it, never the token. */
+function storedRefreshToken(claims: RefreshTokenClaims, parentJti: string | null, issuedAtMs: number, kid: string): NewRefreshToken {
+  return { jti: claims.jti, sessionId: claims.sid, parentJti, issuedAtMs, expiresAtMs: claims.exp * 1000, kid, claims: { ...claims } };
 }
 
 function digest(value: string): Buffer {
@@ -247,15 +262,7 @@ export class TokenService {
       stateHash,
     };
     const refresh = this.refreshClaims(session, organizationId, nowSeconds);
-    await this.store.createSession(session, {
-      jti: refresh.jti,
-      sessionId,
-      parentJti: null,
-      issuedAtMs: nowMs,
-      expiresAtMs: refresh.exp * 1000,
-      kid: this.keys.signing.kid,
-      claims: { ...refresh },
-    });
+    await this.store.createSession(session, storedRefreshToken(refresh, null, nowMs, this.keys.signing.kid));
     const access = this.accessClaims(session, organizationId, nowSeconds);
     return {
       sessionId,
@@ -303,8 +310,16 @@ export class TokenService {
     if (input.expectedSub !== undefined && input.expectedSub !== presented.sub) {
       throw new TokenError('subject_mismatch', `sub sent does not match the token's subject (session ${presented.sid})`);
     }
+    const requestedOrganization = input.organizationId ?? null;
 
-    const context = await this.store.findRefreshContext(presented.jti);
+    // A Bearer that fails is reported in the order below (after what the store says of the token),
+    // so only an acceptable one lets the rotation be tried from the claims.
+    const fromClaims = this.bearerAccepted(input, presented.sid, nowSeconds)
+      ? await this.rotateFromClaims(input.api, presented, requestedOrganization, nowMs)
+      : undefined;
+    if (fromClaims?.result) return { rotation: fromClaims.result, replayed: false };
+
+    const context = fromClaims ? fromClaims.context : await this.store.findRefreshContext(presented.jti);
     const record = context?.token;
     if (!record || record.sessionId !== presented.sid) {
       throw new TokenError('token_unknown', `no stored refresh token ${presented.jti} in session ${presented.sid}`);
@@ -319,8 +334,7 @@ export class TokenService {
     if (stamp === null || stamp !== session.stateHash || stamp !== presented.state_hash) {
       throw new TokenError('subject_revoked', `security stamp of the subject changed since session ${session.id} was minted`);
     }
-    this.checkBearer(input, session, nowSeconds);
-    const requestedOrganization = input.organizationId ?? null;
+    this.checkBearer(input, session.id, nowSeconds);
     if (requestedOrganization !== null && !session.organizations.includes(requestedOrganization)) {
       throw new TokenError('organization_forbidden', `organization not among the ${session.organizations.length} of session ${session.id}`);
     }
@@ -334,15 +348,7 @@ export class TokenService {
     const outcome = await this.store.consumeRefreshToken({
       jti: record.jti,
       nowMs,
-      successor: {
-        jti: successor.jti,
-        sessionId: session.id,
-        parentJti: record.jti,
-        issuedAtMs: nowMs,
-        expiresAtMs: successor.exp * 1000,
-        kid: signingKey.kid,
-        claims: { ...successor },
-      },
+      successor: storedRefreshToken(successor, record.jti, nowMs, signingKey.kid),
       organizationId: organizationId === session.organizationId ? undefined : organizationId,
     });
     switch (outcome.outcome) {
@@ -356,6 +362,56 @@ export class TokenService {
       case 'session_inactive':
         throw new TokenError('session_revoked', `session ${session.id} was revoked (or its subject's stamp changed) during rotation`);
     }
+  }
+
+  /**
+   * The common rotation in one store call (one round trip): the successor is built from what the
+   * presented token says of its session (subject, stamp, scope, and its end when the token was
+   * capped by it), and the store consumes only if the stored state agrees, checking in the same
+   * atomic call everything `rotateRefreshToken` checks against the store. When it does not agree
+   * (a used token, a revoked session, a first successor capped by the session's end, …) nothing
+   * is written, and the caller decides from the context the call read, as from
+   * `findRefreshContext`.
+   */
+  private async rotateFromClaims(
+    api: ApiName,
+    presented: RefreshTokenClaims,
+    requestedOrganization: string | null,
+    nowMs: number,
+  ): Promise<{ result?: RotateRefreshTokenResult; context: RefreshContext | null }> {
+    const nowSeconds = secondsOf(nowMs);
+    const currentScope = typeof presented.org === 'string' ? presented.org : null;
+    const organizationId = requestedOrganization ?? currentScope;
+    const uncappedExp = nowSeconds + this.refreshIdleTtlSeconds;
+    // A token capped by its session's end carries that end as its `exp`; an uncapped one only says the end is later.
+    const cappedByEnd = presented.exp < presented.iat + this.refreshIdleTtlSeconds;
+    const assumed: ClaimsSource = {
+      id: presented.sid,
+      api,
+      sub: presented.sub,
+      stateHash: presented.state_hash,
+      absoluteExpiresAtMs: (cappedByEnd ? presented.exp : uncappedExp) * 1000,
+    };
+    const successor = this.refreshClaims(assumed, organizationId, nowSeconds);
+    const signingKey = this.keys.signing;
+    const { consumed, context } = await this.store.rotateRefreshToken({
+      jti: presented.jti,
+      nowMs,
+      successor: storedRefreshToken(successor, presented.jti, nowMs, signingKey.kid),
+      organizationId: organizationId === currentScope ? undefined : organizationId,
+      expected: {
+        sessionId: presented.sid,
+        api,
+        sub: presented.sub,
+        stateHash: presented.state_hash,
+        organizationId: currentScope,
+        requestedOrganizationId: requestedOrganization,
+        uncappedExpiresAtMs: uncappedExp * 1000,
+      },
+    });
+    if (!consumed) return { context };
+    if (!context?.session) throw new Error(`store consumed refresh token ${presented.jti} without reading its session`);
+    return { result: this.rotationResult(context.session, signJwt({ ...successor }, signingKey), successor.exp, organizationId, nowSeconds), context };
   }
 
   /**
@@ -414,7 +470,7 @@ export class TokenService {
   }
 
   /** Claims both token types carry; each type's own rules add to them (RFC 8725: the types never validate as each other). */
-  private commonClaims(session: SessionRecord, nowSeconds: number, ttlSeconds: number) {
+  private commonClaims(session: ClaimsSource, nowSeconds: number, ttlSeconds: number) {
     return {
       sub: session.sub,
       sid: session.id,
@@ -428,7 +484,7 @@ export class TokenService {
     };
   }
 
-  private accessClaims(session: SessionRecord, organizationId: string | null, nowSeconds: number): AccessTokenClaims {
+  private accessClaims(session: ClaimsSource, organizationId: string | null, nowSeconds: number): AccessTokenClaims {
     return {
       token_type: 'access',
       ...this.commonClaims(session, nowSeconds, this.accessTtlSeconds),
@@ -436,7 +492,7 @@ export class TokenService {
     };
   }
 
-  private refreshClaims(session: SessionRecord, organizationId: string | null, nowSeconds: number): RefreshTokenClaims {
+  private refreshClaims(session: ClaimsSource, organizationId: string | null, nowSeconds: number): RefreshTokenClaims {
     return {
       token_type: 'refresh',
       ...this.commonClaims(session, nowSeconds, this.refreshIdleTtlSeconds),
@@ -516,7 +572,18 @@ export class TokenService {
     }
   }
 
-  private checkBearer(input: RotateRefreshTokenInput, session: SessionRecord, nowSeconds: number): void {
+  /** Whether {@link checkBearer} accepts the call's Bearer for this session. */
+  private bearerAccepted(input: RotateRefreshTokenInput, sessionId: string, nowSeconds: number): boolean {
+    try {
+      this.checkBearer(input, sessionId, nowSeconds);
+      return true;
+    } catch (error) {
+      if (error instanceof TokenError) return false;
+      throw error;
+    }
+  }
+
+  private checkBearer(input: RotateRefreshTokenInput, sessionId: string, nowSeconds: number): void {
     const bearer = input.bearer;
     if (bearer === undefined || bearer === '') {
       if (input.requireBearer) throw new TokenError('bearer_missing', 'no Bearer credential');
@@ -530,8 +597,8 @@ export class TokenService {
       const reason = error instanceof TokenError ? error.code : 'unexpected error';
       throw new TokenError('bearer_invalid', `Bearer is neither an API key nor a valid access token (${reason})`);
     }
-    if (claims.sid !== session.id) {
-      throw new TokenError('bearer_invalid', `Bearer access token belongs to session ${claims.sid}, not ${session.id}`);
+    if (claims.sid !== sessionId) {
+      throw new TokenError('bearer_invalid', `Bearer access token belongs to session ${claims.sid}, not ${sessionId}`);
     }
   }
 

@@ -1,8 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { NewRefreshToken, NewSession, TokenStore } from '../../src/store/contract';
+import type { NewRefreshToken, NewSession, RotateRefreshTokenInput, TokenStore } from '../../src/store/contract';
+import { openPostgresStore } from '../../src/store/postgres';
 import { openSqliteStore } from '../../src/store/sqlite';
+import { useTestPostgres } from '../support/postgres';
 
 /**
  * Every backend runs this suite against a real database. A durable backend (a
@@ -14,6 +16,9 @@ interface StoreBackend {
   durable: boolean;
   open(): Promise<{ store: TokenStore; connect?: () => Promise<TokenStore>; cleanup(): Promise<void> }>;
 }
+
+/** One PostgreSQL server for the file; a schema of its own for each test. */
+const postgres = useTestPostgres();
 
 const backends: StoreBackend[] = [
   {
@@ -34,6 +39,14 @@ const backends: StoreBackend[] = [
         connect: async () => openSqliteStore(file),
         cleanup: async () => rmSync(dir, { recursive: true, force: true }),
       };
+    },
+  },
+  {
+    name: 'postgres',
+    durable: true,
+    async open() {
+      const { url, drop } = await postgres.server.createSchema();
+      return { store: await openPostgresStore({ url }), connect: () => openPostgresStore({ url }), cleanup: drop };
     },
   },
 ];
@@ -302,23 +315,11 @@ describe.each(backends)('store contract: $name', (backend) => {
     expect(await store.findSubjectStamp('bob')).toBe('bob-stamp');
   });
 
-  test('signing keys: recorded once per kid, the most recently used first, and the first use kept', async () => {
-    expect(await store.listSigningKeys()).toEqual([]);
-    await store.recordSigningKey('old', T0);
-    await store.recordSigningKey('new', T0 + 1000);
-    await store.recordSigningKey('old', T0 + 500);
-
-    expect(await store.listSigningKeys()).toEqual([
-      { kid: 'new', firstUsedAtMs: T0 + 1000, lastUsedAtMs: T0 + 1000 },
-      { kid: 'old', firstUsedAtMs: T0, lastUsedAtMs: T0 + 500 },
-    ]);
-  });
-
-  durableTest('a signing key recorded on one connection is seen on another', async () => {
-    await store.recordSigningKey('k1', T0);
+  durableTest('a signing kid recorded on one connection is seen on another', async () => {
+    await store.recordSigningKid('k1', T0);
     const other = await connect!();
     try {
-      expect((await other.listSigningKeys()).map((record) => record.kid)).toEqual(['k1']);
+      expect((await other.knownSigningKids()).map((record) => record.kid)).toEqual(['k1']);
     } finally {
       await other.close();
     }
@@ -334,11 +335,217 @@ describe.each(backends)('store contract: $name', (backend) => {
       ]);
 
       expect(results.map((result) => result.outcome).sort()).toEqual(['already_used', 'consumed']);
-      expect(await other.findRefreshToken('from-first')).not.toBeNull();
-      expect(await store.findRefreshToken('from-second')).toBeNull();
+      // Either connection may win; only the winner's successor is stored, and both connections see it.
+      const [winner, loser] = results[0].outcome === 'consumed' ? ['from-first', 'from-second'] : ['from-second', 'from-first'];
+      expect(results.find((result) => result.outcome === 'already_used')).toMatchObject({ token: { successorJti: winner } });
+      expect(await other.findRefreshToken(winner)).not.toBeNull();
+      expect(await store.findRefreshToken(winner)).not.toBeNull();
+      expect(await store.findRefreshToken(loser)).toBeNull();
     } finally {
       await other.close();
     }
+  });
+
+  describe('a whole rotation in one call', () => {
+    const SESSION_END = T0 + 365 * DAY_MS;
+
+    /** A rotation of `t1` in session `s1` whose expectations match what `arrange` stores. */
+    function rotation(overrides: { expected?: Partial<RotateRefreshTokenInput['expected']>; successorExpiresAtMs?: number; nowMs?: number; jti?: string } = {}) {
+      const successorJti = `succ-${Math.random().toString(36).slice(2)}`;
+      const input: RotateRefreshTokenInput = {
+        jti: overrides.jti ?? 't1',
+        nowMs: overrides.nowMs ?? T0 + 1000,
+        successor: token(successorJti, 's1', { parentJti: overrides.jti ?? 't1', expiresAtMs: overrides.successorExpiresAtMs ?? T0 + 180 * DAY_MS }),
+        expected: {
+          sessionId: 's1',
+          api: 'watchr',
+          sub: 'alice',
+          stateHash: 'stamp-1',
+          organizationId: null,
+          requestedOrganizationId: null,
+          uncappedExpiresAtMs: T0 + 180 * DAY_MS,
+          ...overrides.expected,
+        },
+      };
+      return input;
+    }
+
+    async function arrange(): Promise<void> {
+      await store.ensureSubjectStamp('alice', 'stamp-1', T0);
+      await store.createSession(session('s1', { absoluteExpiresAtMs: SESSION_END }), token('t1', 's1'));
+    }
+
+    test('when the stored state is what the successor was built from, it consumes, stores the successor and returns what it read', async () => {
+      await arrange();
+      const input = rotation({ expected: { requestedOrganizationId: 'org-b' } });
+      input.organizationId = 'org-b';
+
+      const result = await store.rotateRefreshToken(input);
+
+      expect(result.consumed).toBe(true);
+      expect(result.context?.session).toMatchObject({ id: 's1', sub: 'alice', organizationId: null, absoluteExpiresAtMs: SESSION_END });
+      expect(result.context?.subjectStamp).toBe('stamp-1');
+      expect(await store.findRefreshToken('t1')).toMatchObject({ usedAtMs: T0 + 1000, successorJti: input.successor.jti });
+      expect(await store.findRefreshToken(input.successor.jti)).toMatchObject({ parentJti: 't1', usedAtMs: null });
+      expect(await store.findSession('s1')).toMatchObject({ organizationId: 'org-b' });
+    });
+
+    test('a successor capped at the session end is accepted when the cap is exactly the end', async () => {
+      await arrange();
+      const result = await store.rotateRefreshToken(
+        rotation({ expected: { uncappedExpiresAtMs: SESSION_END + DAY_MS }, successorExpiresAtMs: SESSION_END }),
+      );
+      expect(result.consumed).toBe(true);
+    });
+
+    const mismatches: [string, (input: RotateRefreshTokenInput) => RotateRefreshTokenInput | Promise<RotateRefreshTokenInput>][] = [
+      ['the token belongs to another session', (input) => ({ ...input, expected: { ...input.expected, sessionId: 's2' } })],
+      ['the session is of another api', (input) => ({ ...input, expected: { ...input.expected, api: 'galileo' } })],
+      ['the session is of another subject', (input) => ({ ...input, expected: { ...input.expected, sub: 'bob' } })],
+      [
+        "the session's stamp is not the token's, though the subject's is",
+        async (input) => {
+          await store.revokeSubject('alice', 'stamp-2', T0 + 1);
+          await store.createSession(session('s3', { stateHash: 'stamp-1' }), token('t3', 's3'));
+          return {
+            ...input,
+            jti: 't3',
+            successor: { ...input.successor, sessionId: 's3', parentJti: 't3' },
+            expected: { ...input.expected, sessionId: 's3', stateHash: 'stamp-2' },
+          };
+        },
+      ],
+      [
+        "the subject's stamp is not the session's",
+        async (input) => {
+          // A session minted under a stamp that a concurrent revocation had just replaced: not itself revoked.
+          await store.revokeSubject('alice', 'stamp-2', T0 + 1);
+          await store.createSession(session('s3', { stateHash: 'stamp-1' }), token('t3', 's3'));
+          return { ...input, jti: 't3', successor: { ...input.successor, sessionId: 's3', parentJti: 't3' }, expected: { ...input.expected, sessionId: 's3' } };
+        },
+      ],
+      ['the session was revoked', async (input) => (await store.revokeSession('s1', T0 + 1, 'revoked'), input)],
+      ['the session is past its absolute end', (input) => ({ ...input, nowMs: SESSION_END })],
+      ["the session's scope is not the one assumed", (input) => ({ ...input, expected: { ...input.expected, organizationId: 'org-a' } })],
+      ['the organization asked for is not one of the session', (input) => ({ ...input, organizationId: 'org-z', expected: { ...input.expected, requestedOrganizationId: 'org-z' } })],
+      [
+        'the successor would outlive the session',
+        (input) => ({ ...input, expected: { ...input.expected, uncappedExpiresAtMs: SESSION_END + DAY_MS }, successor: { ...input.successor, expiresAtMs: SESSION_END + DAY_MS } }),
+      ],
+      [
+        'the successor is capped short of the session end',
+        (input) => ({ ...input, expected: { ...input.expected, uncappedExpiresAtMs: SESSION_END + DAY_MS }, successor: { ...input.successor, expiresAtMs: SESSION_END - 1000 } }),
+      ],
+      [
+        'the token was already used',
+        async (input) => {
+          await store.consumeRefreshToken({ jti: 't1', nowMs: T0 + 1, successor: token('earlier', 's1', { parentJti: 't1' }) });
+          return input;
+        },
+      ],
+    ];
+
+    test.each(mismatches)('when %s, nothing is written and the context is returned to decide from', async (_name, mismatch) => {
+      await arrange();
+      const input = await mismatch(rotation());
+
+      const result = await store.rotateRefreshToken(input);
+
+      expect(result.consumed).toBe(false);
+      expect(result.context?.token).toMatchObject({ jti: input.jti });
+      expect(await store.findRefreshToken(input.successor.jti)).toBeNull();
+      expect(await store.findSession(result.context!.token.sessionId)).toMatchObject({ organizationId: null });
+    });
+
+    test('an unknown token consumes nothing and has no context', async () => {
+      await arrange();
+      const input = rotation({ jti: 'ghost' });
+      expect(await store.rotateRefreshToken(input)).toEqual({ consumed: false, context: null });
+      expect(await store.findRefreshToken(input.successor.jti)).toBeNull();
+    });
+
+    test('of 20 concurrent rotations of one token exactly one consumes, and only its successor exists', async () => {
+      await arrange();
+      const inputs = Array.from({ length: 20 }, () => rotation());
+
+      const results = await Promise.all(inputs.map((input) => store.rotateRefreshToken(input)));
+
+      expect(results.filter((result) => result.consumed)).toHaveLength(1);
+      const winner = inputs[results.findIndex((result) => result.consumed)].successor.jti;
+      expect(await store.findRefreshToken('t1')).toMatchObject({ successorJti: winner });
+      const stored = await Promise.all(inputs.map((input) => store.findRefreshToken(input.successor.jti)));
+      expect(stored.filter((record) => record !== null).map((record) => record!.jti)).toEqual([winner]);
+    });
+
+    durableTest('of two connections rotating the same token, exactly one consumes', async () => {
+      await arrange();
+      const other = await connect!();
+      try {
+        const inputs = Array.from({ length: 10 }, () => rotation());
+        const results = await Promise.all(inputs.map((input, i) => (i % 2 === 0 ? store : other).rotateRefreshToken(input)));
+
+        expect(results.filter((result) => result.consumed)).toHaveLength(1);
+        const winner = inputs[results.findIndex((result) => result.consumed)].successor.jti;
+        expect(await other.findRefreshToken('t1')).toMatchObject({ successorJti: winner });
+      } finally {
+        await other.close();
+      }
+    });
+
+    test('a successor that cannot be stored fails the call and consumes nothing', async () => {
+      await arrange();
+      await store.createSession(session('s2'), token('taken', 's2'));
+      const input = rotation();
+      input.successor = { ...input.successor, jti: 'taken' };
+
+      await expect(store.rotateRefreshToken(input)).rejects.toMatchObject({ message: expect.any(String) });
+      expect(await store.findRefreshToken('t1')).toMatchObject({ usedAtMs: null, successorJti: null });
+    });
+  });
+
+  describe('signing kids and instances', () => {
+    test('the kids serve signed with are remembered once each, in the order first recorded', async () => {
+      expect(await store.knownSigningKids()).toEqual([]);
+
+      await store.recordSigningKid('kid-b', T0);
+      await store.recordSigningKid('kid-a', T0 + 10);
+      await store.recordSigningKid('kid-b', T0 + 20);
+      await store.recordSigningKid('kid-b', T0 + 5);
+
+      expect(await store.knownSigningKids()).toEqual([
+        { kid: 'kid-b', firstRecordedAtMs: T0, lastRecordedAtMs: T0 + 20 },
+        { kid: 'kid-a', firstRecordedAtMs: T0 + 10, lastRecordedAtMs: T0 + 10 },
+      ]);
+    });
+
+    test('instances are announced, renewed by heartbeats, listed by when last seen, and withdrawn', async () => {
+      const a = { instanceId: 'a', description: 'host-1 pid 10', signingKid: 'k2', verifyingKids: ['k1', 'k2'] };
+      const b = { instanceId: 'b', description: 'host-2 pid 20', signingKid: 'k1', verifyingKids: ['k1'] };
+      await store.announceInstance(a, T0);
+      await store.announceInstance(b, T0 + 1);
+      await store.announceInstance({ ...a, verifyingKids: ['k2'] }, T0 + 100);
+
+      expect(await store.listInstances(T0)).toEqual([
+        { ...a, verifyingKids: ['k2'], startedAtMs: T0, lastSeenAtMs: T0 + 100 },
+        { ...b, startedAtMs: T0 + 1, lastSeenAtMs: T0 + 1 },
+      ]);
+      expect((await store.listInstances(T0 + 2)).map((instance) => instance.instanceId)).toEqual(['a']);
+
+      await store.withdrawInstance('a');
+      await store.withdrawInstance('unknown');
+      expect((await store.listInstances(T0)).map((instance) => instance.instanceId)).toEqual(['b']);
+    });
+
+    test('a purge forgets instances not seen for a day, and keeps signing kids', async () => {
+      await store.recordSigningKid('k1', T0);
+      await store.announceInstance({ instanceId: 'old', description: 'gone', signingKid: 'k1', verifyingKids: ['k1'] }, T0);
+      await store.announceInstance({ instanceId: 'recent', description: 'here', signingKid: 'k1', verifyingKids: ['k1'] }, T0 + DAY_MS);
+
+      await store.purgeExpired(T0 + DAY_MS + 1);
+
+      expect((await store.listInstances(0)).map((instance) => instance.instanceId)).toEqual(['recent']);
+      expect((await store.knownSigningKids()).map((record) => record.kid)).toEqual(['k1']);
+    });
   });
 });
 

@@ -22,7 +22,7 @@ describe.each([0o000, 0o022, 0o277])('with umask %o', (umask) => {
 
   it('the data dir (and any parent it creates) is 0700; the key, the database, its -wal and -shm are 0600', async () => {
     const dataDir = join(root, 'nested', 'data');
-    const engine = openTokenEngine({ dataDir, keys: [], production: false, issuer: 'modes-test', secureCookies: true });
+    const engine = await openTokenEngine({ dataDir, keys: [], production: false, issuer: 'modes-test', secureCookies: true });
     try {
       await engine.tokens.mintSession({ api: 'watchr', sub: 'alice' });
       const created = readdirSync(dataDir).sort();

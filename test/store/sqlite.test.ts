@@ -2,9 +2,9 @@ import Database from 'better-sqlite3';
 import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SQLITE_SCHEMA_VERSION } from '../../src/store/migrations';
+import { SQLITE_MIGRATIONS, SQLITE_SCHEMA_VERSION } from '../../src/store/migrations';
 import { StoreNotFoundError } from '../../src/store/contract';
-import { openSqliteStore } from '../../src/store/sqlite';
+import { migrateSqliteFile, openSqliteStore } from '../../src/store/sqlite';
 
 describe('sqlite store specifics', () => {
   let dir: string;
@@ -74,6 +74,25 @@ describe('sqlite store specifics', () => {
     db.close();
 
     expect(() => openSqliteStore(file)).toThrow(/newer than this refreshd supports/);
+  });
+
+  test('requiring the schema refuses a missing file, and creates none', () => {
+    expect(() => openSqliteStore(file, { migrations: 'require' })).toThrow(/no refreshd store at /);
+    expect(existsSync(file)).toBe(false);
+  });
+
+  test('requiring the schema refuses an older one; migrating the file brings it up to date, once', async () => {
+    const db = new Database(file);
+    db.exec(SQLITE_MIGRATIONS[0].sql);
+    db.pragma(`user_version = ${SQLITE_MIGRATIONS[0].version}`);
+    db.close();
+
+    expect(() => openSqliteStore(file, { migrations: 'require' })).toThrow(/schema is at version 1, this refreshd needs \d+: run `refreshd migrate` first/);
+    expect(migrateSqliteFile(file)).toEqual({ from: 1, to: SQLITE_SCHEMA_VERSION });
+    expect(migrateSqliteFile(file)).toEqual({ from: SQLITE_SCHEMA_VERSION, to: SQLITE_SCHEMA_VERSION });
+    const store = openSqliteStore(file, { migrations: 'require' });
+    await expect(store.knownSigningKids()).resolves.toEqual([]);
+    await store.close();
   });
 
   test('with background checkpoints, committed rows reach the database file without the event loop checkpointing', async () => {
@@ -155,7 +174,7 @@ describe('opening only an existing store (the sessions CLI)', () => {
   it('refuses a missing file without creating it, or its directory', () => {
     const dir = mkdtempSync(join(tmpdir(), 'refreshd-must-exist-'));
     const file = join(dir, 'typo', 'refreshd.sqlite');
-    expect(() => openSqliteStore(file, { mustExist: true })).toThrow(StoreNotFoundError);
+    expect(() => openSqliteStore(file, { migrations: 'require' })).toThrow(StoreNotFoundError);
     expect(existsSync(join(dir, 'typo'))).toBe(false);
   });
 
@@ -163,14 +182,14 @@ describe('opening only an existing store (the sessions CLI)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'refreshd-must-exist-'));
     const file = join(dir, 'other.sqlite');
     new Database(file).close();
-    expect(() => openSqliteStore(file, { mustExist: true })).toThrow(/not a refreshd store/);
+    expect(() => openSqliteStore(file, { migrations: 'require' })).toThrow(/not a refreshd store/);
   });
 
   it('opens one serve created', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'refreshd-must-exist-'));
     const file = join(dir, 'refreshd.sqlite');
     await openSqliteStore(file).close();
-    const store = openSqliteStore(file, { mustExist: true });
+    const store = openSqliteStore(file, { migrations: 'require' });
     expect(await store.listSessions()).toEqual([]);
     await store.close();
   });

