@@ -12,7 +12,7 @@ cd "$work/refreshd"
 npm ci --no-audit --no-fund --loglevel=error
 npm prune --omit=dev --no-audit --no-fund --loglevel=error
 
-for dev in typescript jest ts-jest tsx @types/node supertest fast-check; do
+for dev in typescript jest ts-jest tsx supertest playwright-core autocannon @stoplight/prism-cli; do
   if [ -e "node_modules/$dev" ]; then echo "production install still has devDependency $dev" >&2; exit 1; fi
 done
 version=$(node bin/refreshd.js --version)
