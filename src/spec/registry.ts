@@ -1,8 +1,10 @@
+import path from 'node:path';
 import Ajv, { type ValidateFunction } from 'ajv';
 import OpenAPIBackend, { OpenAPIValidator, ValidationContext } from 'openapi-backend';
 import type { Dialect } from '../dialects/dialect';
 import { DocumentLoadError, loadDocument, readValidatedDigests, type LoadedDocument, type OpenApiDocument } from './documents';
 import { addDocumentFormats, type FormatSemantics } from './formats';
+import { nameOperations } from './operation-ids';
 
 /** A parameter as the pipeline reads it: where from, whether required, its schema. */
 export interface ParameterSpec {
@@ -74,6 +76,17 @@ export interface ApiDescriptor {
   formats: FormatSemantics;
   /** Profile overlays applied after the api's own (`specs/overlays/<profile>/<name>.overlay.yaml`). */
   profiles?: readonly string[];
+  /** Where `<name>.yaml` is (default the project's `specs/`). */
+  specsDir?: string;
+  /** Where its overlays are (default `<specsDir>/overlays`). */
+  overlaysDir?: string;
+  /** The document's file when it is not `<specsDir>/<name>.yaml` (`refreshd mock petstore.json`). */
+  documentFile?: string;
+  /**
+   * An operation without an operationId stops start-up (refreshd binds handlers by it), unless
+   * this is `generate`: a document mocked from the command line, which needs none (as in Prism).
+   */
+  missingOperationIds?: 'refuse' | 'generate';
 }
 
 const LOCATION_ORDER = { path: 0, query: 1, header: 2, cookie: 3 } as const;
@@ -199,7 +212,16 @@ export async function compileApi(
   validatedDigests: Readonly<Record<string, string>> = readValidatedDigests(),
   ajvPool: AjvPool = new AjvPool(),
 ): Promise<CompiledApi> {
-  const loaded = loadDocument(descriptor.name, specsDir, overlaysDir, validatedDigests, descriptor.profiles);
+  const documentsDir = specsDir ?? descriptor.specsDir;
+  const loaded = loadDocument(
+    descriptor.name,
+    documentsDir,
+    overlaysDir ?? descriptor.overlaysDir ?? (documentsDir === undefined ? undefined : path.join(documentsDir, 'overlays')),
+    validatedDigests,
+    descriptor.profiles,
+    descriptor.documentFile,
+  );
+  if (descriptor.missingOperationIds === 'generate') nameOperations(loaded.document);
   const pool = declaresSchemaIds(loaded.document) ? undefined : ajvPool;
   const pooled = (kind: string, create: () => Ajv): Ajv => (pool ? pool.get(`${descriptor.formats}:${kind}`, create) : create());
   // openapi-backend makes a fresh instance (its options, its formats) and hands it over here;
