@@ -124,7 +124,7 @@ function checkServable(apis: readonly CompiledApi[]): void {
  * The mock's app: same documents, validation and dialects as `serve`, no store and no keys;
  * or, with `documents`, those documents, answering in the problem dialect unless one names its own.
  */
-export function buildMockApp(options: MockAppOptions = {}): Promise<BuiltApp> {
+export async function buildMockApp(options: MockAppOptions = {}): Promise<BuiltApp> {
   const files = options.documents && options.documents.length > 0 ? describeDocumentFiles(options.documents) : undefined;
   const dialects = new Set(files?.map((file) => file.dialect));
   return buildApp({
