@@ -10,7 +10,7 @@ import { pythonInputAt, pythonKeyPositions, readPythonTree, stringifyWithRaw } f
 import type { CompiledApi, CompiledOperation } from '../spec/registry';
 import { isTokenError, TokenError } from '../tokens/errors';
 import { StoreUnavailableError } from '../store/contract';
-import { RequestProblemError, type HandlerReply, type HandlerRequest } from './http-types';
+import { RequestProblemError, type HandlerReply, type HandlerRequest } from '../handler-kit/http';
 import { unsupportedVersionProblem } from './api-versions';
 import { closesConnectionAfterAnswer } from './edge';
 import { bearerCredential, firstHeaderValues, isJsonContentType, parseCookies, readBody } from './request-input';
