@@ -19,9 +19,11 @@ type HandlerFactory = (services: HandlerServices) => Responder;
 export function bindHandlers(apis: CompiledApi[], services: HandlerServices, handlersDir = HANDLERS_DIR): Map<string, Responder> {
   const responders = new Map<string, Responder>();
   for (const api of apis) {
-    const declared = api.name === services.catalogue.admin?.name ? {} : services.catalogue.get(api.name).declaration.refresh;
+    // An api that is not one of the documents folder's is refreshd's own (the admin api): its handlers are the project's.
+    const own = !services.catalogue.names.includes(api.name);
+    const declared = own ? {} : services.catalogue.get(api.name).declaration.refresh;
     for (const operation of api.operations) {
-      const file = path.join(handlersDir, operation.operationId);
+      const file = path.join(own ? HANDLERS_DIR : handlersDir, operation.operationId);
       const refresh = declared[operation.operationId];
       if (['.ts', '.js'].some((ext) => existsSync(file + ext))) {
         // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -44,6 +44,8 @@ export interface ServeConfig extends StoreSettings {
   specsDir?: string;
   /** Which of its apis to serve (default all). */
   apis?: readonly string[];
+  /** Where `<operationId>.ts|.js` handler files are (default the project's `handlers/`). */
+  handlersDir?: string;
   secureCookies: boolean;
   debug?: boolean;
   maxBodyBytes?: number;
@@ -257,7 +259,7 @@ export async function buildRealApp(
     maxBodyBytes: config.maxBodyBytes,
     onResponseViolation: options.onResponseViolation,
     bearerVerifiers: admin ? new Map([[admin.name, (credential: string) => isAdminToken(credential, config.adminToken as string)]]) : undefined,
-    responders: (apis) => bindHandlers(apis, { tokens: engine.tokens, catalogue, clock, secureCookies: config.secureCookies }),
+    responders: (apis) => bindHandlers(apis, { tokens: engine.tokens, catalogue, clock, secureCookies: config.secureCookies }, config.handlersDir),
     extraRoutes: (app) => {
       app.get('/.well-known/jwks.json', (_req, res) => {
         // Short enough that a verifier sees an appended key within minutes (README: rotating signing keys).
