@@ -5,8 +5,7 @@ import type { ParameterSpec } from '../spec/registry';
  * becomes the value its schema describes. Query `form` (comma-separated or one pair per item)
  * and `deepObject`, path and header `simple`, cookie `form`. Arrays and objects are built
  * only where the schema says so; each scalar is coerced to the type its schema names, and a
- * text that does not read as that type is left as it is, for validation to refuse and
- * explain with the value the client sent.
+ * text that does not read as that type is left as it is, for validation to refuse.
  */
 
 type Schema = Record<string, any>;
@@ -60,39 +59,35 @@ export function coerceText(schema: Schema | undefined, text: string): unknown {
 const itemSchema = (schema: Schema): Schema | undefined => (schema.items && typeof schema.items === 'object' ? schema.items : undefined);
 const propertySchema = (schema: Schema, name: string): Schema | undefined => schema.properties?.[name] ?? (typeof schema.additionalProperties === 'object' ? schema.additionalProperties : undefined);
 
-/** Reads one text for its schema: {@link coerceText}, or the text as sent (what an explanation echoes). */
-export type TextReader = (schema: Schema | undefined, text: string) => unknown;
-export const asSent: TextReader = (_schema, text) => text;
-
-function arrayOf(schema: Schema, texts: string[], read: TextReader = coerceText): unknown[] {
+function arrayOf(schema: Schema, texts: string[]): unknown[] {
   const items = itemSchema(schema);
-  return texts.map((text) => read(items, text));
+  return texts.map((text) => coerceText(items, text));
 }
 
 /** `k1,v1,k2,v2` (explode false) or `k1=v1,k2=v2` (explode true), as `simple` and `form` write an object in one value. */
-function objectOf(schema: Schema, text: string, explode: boolean, read: TextReader): Record<string, unknown> {
+function objectOf(schema: Schema, text: string, explode: boolean): Record<string, unknown> {
   const object: Record<string, unknown> = {};
   const parts = text.split(',');
   if (explode) {
     for (const part of parts) {
       const eq = part.indexOf('=');
       const name = eq === -1 ? part : part.slice(0, eq);
-      object[name] = read(propertySchema(schema, name), eq === -1 ? '' : part.slice(eq + 1));
+      object[name] = coerceText(propertySchema(schema, name), eq === -1 ? '' : part.slice(eq + 1));
     }
   } else {
-    for (let i = 0; i + 1 < parts.length; i += 2) object[parts[i]] = read(propertySchema(schema, parts[i]), parts[i + 1]);
+    for (let i = 0; i + 1 < parts.length; i += 2) object[parts[i]] = coerceText(propertySchema(schema, parts[i]), parts[i + 1]);
   }
   return object;
 }
 
 /** A path, header or cookie parameter's one text, read by its style (`simple`; cookies' `form` is the same for one value). */
-export function readSingleText(parameter: ParameterSpec, text: string, read: TextReader = coerceText): unknown {
+export function readSingleText(parameter: ParameterSpec, text: string): unknown {
   if (parameter.shape === 'array') {
     // A header list may carry optional whitespace after each comma (RFC 9110 §5.6.1).
-    return arrayOf(parameter.schema, text === '' ? [] : text.split(',').map((part) => (parameter.in === 'header' ? part.trim() : part)), read);
+    return arrayOf(parameter.schema, text === '' ? [] : text.split(',').map((part) => (parameter.in === 'header' ? part.trim() : part)));
   }
-  if (parameter.shape === 'object') return objectOf(parameter.schema, text, parameter.explode, read);
-  return read(parameter.schema, text);
+  if (parameter.shape === 'object') return objectOf(parameter.schema, text, parameter.explode);
+  return coerceText(parameter.schema, text);
 }
 
 /**
@@ -100,15 +95,15 @@ export function readSingleText(parameter: ParameterSpec, text: string, read: Tex
  * or per property; not: one comma-separated value) or `deepObject` (`name[property]=value`).
  * Undefined when the query does not carry it.
  */
-export function readQueryParameter(parameter: ParameterSpec, query: URLSearchParams, read: TextReader = coerceText): unknown {
+export function readQueryParameter(parameter: ParameterSpec, query: URLSearchParams): unknown {
   const { schema, name } = parameter;
   if (parameter.shape === 'array') {
     const texts = query.getAll(name);
     if (texts.length === 0) return undefined;
-    if (parameter.explode && parameter.style !== 'spaceDelimited' && parameter.style !== 'pipeDelimited') return arrayOf(schema, texts, read);
+    if (parameter.explode && parameter.style !== 'spaceDelimited' && parameter.style !== 'pipeDelimited') return arrayOf(schema, texts);
     const separator = parameter.style === 'spaceDelimited' ? ' ' : parameter.style === 'pipeDelimited' ? '|' : ',';
     const last = texts[texts.length - 1];
-    return arrayOf(schema, last === '' ? [] : last.split(separator), read);
+    return arrayOf(schema, last === '' ? [] : last.split(separator));
   }
   if (parameter.shape === 'object') {
     if (parameter.style === 'deepObject') {
@@ -117,14 +112,14 @@ export function readQueryParameter(parameter: ParameterSpec, query: URLSearchPar
       for (const [key, text] of query) {
         if (!key.startsWith(`${name}[`) || !key.endsWith(']')) continue;
         const property = key.slice(name.length + 1, -1);
-        object[property] = read(propertySchema(schema, property), text);
+        object[property] = coerceText(propertySchema(schema, property), text);
         found = true;
       }
       return found ? object : undefined;
     }
     if (!parameter.explode) {
       const texts = query.getAll(name);
-      return texts.length === 0 ? undefined : objectOf(schema, texts[texts.length - 1], false, read);
+      return texts.length === 0 ? undefined : objectOf(schema, texts[texts.length - 1], false);
     }
     // Exploded form: each declared property is a pair of its own.
     const object: Record<string, unknown> = {};
@@ -132,14 +127,14 @@ export function readQueryParameter(parameter: ParameterSpec, query: URLSearchPar
     for (const property of Object.keys(schema.properties ?? {})) {
       const texts = query.getAll(property);
       if (texts.length === 0) continue;
-      object[property] = read(schema.properties[property], texts[texts.length - 1]);
+      object[property] = coerceText(schema.properties[property], texts[texts.length - 1]);
       found = true;
     }
     return found ? object : undefined;
   }
   // Starlette's `query_params.get`: the last value of a repeated name wins.
   const texts = query.getAll(name);
-  return texts.length === 0 ? undefined : read(schema, texts[texts.length - 1]);
+  return texts.length === 0 ? undefined : coerceText(schema, texts[texts.length - 1]);
 }
 
 /**

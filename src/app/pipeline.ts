@@ -12,7 +12,7 @@ import { StoreUnavailableError } from '../store/contract';
 import { RequestProblemError, type HandlerReply, type HandlerRequest } from './http-types';
 import { unsupportedVersionProblem } from './api-versions';
 import { closesConnectionAfterAnswer } from './edge';
-import { asSent, readQueryParameter, readSingleText, type TextReader } from './parameter-styles';
+import { readQueryParameter, readSingleText } from './parameter-styles';
 import { decodedPath, firstHeaderValues, parseCookies, readBody } from './request-input';
 import { validateReply, type ResponseViolation } from './response-validation';
 import { Router, type RouteMatch } from './router';
@@ -226,8 +226,7 @@ export class Pipeline {
   /**
    * Ajv (openapi-backend's validators, compiled from the document) decides; the request
    * profile's explainer words the failure in FastAPI's order: path, query, header, cookie, body.
-   * Parameters are read by their style and coerced to their schema's type first; a failure
-   * echoes what the client sent.
+   * Parameters are read by their style and coerced to their schema's type first.
    */
   private validate(
     operation: CompiledOperation,
@@ -261,7 +260,7 @@ export class Pipeline {
     const problems: ValidationProblem[] = [];
     if (!parametersValid) {
       for (const parameter of operation.parameters) {
-        const value = parameter.deserializes ? readParameter(parameter, sources, query, asSent) : declared[parameter.in][parameter.key];
+        const value = declared[parameter.in][parameter.key];
         const loc = [parameter.in, parameter.name];
         if (value === undefined) {
           if (parameter.required) problems.push({ type: 'missing', loc, msg: 'Field required', input: null });
@@ -346,18 +345,17 @@ function pathOfTarget(target: string | undefined): string | undefined {
 }
 
 /**
- * A parameter's value from the request, read by its style (`read`: how each text becomes a
- * value); undefined when the request does not carry it. A string parameter is its text as it came.
+ * A parameter's value from the request, read by its style and typed by its schema; undefined
+ * when the request does not carry it. A string parameter is its text as it came.
  */
 function readParameter(
   parameter: ParameterSpec,
   sources: Record<'path' | 'header' | 'cookie', Readonly<Record<string, string>>>,
   query: URLSearchParams,
-  read?: TextReader,
 ): unknown {
-  if (parameter.in === 'query') return readQueryParameter(parameter, query, read);
+  if (parameter.in === 'query') return readQueryParameter(parameter, query);
   const text = sources[parameter.in][parameter.key];
-  return text === undefined || !parameter.deserializes ? text : readSingleText(parameter, text, read);
+  return text === undefined || !parameter.deserializes ? text : readSingleText(parameter, text);
 }
 
 /** A problem for a constraint the explainer does not model, worded from Ajv's error. */
