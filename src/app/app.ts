@@ -9,8 +9,8 @@ import { compileApis, type ApiDescriptor, type CompiledApi } from '../spec/regis
 import { createServerMetrics, METRICS_CONTENT_TYPE, scrapeMetrics, type ServerMetrics } from './metrics';
 import { notFoundReply, Pipeline, type Responder } from './pipeline';
 import { checkRefreshDeclarations } from './handlers';
-import { decodedPath } from './request-input';
 import type { ResponseViolation } from './response-validation';
+import type { SecurityVerifiers } from './security';
 
 export interface AppOptions {
   /** Where the api documents are (default the project's `specs/`): every `<name>.yaml` there is an api. */
@@ -29,6 +29,8 @@ export interface AppOptions {
   onResponseViolation?: (violation: ResponseViolation) => void;
   /** api → check of a fixed bearer credential, before validation (the admin api's token). */
   bearerVerifiers?: ReadonlyMap<string, (credential: string) => boolean>;
+  /** api → security scheme name → check of the credential it found, before validation. */
+  securityVerifiers?: SecurityVerifiers;
   /** Extra routes (JWKS, admin API) mounted before the api pipeline. */
   extraRoutes?: (app: express.Express, apis: CompiledApi[]) => void;
   /**
@@ -84,10 +86,10 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
     debug: options.debug ?? false,
     onResponseViolation: options.onResponseViolation,
     bearerVerifiers: options.bearerVerifiers,
+    securityVerifiers: options.securityVerifiers,
     onStoreUnavailable: (api) => metrics.storeUnavailable.inc({ api }),
   });
   const { requests, latency } = metrics;
-  const apiOfPath = new Map(apis.flatMap((api) => api.operations.map((op) => [op.path, api.name] as const)));
   const documents = new Map(apis.map((api) => [api.name, JSON.stringify(servedDocument(api.loaded.document))]));
 
   /**
@@ -98,10 +100,10 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
     const url = req.url ?? '/';
     const mark = url.indexOf('?');
     // Starlette routes on the percent-decoded path: `/auth%2Frefresh` is `/auth/refresh`.
-    const path = decodedPath(mark === -1 ? url : url.slice(0, mark));
-    const api = apiOfPath.get(path);
-    if (api === undefined) {
-      const redirect = pipeline.slashRedirect(path);
+    const rawPath = mark === -1 ? url : url.slice(0, mark);
+    const match = pipeline.route(rawPath);
+    if (match === undefined) {
+      const redirect = pipeline.slashRedirect(rawPath);
       if (!redirect) return void app(req, res);
       req.resume();
       // Starlette rebuilds the absolute URL from the request's Host.
@@ -109,12 +111,13 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
       res.end();
       return;
     }
+    const { api } = match;
     const stopTimer = latency.startTimer({ api });
     res.on('finish', () => {
       stopTimer();
       requests.inc({ api, status: String(res.statusCode) });
     });
-    pipeline.handle(req, res, path).catch((error: Error) => {
+    pipeline.handle(req, res, match).catch((error: Error) => {
       logger.error({ err: { name: error.name, stack: error.stack } }, 'pipeline failed');
       if (!res.headersSent) {
         res.writeHead(500, { 'content-type': 'application/json' });

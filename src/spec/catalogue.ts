@@ -207,6 +207,7 @@ export function describeApi(name: string, specsDir = SPECS_DIR, overlaysDir = pa
     name,
     dialect: dialectNamed(declaration.dialect),
     formats: declaration.formats,
+    requestProfile: declaration.requestProfile,
     specsDir,
     overlaysDir,
     declaration,
