@@ -2,19 +2,22 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import express from 'express';
 import pino, { type Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { API_DESCRIPTORS, API_NAMES, type ApiName } from '../apis';
 import type { ErrorReply } from '../dialects/dialect';
 import { createDocsRouter } from '../docs/router';
+import { catalogueOf, type Catalogue } from '../spec/catalogue';
 import { servedDocument } from '../spec/documents';
 import { compileApis, type ApiDescriptor, type CompiledApi } from '../spec/registry';
 import { createServerMetrics, METRICS_CONTENT_TYPE, scrapeMetrics, type ServerMetrics } from './metrics';
 import { notFoundReply, Pipeline, type Responder } from './pipeline';
-import { decodedPath } from './request-input';
+import { checkRefreshDeclarations } from './handlers';
 import type { ResponseViolation } from './response-validation';
+import type { SecurityVerifiers } from './security';
 
 export interface AppOptions {
-  /** Which apis to serve (default: all five). */
-  apis?: readonly ApiName[];
+  /** Where the api documents are (default the project's `specs/`): every `<name>.yaml` there is an api. */
+  specsDir?: string;
+  /** Which of them to serve (default: all). */
+  apis?: readonly string[];
   /** Further spec-first apis served by the same pipeline (the admin api). */
   extraApis?: readonly ApiDescriptor[];
   /** Builds the responder of each operation: real handlers or the mock. */
@@ -27,6 +30,8 @@ export interface AppOptions {
   onResponseViolation?: (violation: ResponseViolation) => void;
   /** api → check of a fixed bearer credential, before validation (the admin api's token). */
   bearerVerifiers?: ReadonlyMap<string, (credential: string) => boolean>;
+  /** api → security scheme name → check of the credential it found, before validation. */
+  securityVerifiers?: SecurityVerifiers;
   /** Extra routes (JWKS, admin API) mounted before the api pipeline. */
   extraRoutes?: (app: express.Express, apis: CompiledApi[]) => void;
   /**
@@ -55,6 +60,8 @@ export interface BuiltApp {
   app: express.Express;
   apis: CompiledApi[];
   metrics: Registry;
+  /** The apis the documents folder holds (served or not). */
+  catalogue: Catalogue;
   /** The answer to a request node:http refuses before `handler` runs (see src/app/edge.ts). */
   answerAtEdge: Pipeline['answerAtEdge'];
   /** Largest request body read, in bytes: a request declaring more closes its connection after the answer. */
@@ -68,9 +75,11 @@ export interface BuiltApp {
 export async function buildApp(options: AppOptions): Promise<BuiltApp> {
   const logger = options.logger ?? pino({ level: 'silent' });
   const metrics = options.metrics ?? createServerMetrics();
-  const names = options.apis ?? API_NAMES;
-  const descriptors = [...names.map((name) => ({ ...API_DESCRIPTORS[name], profiles: options.profiles })), ...(options.extraApis ?? [])];
+  const catalogue = catalogueOf(options.specsDir);
+  const served = catalogue.select(options.apis);
+  const descriptors = [...served.map((entry) => ({ ...entry, profiles: options.profiles })), ...(options.extraApis ?? [])];
   const apis = await compileApis(descriptors);
+  served.forEach((entry, index) => checkRefreshDeclarations(apis[index], entry.declaration.refresh, entry.declaredIn ?? apis[index].loaded.file));
   const maxBodyBytes = options.maxBodyBytes ?? 64 * 1024;
   const pipeline = new Pipeline({
     apis,
@@ -80,10 +89,10 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
     debug: options.debug ?? false,
     onResponseViolation: options.onResponseViolation,
     bearerVerifiers: options.bearerVerifiers,
+    securityVerifiers: options.securityVerifiers,
     onStoreUnavailable: (api) => metrics.storeUnavailable.inc({ api }),
   });
   const { requests, latency } = metrics;
-  const apiOfPath = new Map(apis.flatMap((api) => api.operations.map((op) => [op.path, api.name] as const)));
   const documents = new Map(apis.map((api) => [api.name, JSON.stringify(servedDocument(api.loaded.document))]));
 
   /**
@@ -94,10 +103,10 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
     const url = req.url ?? '/';
     const mark = url.indexOf('?');
     // Starlette routes on the percent-decoded path: `/auth%2Frefresh` is `/auth/refresh`.
-    const path = decodedPath(mark === -1 ? url : url.slice(0, mark));
-    const api = apiOfPath.get(path);
-    if (api === undefined) {
-      const redirect = pipeline.slashRedirect(path);
+    const rawPath = mark === -1 ? url : url.slice(0, mark);
+    const match = pipeline.route(rawPath);
+    if (match === undefined) {
+      const redirect = pipeline.slashRedirect(rawPath);
       if (!redirect) return void app(req, res);
       req.resume();
       // Starlette rebuilds the absolute URL from the request's Host.
@@ -105,12 +114,13 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
       res.end();
       return;
     }
+    const { api } = match;
     const stopTimer = latency.startTimer({ api });
     res.on('finish', () => {
       stopTimer();
       requests.inc({ api, status: String(res.statusCode) });
     });
-    pipeline.handle(req, res, path).catch((error: Error) => {
+    pipeline.handle(req, res, match).catch((error: Error) => {
       logger.error({ err: { name: error.name, stack: error.stack } }, 'pipeline failed');
       if (!res.headersSent) {
         res.writeHead(500, { 'content-type': 'application/json' });
@@ -177,5 +187,5 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
     logger.warn({ status }, 'request failed outside the api pipeline');
     res.status(status >= 400 && status < 500 ? status : 500).json({ detail: status >= 400 && status < 500 ? 'Bad Request' : 'Internal Server Error' });
   });
-  return { handler, app, apis, metrics: metrics.registry, answerAtEdge: (failure, request) => pipeline.answerAtEdge(failure, request), maxBodyBytes };
+  return { handler, app, apis, catalogue, metrics: metrics.registry, answerAtEdge: (failure, request) => pipeline.answerAtEdge(failure, request), maxBodyBytes };
 }

@@ -3,16 +3,17 @@ import type { Dialect, ErrorReply } from '../dialects/dialect';
 import { PRISM_ERRORS_URL, problemDialect } from '../dialects/problem';
 import { buildMockResponders, dereferenceDocument, formatPreferenceApplied, isMockFailure, parsePrefer, type OperationMocker, type Prefer } from '../mock';
 import { describeDocumentFiles, DocumentFileError } from '../spec/document-files';
-import type { ApiName } from '../spec/documents';
 import type { CompiledApi, CompiledOperation } from '../spec/registry';
 import { buildApp, type BuiltApp } from './app';
-import type { HandlerReply } from './http-types';
+import type { HandlerReply } from '../handler-kit/http';
 import { listen } from './listen';
 import type { Responder } from './pipeline';
 import type { ResponseViolation } from './response-validation';
 
 export interface MockAppOptions {
-  apis?: readonly ApiName[];
+  /** Where the api documents are (default the project's `specs/`). */
+  specsDir?: string;
+  apis?: readonly string[];
   /**
    * OpenAPI 3.0/3.1 documents (YAML or JSON) to mock instead of refreshd's apis, each served
    * as the api named by its file's base name.
@@ -98,21 +99,16 @@ function declaredResponsesFirst(operation: CompiledOperation, mocker: OperationM
   return {
     ...problemDialect,
     validationFailed: (problems, context) => declared([422, 400], () => problemDialect.validationFailed(problems, context)),
-    notAuthenticated: (context) => declared([401], () => problemDialect.notAuthenticated(context)),
-    unsupportedMediaType: (context) => declared([415, 422, 400], () => problemDialect.unsupportedMediaType(context)),
+    notAuthenticated: (context, challenge) => declared([401], () => problemDialect.notAuthenticated(context, challenge)),
+    unsupportedMediaType: (context, accepted) => declared([415, 422, 400], () => problemDialect.unsupportedMediaType(context, accepted)),
   };
 }
 
-/**
- * What refreshd cannot serve from the documents given: an operationId two of them declare
- * (responders are bound by it), and, until the pipeline routes path templates, a templated path.
- */
+/** What refreshd cannot serve from the documents given: an operationId two of them declare (responders are bound by it). */
 function checkServable(apis: readonly CompiledApi[]): void {
   const owners = new Map<string, CompiledApi>();
   for (const api of apis) {
     for (const operation of api.operations) {
-      const where = `${api.loaded.file}: ${operation.method} ${operation.path}`;
-      if (operation.path.includes('{')) throw new DocumentFileError(`${where}: paths with templates ({...}) are not served yet`);
       const owner = owners.get(operation.operationId);
       if (owner) throw new DocumentFileError(`operationId "${operation.operationId}" is declared by both ${owner.loaded.file} and ${api.loaded.file} (rename one in an overlay)`);
       owners.set(operation.operationId, api);
@@ -128,6 +124,7 @@ export async function buildMockApp(options: MockAppOptions = {}): Promise<BuiltA
   const files = options.documents && options.documents.length > 0 ? describeDocumentFiles(options.documents) : undefined;
   const dialects = new Set(files?.map((file) => file.dialect));
   return buildApp({
+    specsDir: options.specsDir,
     apis: files ? [] : options.apis,
     extraApis: files,
     logger: options.logger,
@@ -144,13 +141,14 @@ export async function buildMockApp(options: MockAppOptions = {}): Promise<BuiltA
 export async function startMockServer(options: {
   port: number;
   host: string;
-  apis?: readonly ApiName[];
+  specsDir?: string;
+  apis?: readonly string[];
   documents?: readonly string[];
   logger: Logger;
   defaults?: MockAppOptions['defaults'];
 }): Promise<void> {
   const { logger } = options;
-  const built = await buildMockApp({ apis: options.apis, documents: options.documents, logger, defaults: options.defaults });
+  const built = await buildMockApp({ specsDir: options.specsDir, apis: options.apis, documents: options.documents, logger, defaults: options.defaults });
   const server = await listen(built, { port: options.port, host: options.host, logger, handleSignals: true });
   const { dynamic, seed } = options.defaults ?? {};
   logger.info(

@@ -4,17 +4,19 @@ import type { ErrorObject } from 'ajv';
 import type { Logger } from 'pino';
 import type { Dialect, EdgeFailure, ErrorContext, ErrorReply, ValidationProblem } from '../dialects/dialect';
 import { fastapiDialect } from '../dialects/fastapi';
-import { explainValue } from '../dialects/pydantic/explain';
-import { decodeJsonBytes, parsePythonJson } from '../dialects/pydantic/pyjson';
-import { pythonInputAt, pythonKeyPositions, readPythonTree, stringifyWithRaw } from '../dialects/pydantic/python-values';
-import type { CompiledApi, CompiledOperation } from '../spec/registry';
+import { stringifyWithRaw } from '../dialects/pydantic/python-values';
+import type { BodyRefusal, DecodedBody } from '../request-profiles/profile';
+import type { CompiledApi, CompiledOperation, ParameterSpec, SecuritySchemeSpec } from '../spec/registry';
 import { isTokenError, TokenError } from '../tokens/errors';
 import { StoreUnavailableError } from '../store/contract';
-import { RequestProblemError, type HandlerReply, type HandlerRequest } from './http-types';
+import { RequestProblemError, type HandlerReply, type HandlerRequest } from '../handler-kit/http';
 import { unsupportedVersionProblem } from './api-versions';
 import { closesConnectionAfterAnswer } from './edge';
-import { bearerCredential, firstHeaderValues, isJsonContentType, parseCookies, readBody } from './request-input';
+import { readQueryParameter, readSingleText } from './parameter-styles';
+import { decodedPath, firstHeaderValues, parseCookies, readBody } from './request-input';
 import { validateReply, type ResponseViolation } from './response-validation';
+import { Router, type RouteMatch } from './router';
+import { challengeOf, meetSecurity, type CredentialVerifier, type SecurityVerifiers } from './security';
 
 /** Answers one validated request: a real handler, or the mock responder. */
 export type Responder = (request: HandlerRequest) => Promise<HandlerReply> | HandlerReply;
@@ -28,23 +30,17 @@ export interface PipelineOptions {
   debug: boolean;
   /** Called for every response that fails validation against the served document. */
   onResponseViolation?: (violation: ResponseViolation) => void;
-  /** api → check of a fixed bearer credential (the admin token), run right after its presence is checked. */
-  bearerVerifiers?: ReadonlyMap<string, (credential: string) => boolean>;
+  /** api → security scheme → check of the credential it found (a fixed token), run right after its presence is checked. */
+  securityVerifiers?: SecurityVerifiers;
+  /** api → check of a fixed bearer credential (the admin token), for every http bearer scheme of the api. */
+  bearerVerifiers?: ReadonlyMap<string, CredentialVerifier>;
   /** Called when the store could not serve a request of `api` (answered with the dialect's 503). */
   onStoreUnavailable?: (api: string) => void;
 }
 
-type Route = Map<string, CompiledOperation>;
-
-/**
- * Deeper JSON is refused like CPython's RecursionError (FastAPI: 400 "There was an error
- * parsing the body"). CPython's own limit depends on version and stack; 1000 is what 3.11
- * and 3.12 reach inside a server, and what every recursive step here handles with room.
- */
-const MAX_JSON_NESTING = 1000;
-
-/** The body as FastAPI sees it after reading: nothing, a JSON value, or raw text. */
-type BodyState = { kind: 'absent' } | { kind: 'json'; value: unknown; text: string } | { kind: 'raw'; text: string };
+const ABSENT: DecodedBody = { kind: 'absent' };
+/** The query of a request without one (never written to). */
+const NO_QUERY = new URLSearchParams();
 
 /**
  * The request path: route → read and decode the body → security → validate parameters and
@@ -52,39 +48,47 @@ type BodyState = { kind: 'absent' } | { kind: 'json'; value: unknown; text: stri
  * Every table it consults is built once, here, at start-up.
  */
 export class Pipeline {
-  private readonly routes = new Map<string, Route>();
+  private readonly router: Router;
   private readonly responders: Map<string, Responder>;
+  /** api → scheme → verifier: the injected ones, and the bearer verifiers on each bearer scheme. */
+  private readonly verifiers = new Map<string, Map<string, CredentialVerifier>>();
 
   constructor(private readonly options: PipelineOptions) {
     this.responders = options.responders;
-    for (const api of options.apis) {
-      for (const operation of api.operations) {
-        if (operation.path.includes('{')) throw new Error(`${api.name}: templated paths are not supported (${operation.path})`);
-        const route = this.routes.get(operation.path) ?? new Map<string, CompiledOperation>();
-        route.set(operation.method, operation);
-        this.routes.set(operation.path, route);
-        if (!this.responders.has(operation.operationId)) {
-          throw new Error(`${api.name}: operationId ${operation.operationId} resolves to no handler`);
-        }
+    const operations = options.apis.flatMap((api) => api.operations);
+    for (const operation of operations) {
+      if (!this.responders.has(operation.operationId)) {
+        throw new Error(`${operation.api}: operationId ${operation.operationId} resolves to no handler`);
       }
+    }
+    this.router = new Router(operations);
+    for (const [api, schemes] of options.securityVerifiers ?? []) this.verifiers.set(api, new Map(schemes));
+    for (const [api, verify] of options.bearerVerifiers ?? []) {
+      const schemes = this.verifiers.get(api) ?? new Map<string, CredentialVerifier>();
+      for (const operation of operations.filter((op) => op.api === api)) {
+        for (const scheme of operation.security.flat()) if (scheme.type === 'http' && scheme.scheme === 'bearer' && !schemes.has(scheme.name)) schemes.set(scheme.name, verify);
+      }
+      this.verifiers.set(api, schemes);
     }
   }
 
-  /** Whether `path` belongs to one of the served apis (so the pipeline must answer it). */
-  ownsPath(path: string): boolean {
-    return this.routes.has(path);
+  /** Where a raw request path (query removed) leads; undefined when it is not an api path (so not the pipeline's to answer). */
+  route(rawPath: string): RouteMatch | undefined {
+    return this.router.match(rawPath);
   }
 
   /**
-   * Where Starlette would redirect a path that is not routed: the same path with its
-   * trailing slash toggled, when that one is routed to an api that redirects slashes.
+   * Where Starlette would redirect a path that is not routed: the same path (decoded) with its
+   * trailing slash toggled, when that one is routed to an api whose request profile redirects slashes.
    */
-  slashRedirect(path: string): string | undefined {
+  slashRedirect(rawPath: string): string | undefined {
+    const toggled = (path: string) => (path.endsWith('/') ? path.slice(0, -1) : `${path}/`);
+    const path = decodedPath(rawPath);
     if (path === '/') return undefined;
-    const alternate = path.endsWith('/') ? path.slice(0, -1) : `${path}/`;
-    const route = this.routes.get(alternate);
-    const operation = route?.values().next().value as CompiledOperation | undefined;
-    return operation?.dialect.redirectsSlashes ? alternate : undefined;
+    const alternate = toggled(path);
+    const match = this.router.matchExact(alternate) ?? (rawPath === '/' ? undefined : this.router.matchTemplate(toggled(rawPath)));
+    const operation = match?.route.values().next().value as CompiledOperation | undefined;
+    return operation?.requestProfile.redirectsSlashes ? alternate : undefined;
   }
 
   /**
@@ -94,7 +98,7 @@ export class Pipeline {
    */
   answerAtEdge(failure: EdgeFailure, request: { method?: string; target?: string }): ErrorReply {
     const path = pathOfTarget(request.target);
-    const route = path === undefined ? undefined : this.routes.get(path);
+    const route = path === undefined ? undefined : this.router.match(path)?.route;
     const context: ErrorContext = { correlationId: randomUUID(), debug: this.options.debug };
     let operation: CompiledOperation | undefined;
     let reply: ErrorReply;
@@ -111,10 +115,10 @@ export class Pipeline {
     return reply;
   }
 
-  /** Handles a request whose path {@link ownsPath}. Never rejects. */
-  async handle(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
+  /** Handles a request whose path has a {@link route}. Never rejects. */
+  async handle(req: IncomingMessage, res: ServerResponse, match: RouteMatch): Promise<void> {
     const startedAt = process.hrtime.bigint();
-    const route = this.routes.get(path) as Route;
+    const { route, path } = match;
     const operation = route.get(req.method ?? '');
     const anyOperation = operation ?? (route.values().next().value as CompiledOperation);
     const context: ErrorContext = { correlationId: randomUUID(), debug: this.options.debug };
@@ -124,7 +128,7 @@ export class Pipeline {
         req.resume();
         reply = this.checked(anyOperation, anyOperation.dialect.methodNotAllowed([...route.keys()], context), context);
       } else {
-        reply = this.checked(operation, await this.answer(req, operation, context), context);
+        reply = this.checked(operation, await this.answer(req, operation, match.pathParameters, context), context);
       }
       if (closesConnectionAfterAnswer(req)) res.setHeader('connection', 'close');
       this.send(res, reply, anyOperation, context);
@@ -149,36 +153,39 @@ export class Pipeline {
     );
   }
 
-  private async answer(req: IncomingMessage, operation: CompiledOperation, context: ErrorContext): Promise<ErrorReply | HandlerReply> {
+  private async answer(req: IncomingMessage, operation: CompiledOperation, pathParameters: Readonly<Record<string, string>>, context: ErrorContext): Promise<ErrorReply | HandlerReply> {
     const { dialect } = operation;
     const headers = firstHeaderValues(req);
-    let body: BodyState = { kind: 'absent' };
+    let body = ABSENT;
     if (operation.body) {
       const read = await readBody(req, this.options.maxBodyBytes);
       if (read.kind === 'too_large') return dialect.payloadTooLarge(context);
       if (read.kind === 'aborted') return dialect.undecodableBody(context);
       if (read.bytes.length > 0) {
-        const decoded = this.decodeBody(read.bytes, headers['content-type'], dialect, context);
-        if ('status' in decoded) return decoded;
+        const decoded = operation.requestProfile.decodeBody(read.bytes, headers['content-type'], operation.body);
+        if ('refused' in decoded) return this.refuseBody(decoded, operation, context);
         body = decoded;
       }
     } else {
       req.resume();
     }
 
+    const cookies = parseCookies(req);
+    const url = req.url ?? '';
+    const mark = url.indexOf('?');
+    const query = mark === -1 ? NO_QUERY : new URLSearchParams(url.slice(mark + 1));
+    let credentials: Record<string, string> = {};
     let bearer: string | undefined;
-    if (operation.requiresBearer) {
-      bearer = bearerCredential(headers.authorization);
-      if (bearer === undefined) return dialect.notAuthenticated(context);
+    if (operation.security.length > 0) {
       // A fixed credential (the admin token) is the security scheme's to check, before the body
       // is looked at, as a FastAPI security dependency would; almanac's depends on the session.
-      const verify = this.options.bearerVerifiers?.get(operation.api);
-      if (verify && !verify(bearer)) return dialect.domainError(new TokenError('bearer_invalid', `${operation.api}: wrong bearer credential`), context);
+      const outcome = meetSecurity(operation.security, { headers, query, cookies }, this.verifiers.get(operation.api));
+      if ('missing' in outcome) return dialect.notAuthenticated(context, challengeOf(outcome.missing));
+      if ('rejected' in outcome) return this.rejectCredential(operation, outcome.rejected, context);
+      ({ credentials, bearer } = outcome);
     }
 
-    const cookies = parseCookies(req);
-    const query = parseQuery(req.url ?? '');
-    const { parameters, problems } = this.validate(operation, { header: headers, cookie: cookies, query, path: {} }, body);
+    const { parameters, problems } = this.validate(operation, { path: pathParameters, header: headers, cookie: cookies }, query, body);
     if (problems.length > 0) return dialect.validationFailed(problems, context);
     const unsupportedVersion = unsupportedVersionProblem(operation, parameters);
     if (unsupportedVersion) return dialect.validationFailed([unsupportedVersion], context);
@@ -187,11 +194,12 @@ export class Pipeline {
     const request: HandlerRequest = {
       api: operation.api,
       operationId: operation.operationId,
-      body: body.kind === 'json' ? body.value : undefined,
+      body: body.kind === 'json' || body.kind === 'form' ? body.value : undefined,
       parameters,
       headers,
       cookies,
       bearer,
+      credentials,
       correlationId: context.correlationId,
     };
     try {
@@ -201,42 +209,35 @@ export class Pipeline {
     }
   }
 
-  private decodeBody(bytes: Buffer, contentType: string | undefined, dialect: Dialect, context: ErrorContext): BodyState | ErrorReply {
-    if (!isJsonContentType(contentType)) {
-      if (dialect.nonJsonBody === 'unsupported-media-type') return dialect.unsupportedMediaType(context);
-      // FastAPI validates the raw bytes against the model; its error echoes them decoded.
-      const text = decodeJsonBytes(bytes);
-      return text.ok ? { kind: 'raw', text: text.text } : dialect.undecodableBody(context);
-    }
-    const text = decodeJsonBytes(bytes);
-    if (!text.ok) return dialect.undecodableBody(context);
-    const parsed = parsePythonJson(text.text, { input: 'bytes', maxNestingDepth: MAX_JSON_NESTING });
-    // FastAPI answers 400 for anything json.loads raises that is not a JSONDecodeError (RecursionError, ValueError).
-    if (!parsed.ok && parsed.kind !== 'JSONDecodeError') return dialect.undecodableBody(context);
-    if (!parsed.ok) {
-      return dialect.malformedJson(
-        { type: 'json_invalid', loc: ['body', parsed.pos], msg: 'JSON decode error', input: {}, ctx: { error: parsed.msg } },
-        context,
-      );
-    }
-    // FastAPI validates a JSON `null` as no body at all: `missing` where one is required.
-    if (parsed.value === null && dialect.nullBodyIsMissing) return { kind: 'absent' };
-    return { kind: 'json', value: parsed.value, text: text.text };
+  private refuseBody(refusal: BodyRefusal, operation: CompiledOperation, context: ErrorContext): ErrorReply {
+    const { dialect } = operation;
+    if (refusal.refused === 'malformed-json') return dialect.malformedJson(refusal.problem, context);
+    if (refusal.refused === 'undecodable') return dialect.undecodableBody(context);
+    return dialect.unsupportedMediaType(context, operation.body?.mediaTypes);
+  }
+
+  /** The dialect's answer to a refused bearer credential, its challenge naming the scheme that refused. */
+  private rejectCredential(operation: CompiledOperation, scheme: SecuritySchemeSpec, context: ErrorContext): ErrorReply {
+    const reply = operation.dialect.domainError(new TokenError('bearer_invalid', `${operation.api}: wrong ${scheme.name} credential`), context);
+    if (reply.headers?.['www-authenticate'] === undefined) return reply;
+    return { ...reply, headers: { ...reply.headers, 'www-authenticate': challengeOf(scheme) } };
   }
 
   /**
-   * Ajv (openapi-backend's validators, compiled from the document) decides; the dialect's
-   * explainer words the failure in FastAPI's order: path, query, header, cookie, body.
+   * Ajv (openapi-backend's validators, compiled from the document) decides; the request
+   * profile's explainer words the failure in FastAPI's order: path, query, header, cookie, body.
+   * Parameters are read by their style and coerced to their schema's type first.
    */
   private validate(
     operation: CompiledOperation,
-    sources: Record<'path' | 'query' | 'header' | 'cookie', Record<string, string>>,
-    body: BodyState,
+    sources: Record<'path' | 'header' | 'cookie', Readonly<Record<string, string>>>,
+    query: URLSearchParams,
+    body: DecodedBody,
   ): { parameters: Record<string, unknown>; problems: ValidationProblem[] } {
     const declared: Record<string, Record<string, unknown>> = { path: {}, query: {}, header: {}, cookie: {} };
     const parameters: Record<string, unknown> = {};
     for (const parameter of operation.parameters) {
-      const value = sources[parameter.in][parameter.key];
+      const value = readParameter(parameter, sources, query);
       if (value !== undefined) declared[parameter.in][parameter.key] = value;
       parameters[parameter.name] = value ?? parameter.default;
     }
@@ -247,15 +248,15 @@ export class Pipeline {
     let bodyValid = true;
     let bodyErrors: ErrorObject[] = [];
     if (operation.body) {
-      const bodyValue = body.kind === 'json' ? body.value : body.kind === 'raw' ? body.text : undefined;
       if (body.kind === 'absent') bodyValid = !operation.body.required;
-      else if (operation.bodyValidator) {
-        bodyValid = operation.bodyValidator({ requestBody: bodyValue }) as boolean;
-        bodyErrors = bodyValid ? [] : operation.bodyValidator.errors ?? [];
+      else if (body.media.validate) {
+        bodyValid = body.media.validate({ requestBody: body.kind === 'raw' ? body.text : body.value }) as boolean;
+        bodyErrors = bodyValid ? [] : body.media.validate.errors ?? [];
       }
     }
     if (parametersValid && bodyValid) return { parameters, problems: [] };
 
+    const { requestProfile: profile } = operation;
     const problems: ValidationProblem[] = [];
     if (!parametersValid) {
       for (const parameter of operation.parameters) {
@@ -268,20 +269,20 @@ export class Pipeline {
         const pointer = `/${parameter.in}/${parameter.key}`;
         const ajvErrors = parameterErrors.filter((e) => e.instancePath === pointer || e.instancePath.startsWith(`${pointer}/`));
         if (ajvErrors.length === 0) continue;
-        const explained = explainValue(parameter.schema, value, loc);
+        const explained = profile.explain(parameter.schema, value, loc);
         problems.push(...(explained.length > 0 ? explained : [genericProblem(ajvErrors[0], loc, value)]));
       }
     }
     if (!bodyValid) {
       if (body.kind === 'absent') problems.push({ type: 'missing', loc: ['body'], msg: 'Field required', input: null });
       else {
-        const value = body.kind === 'json' ? body.value : body.text;
-        const explained = explainValue(operation.body?.schema, value, ['body'], true);
+        const value = body.kind === 'raw' ? body.text : body.value;
+        const explained = profile.explain(body.media.schema, value, ['body'], true);
         problems.push(...(explained.length > 0 ? explained : [genericProblem(bodyErrors[0], ['body'], value)]));
       }
     }
     if (problems.length === 0 && parameterErrors[0]) problems.push(genericProblem(parameterErrors[0], ['header'], null));
-    if (operation.dialect.echoesInput && body.kind === 'json') alignWithPython(problems, body.text);
+    if (operation.dialect.echoesInput) profile.alignProblems(problems, body);
     return { parameters, problems };
   }
 
@@ -333,51 +334,6 @@ export class Pipeline {
   }
 }
 
-/**
- * FastAPI writes each echoed `input` with Python's json: floats keep their `.0`, integers
- * every digit, objects their key order; and Pydantic reports extra keys in arrival order,
- * which JavaScript objects do not keep for integer-like keys. A `missing` error echoes the
- * object that lacks the field.
- */
-function alignWithPython(problems: ValidationProblem[], text: string): void {
-  if (!problems.some((problem) => problem.loc[0] === 'body')) return;
-  const tree = readPythonTree(text);
-  if (!tree) return;
-  for (let start = 0; start < problems.length; start++) {
-    if (problems[start].type !== 'extra_forbidden') continue;
-    const parent = JSON.stringify(problems[start].loc.slice(0, -1));
-    let end = start;
-    while (end + 1 < problems.length && problems[end + 1].type === 'extra_forbidden' && JSON.stringify(problems[end + 1].loc.slice(0, -1)) === parent) end++;
-    const keys = pythonKeyPositions(tree, problems[start].loc.slice(1, -1));
-    if (keys) placeInArrivalOrder(problems, start, end + 1, keys);
-    start = end;
-  }
-  for (const problem of problems) {
-    if (problem.loc[0] !== 'body') continue;
-    const path = problem.loc.slice(1);
-    const raw = pythonInputAt(tree, problem.type === 'missing' ? path.slice(0, -1) : path);
-    if (raw) problem.input = raw;
-  }
-}
-
-/**
- * Reorders `problems[start..end)`, extra keys of one object, into the order the keys arrived
- * in: each goes to the slot of its key's position, so the work is linear in the run and the
- * object (a sort by `indexOf` was quadratic: 8,000 extra keys took half a second).
- */
-function placeInArrivalOrder(problems: ValidationProblem[], start: number, end: number, keys: { positions: ReadonlyMap<string, number>; size: number }): void {
-  const slots: Array<ValidationProblem | undefined> = new Array(keys.size);
-  const unplaced: ValidationProblem[] = [];
-  for (let index = start; index < end; index++) {
-    const position = keys.positions.get(String(problems[index].loc.at(-1)));
-    if (position === undefined || slots[position] !== undefined) unplaced.push(problems[index]);
-    else slots[position] = problems[index];
-  }
-  let next = start;
-  for (const problem of slots) if (problem !== undefined) problems[next++] = problem;
-  for (const problem of unplaced) problems[next++] = problem;
-}
-
 /** The path of a request-target (origin or absolute form, query dropped); undefined for `*` or an authority. */
 function pathOfTarget(target: string | undefined): string | undefined {
   if (target === undefined) return undefined;
@@ -388,13 +344,18 @@ function pathOfTarget(target: string | undefined): string | undefined {
   return end === -1 ? rest : rest.slice(0, end);
 }
 
-/** Starlette's `query_params.get`: the last value of a repeated name wins. */
-function parseQuery(url: string): Record<string, string> {
-  const mark = url.indexOf('?');
-  const query: Record<string, string> = Object.create(null);
-  if (mark === -1) return query;
-  for (const [name, value] of new URLSearchParams(url.slice(mark + 1))) query[name] = value;
-  return query;
+/**
+ * A parameter's value from the request, read by its style and typed by its schema; undefined
+ * when the request does not carry it. A string parameter is its text as it came.
+ */
+function readParameter(
+  parameter: ParameterSpec,
+  sources: Record<'path' | 'header' | 'cookie', Readonly<Record<string, string>>>,
+  query: URLSearchParams,
+): unknown {
+  if (parameter.in === 'query') return readQueryParameter(parameter, query);
+  const text = sources[parameter.in][parameter.key];
+  return text === undefined || !parameter.deserializes ? text : readSingleText(parameter, text);
 }
 
 /** A problem for a constraint the explainer does not model, worded from Ajv's error. */

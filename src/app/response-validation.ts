@@ -1,6 +1,6 @@
 import type { ErrorReply } from '../dialects/dialect';
 import type { CompiledOperation, ResponseSpec } from '../spec/registry';
-import type { HandlerReply } from './http-types';
+import type { HandlerReply } from '../handler-kit/http';
 
 export interface ResponseViolation {
   api: string;
@@ -31,6 +31,7 @@ function headerValues(headers: HandlerReply['headers'], name: string): string[] 
 /**
  * Checks a reply against the document: status declared, content type declared, body valid,
  * every header the document marks required present, every declared header's value valid.
+ * A body is JSON; its media type is the reply's `Content-Type` (`application/json` when it names none).
  */
 export function validateReply(operation: CompiledOperation, reply: ErrorReply | HandlerReply): ResponseViolation | undefined {
   const violation = (reason: string): ResponseViolation => ({
@@ -50,8 +51,7 @@ export function validateReply(operation: CompiledOperation, reply: ErrorReply | 
   if (reply.body === undefined) {
     return spec.bodies.size === 0 ? undefined : violation('the document declares a body and none was sent');
   }
-  // A reply without a Content-Type is JSON: the pipeline labels it application/json.
-  const mediaType = headerValues(reply.headers, 'content-type')[0]?.split(';')[0].trim().toLowerCase() || 'application/json';
+  const mediaType = (headerValues(reply.headers, 'content-type')[0] ?? 'application/json').split(';')[0].trim().toLowerCase();
   if (!spec.bodies.has(mediaType)) return violation(`content type ${mediaType} is not declared`);
   const validate = spec.bodies.get(mediaType);
   if (validate && !validate(reply.body)) {

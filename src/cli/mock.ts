@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { booleanEnvOption, envOption, parseApiList } from './options';
+import { apiNamesOption, booleanEnvOption, envOption, specsDirOption } from './options';
 import { addListenOptions, loggerFor } from './serve';
 
 /** A seed as `Prefer: seed=` takes it: a safe integer. */
@@ -18,8 +18,9 @@ export function mockCommand(): Command {
   return addListenOptions(
     new Command('mock')
       .description('Serve every operation from its document alone (examples or schema-valid samples), like Prism')
-      .argument('[documents...]', 'OpenAPI 3.0/3.1 documents (YAML or JSON) to mock instead of the five apis, each as the api named by its file name')
-      .addOption(envOption('--apis <list>', 'comma-separated apis to serve (default: all five; not with documents)', 'REFRESHD_APIS').argParser(parseApiList))
+      .argument('[documents...]', 'OpenAPI 3.0/3.1 documents (YAML or JSON) to mock instead of the apis of --specs-dir, each as the api named by its file name')
+      .addOption(apiNamesOption(envOption('--apis <list>', 'comma-separated apis to serve (default: every document of --specs-dir; not with documents)', 'REFRESHD_APIS')))
+      .addOption(specsDirOption())
       .addOption(booleanEnvOption('-d, --dynamic', 'generate bodies from the schemas instead of the examples (a request can still say Prefer: dynamic=false)', 'REFRESHD_MOCK_DYNAMIC'))
       .addOption(envOption('--seed <n>', 'seed of dynamic bodies: the same seed gives the same body (a request can still say Prefer: seed=<n>)', 'REFRESHD_MOCK_SEED').argParser(parseSeed)),
   ).action(async (documents: string[], options, command: Command) => {
@@ -32,6 +33,7 @@ export function mockCommand(): Command {
       await startMockServer({
         port: Number(options.port),
         host: options.host,
+        specsDir: options.specsDir,
         apis: options.apis,
         documents,
         logger: loggerFor(options),

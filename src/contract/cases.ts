@@ -1,7 +1,8 @@
 import { unsupportedVersionProblem } from '../app/api-versions';
 import { bearerCredential, isJsonContentType } from '../app/request-input';
 import type { CompiledOperation, ParameterSpec } from '../spec/registry';
-import { admittedTypes, jsonType, parameterText, staticSample } from './schema-values';
+import { admittedTypes, jsonType } from '../schema/keywords';
+import { parameterText, staticSample } from './schema-values';
 
 /**
  * Test cases derived from one operation of a document + overlay, never from a list per api:
@@ -252,12 +253,12 @@ export function requestIsValid(operation: CompiledOperation, request: CaseReques
 
 /** The body as the pipeline reads it: absent, a value to validate, or refused before validation. */
 function readBody(operation: CompiledOperation, body: CaseBody): { kind: 'absent' } | { kind: 'invalid' } | { kind: 'value'; value: unknown } {
-  const { dialect } = operation;
+  const profile = operation.requestProfile;
   let value: unknown;
   if (body.kind === 'none' || (body.kind === 'raw' && body.text === '')) return { kind: 'absent' };
   if (body.kind === 'json') value = body.value;
   else if (!isJsonContentType(body.contentType)) {
-    return dialect.nonJsonBody === 'unsupported-media-type' ? { kind: 'invalid' } : { kind: 'value', value: body.text };
+    return profile.nonJsonBody === 'unsupported-media-type' ? { kind: 'invalid' } : { kind: 'value', value: body.text };
   } else {
     try {
       value = JSON.parse(body.text);
@@ -265,7 +266,7 @@ function readBody(operation: CompiledOperation, body: CaseBody): { kind: 'absent
       return { kind: 'invalid' };
     }
   }
-  return value === null && dialect.nullBodyIsMissing ? { kind: 'absent' } : { kind: 'value', value };
+  return value === null && profile.nullBodyIsMissing ? { kind: 'absent' } : { kind: 'value', value };
 }
 
 /** Whether the request carries a credential the operation's bearer security accepts the form of. */

@@ -1,9 +1,10 @@
 import fc from 'fast-check';
-import { compilePattern, declaredTypes, isObject, isOfType } from '../mock/validate';
+import { compilePattern, declaredTypes, isObject, isOfType } from '../schema/conforms';
 import type { FormatSemantics } from '../spec/formats';
 import type { CompiledOperation, ParameterSpec } from '../spec/registry';
 import { getParameter, setParameter, type CaseRequest } from './cases';
-import { flattenAllOf, formatAccepts, numericBounds, staticSample, travelsUnchanged, type Transport } from './schema-values';
+import { flattenAllOf, numericBounds } from '../schema/keywords';
+import { formatAccepts, staticSample, travelsUnchanged, type Transport } from './schema-values';
 
 /**
  * Invalid requests, one broken constraint at a time, at any depth of the body: a value of a
@@ -243,22 +244,22 @@ export function mutationSites(operation: CompiledOperation, request: CaseRequest
   const body = operation.body;
   const json = body?.mediaTypes.find((type) => /^application\/(.+\+)?json\b/i.test(type));
   if (!body || !json) return out;
-  const { dialect } = operation;
+  const profile = operation.requestProfile;
   if (body.required) {
     out.push(fc.constant({ constraint: 'body: required', edit: { in: 'body', absent: true } }));
-    if (dialect.nullBodyIsMissing) out.push(fc.constant({ constraint: 'body: required (null is no body)', edit: { in: 'body', path: [], value: null } }));
+    if (profile.nullBodyIsMissing) out.push(fc.constant({ constraint: 'body: required (null is no body)', edit: { in: 'body', path: [], value: null } }));
   }
   out.push(fc.constantFrom(...MALFORMED_JSON).map((raw) => ({ constraint: 'body: JSON', edit: { in: 'body', raw, contentType: 'application/json' } })));
   const value = request.body.kind === 'json' ? request.body.value : undefined;
   const rootTypes = isObject(body.schema) ? exactTypes(flattenAllOf(body.schema)) : undefined;
-  const rawIsValidated = dialect.nonJsonBody === 'validate-raw';
+  const rawIsValidated = profile.nonJsonBody === 'validate-raw';
   if (value !== undefined && !(rawIsValidated && (!rootTypes || rootTypes.has('string')))) {
     out.push(fc.constant({ constraint: 'body: media type (not JSON)', edit: { in: 'body', raw: JSON.stringify(value), contentType: 'text/plain' } }));
   }
   const sites: fc.Arbitrary<Mutation>[] = [];
   bodySites(body.schema, value, [], context, sites);
   // A JSON null read as no body is valid where the body is optional.
-  const nullIsAbsent = dialect.nullBodyIsMissing;
+  const nullIsAbsent = profile.nullBodyIsMissing;
   out.push(
     ...sites.map((site) =>
       site.filter((mutation) => !(nullIsAbsent && 'path' in mutation.edit && mutation.edit.path.length === 0 && 'value' in mutation.edit && mutation.edit.value === null)),

@@ -61,25 +61,24 @@ export interface ErrorContext {
 export interface Dialect {
   readonly name: 'fastapi' | 'pathstack' | 'envelope' | 'problem';
   /**
-   * FastAPI semantics for a body whose Content-Type is not JSON (or is absent: FastAPI's
-   * `strict_content_type`): FastAPI validates the raw bytes against the model (so the client
-   * gets a 422); the envelope dialect answers 415.
+   * Whether validation errors echo the offending `input` (then the request profile aligns it
+   * with what the api's own server would write). How a request is read is the request
+   * profile's (src/request-profiles), not the dialect's.
    */
-  readonly nonJsonBody: 'validate-raw' | 'unsupported-media-type';
-  /** FastAPI reads a JSON `null` body as no body (`missing` at loc ["body"] where one is required). */
-  readonly nullBodyIsMissing: boolean;
-  /** Starlette's `redirect_slashes`: `/path/` answers 307 to `/path` (and back) when only the other exists. */
-  readonly redirectsSlashes: boolean;
-  /** Whether validation errors echo the offending `input` (then it must be written as Python would). */
   readonly echoesInput: boolean;
   validationFailed(problems: ValidationProblem[], context: ErrorContext): ErrorReply;
   /** The body is not valid JSON; `problem` is FastAPI's `json_invalid` error for it. */
   malformedJson(problem: ValidationProblem, context: ErrorContext): ErrorReply;
   /** The body bytes cannot be decoded as text (FastAPI: 400 "There was an error parsing the body"). */
   undecodableBody(context: ErrorContext): ErrorReply;
-  unsupportedMediaType(context: ErrorContext): ErrorReply;
-  /** A declared bearer security requirement is not met (missing or non-Bearer Authorization). */
-  notAuthenticated(context: ErrorContext): ErrorReply;
+  /** The body's Content-Type is none of the operation's; `accepted`: the ones it declares. */
+  unsupportedMediaType(context: ErrorContext, accepted?: readonly string[]): ErrorReply;
+  /**
+   * A declared security requirement is not met (a credential is missing, e.g. no or a
+   * non-Bearer Authorization); `challenge`: the `WWW-Authenticate` of the scheme that is
+   * missing (`Bearer`, `Basic`, `APIKey`), for dialects that send one.
+   */
+  notAuthenticated(context: ErrorContext, challenge?: string): ErrorReply;
   domainError(error: TokenError, context: ErrorContext): ErrorReply;
   routeNotFound(context: ErrorContext): ErrorReply;
   methodNotAllowed(allowedMethods: string[], context: ErrorContext): ErrorReply;

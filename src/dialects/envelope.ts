@@ -63,10 +63,7 @@ export function describeProblem(problem: ValidationProblem): string {
 
 export const envelopeDialect: Dialect = {
   name: 'envelope',
-  nullBodyIsMissing: false,
-  redirectsSlashes: false,
   echoesInput: false,
-  nonJsonBody: 'unsupported-media-type',
   validationFailed: (problems, context) =>
     envelope(422, 'validation_failed', problems.map(describeProblem).join('; '), {
       ...context,
@@ -75,8 +72,8 @@ export const envelopeDialect: Dialect = {
   malformedJson: (problem, context) =>
     envelope(400, 'bad_request', `Request body is not valid JSON: ${String(problem.ctx?.error)} at position ${problem.loc[1]}`, context),
   undecodableBody: (context) => envelope(400, 'bad_request', 'Request body is not valid JSON', context),
-  unsupportedMediaType: (context) =>
-    envelope(415, 'unsupported_media_type', 'Request body must be application/json', context),
+  unsupportedMediaType: (context, accepted = ['application/json']) =>
+    envelope(415, 'unsupported_media_type', `Request body must be ${accepted.join(' or ')}`, context),
   notAuthenticated: (context) => envelope(401, 'bearer_missing', 'Not authenticated', context),
   domainError: (error, context) =>
     envelope(error.status, error.code, error.publicMessage, { ...context, internalDetail: error.internalDetail }),

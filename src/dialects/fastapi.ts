@@ -19,16 +19,13 @@ const detail = (status: number, message: string, headers?: Record<string, string
 
 export const fastapiDialect: Dialect = {
   name: 'fastapi',
-  nullBodyIsMissing: true,
-  redirectsSlashes: true,
   echoesInput: true,
-  nonJsonBody: 'validate-raw',
   validationFailed: (problems) => ({ status: 422, body: { detail: problems.map(fastapiProblem) } }),
   malformedJson: (problem) => ({ status: 422, body: { detail: [fastapiProblem(problem)] } }),
   undecodableBody: () => detail(400, 'There was an error parsing the body'),
   // FastAPI never answers 415: a non-JSON body is validated as raw bytes instead.
   unsupportedMediaType: () => detail(415, 'Unsupported Media Type'),
-  notAuthenticated: () => detail(401, 'Not authenticated', { 'www-authenticate': 'Bearer' }),
+  notAuthenticated: (_context, challenge = 'Bearer') => detail(401, 'Not authenticated', { 'www-authenticate': challenge }),
   domainError: (error) =>
     detail(
       error.status,

@@ -13,10 +13,7 @@ const error = (code: number, message: string, headers?: Record<string, string>):
 
 export const pathstackDialect: Dialect = {
   name: 'pathstack',
-  nullBodyIsMissing: true,
-  redirectsSlashes: true,
   echoesInput: false,
-  nonJsonBody: 'validate-raw',
   validationFailed: (problems) => {
     const first = problems[0];
     return {

@@ -1,7 +1,10 @@
 import path from 'node:path';
 import Ajv, { type ValidateFunction } from 'ajv';
 import OpenAPIBackend, { OpenAPIValidator, ValidationContext } from 'openapi-backend';
+import { coercesText, parameterShape, type ParameterShape } from '../app/parameter-styles';
 import type { Dialect } from '../dialects/dialect';
+import { requestProfileFor, type RequestProfile, type RequestProfileName } from '../request-profiles';
+import { mediaKind, type BodyMedia, type OperationBody } from '../request-profiles/profile';
 import { DocumentLoadError, loadDocument, readValidatedDigests, type LoadedDocument, type OpenApiDocument } from './documents';
 import { addDocumentFormats, type FormatSemantics } from './formats';
 import { nameOperations } from './operation-ids';
@@ -15,6 +18,25 @@ export interface ParameterSpec {
   required: boolean;
   schema: Record<string, any>;
   default?: unknown;
+  /** How the value is serialised (OpenAPI's defaults: `form` for query and cookie, `simple` for path and header). */
+  style: string;
+  explode: boolean;
+  /** What the schema makes of the text: arrays and objects are read by {@link style}. */
+  shape: ParameterShape;
+  /** Whether the text is read as another type than string (a number, a boolean, an array, an object). */
+  deserializes: boolean;
+}
+
+/** A security scheme of `components.securitySchemes`, as its handler reads a credential. */
+export interface SecuritySchemeSpec {
+  /** Its name in `components.securitySchemes`. */
+  name: string;
+  type: 'http' | 'apiKey' | 'oauth2' | 'openIdConnect' | 'mutualTLS';
+  /** `http`: the Authorization scheme, lower-case (`bearer`, `basic`). */
+  scheme?: string;
+  /** `apiKey`: where the key travels, and under which name. */
+  in?: 'header' | 'query' | 'cookie';
+  parameterName?: string;
 }
 
 export interface ResponseSpec {
@@ -45,8 +67,10 @@ export interface CompiledOperation {
   dialect: Dialect;
   /** In FastAPI's order: path, query, header, cookie; declaration order within each. */
   parameters: ParameterSpec[];
-  body?: { required: boolean; schema: Record<string, any>; mediaTypes: string[] };
-  /** Validators compiled by openapi-backend from the document: [body?] then parameters. */
+  body?: OperationBody;
+  /** How this api's requests are read (FastAPI's rules, or a strict OpenAPI server's). */
+  requestProfile: RequestProfile;
+  /** The `application/json` body's validator, compiled by openapi-backend from the document. */
   bodyValidator?: ValidateFunction;
   parametersValidator: ValidateFunction;
   /**
@@ -54,6 +78,11 @@ export interface CompiledOperation {
    * (by its date); any other well-formed value is a 422.
    */
   supportedVersions?: { parameter: ParameterSpec; versions: string[] };
+  /**
+   * The security requirement: alternatives, each met when every scheme in it finds its
+   * credential; an empty alternative (`{}`) makes the credentials optional. Empty: no security.
+   */
+  security: SecuritySchemeSpec[][];
   /** True when every security alternative needs an HTTP bearer credential. */
   requiresBearer: boolean;
   responses: Map<string, ResponseSpec>;
@@ -80,6 +109,13 @@ export interface ApiDescriptor {
   specsDir?: string;
   /** Where its overlays are (default `<specsDir>/overlays`). */
   overlaysDir?: string;
+  /**
+   * Changes to the loaded document that depend on the start-up (the admin document's list of
+   * api names), made after it was validated and before anything is compiled from it.
+   */
+  amend?: (document: OpenApiDocument) => void;
+  /** How requests are read; default `fastapi` for the fastapi and pathstack dialects, `strict` for the envelope. */
+  requestProfile?: RequestProfileName;
   /** The document's file when it is not `<specsDir>/<name>.yaml` (`refreshd mock petstore.json`). */
   documentFile?: string;
   /**
@@ -187,14 +223,44 @@ function supportedVersions(operation: Record<string, any>, parameters: Parameter
   return { parameter, versions };
 }
 
-function requiresBearer(document: OpenApiDocument, operation: Record<string, any>): boolean {
+const SECURITY_TYPES = new Set(['http', 'apiKey', 'oauth2', 'openIdConnect', 'mutualTLS']);
+
+/** The operation's security requirement (its own, else the document's), each scheme resolved; an unknown scheme stops start-up. */
+function securityOf(document: OpenApiDocument, operation: Record<string, any>, file: string, where: string): SecuritySchemeSpec[][] {
   const requirements: Array<Record<string, unknown>> = operation.security ?? document.security ?? [];
-  if (requirements.length === 0) return false;
   const schemes = document.components?.securitySchemes ?? {};
-  // Every alternative must name an http bearer scheme; an empty alternative ({}) means optional.
-  return requirements.every((requirement) => {
-    const names = Object.keys(requirement);
-    return names.length > 0 && names.some((name) => schemes[name]?.type === 'http' && String(schemes[name]?.scheme).toLowerCase() === 'bearer');
+  return requirements.map((requirement) =>
+    Object.keys(requirement ?? {}).map((name) => {
+      const scheme = schemes[name];
+      if (!scheme || !SECURITY_TYPES.has(scheme.type)) throw new DocumentLoadError(file, `${where}: security scheme ${name} is not declared under components.securitySchemes`);
+      if (scheme.type === 'apiKey' && (!['header', 'query', 'cookie'].includes(scheme.in) || typeof scheme.name !== 'string')) {
+        throw new DocumentLoadError(file, `${where}: apiKey scheme ${name} must say where (in: header, query or cookie) and under which name`);
+      }
+      return scheme.type === 'apiKey'
+        ? { name, type: 'apiKey', in: scheme.in, parameterName: scheme.name }
+        : { name, type: scheme.type, scheme: scheme.type === 'http' ? String(scheme.scheme ?? '').toLowerCase() : undefined };
+    }),
+  );
+}
+
+/** Every alternative names an http bearer scheme; an empty alternative ({}) means optional. */
+const needsBearer = (security: SecuritySchemeSpec[][]): boolean =>
+  security.length > 0 && security.every((alternative) => alternative.some((scheme) => scheme.type === 'http' && scheme.scheme === 'bearer'));
+
+/** Each declared media type of a request body, with its validator (the JSON one is openapi-backend's). */
+function bodyMedia(content: Record<string, any>, required: boolean, jsonValidator: ValidateFunction | undefined, ajv: Ajv, where: string): BodyMedia[] {
+  return Object.entries<any>(content).map(([declared, media]) => {
+    const mediaType = declared.split(';')[0].trim().toLowerCase();
+    const schema = media?.schema ?? {};
+    let validate = declared === 'application/json' ? jsonValidator : undefined;
+    if (declared !== 'application/json' && media?.schema) {
+      try {
+        validate = ajv.compile({ type: 'object', properties: { requestBody: withoutExtensions(media.schema) }, required: required ? ['requestBody'] : [] });
+      } catch (error) {
+        throw new Error(`${where} request body ${declared}: schema does not compile: ${(error as Error).message}`);
+      }
+    }
+    return { mediaType, kind: mediaKind(mediaType), schema, validate };
   });
 }
 
@@ -222,6 +288,7 @@ export async function compileApi(
     descriptor.documentFile,
   );
   if (descriptor.missingOperationIds === 'generate') nameOperations(loaded.document);
+  descriptor.amend?.(loaded.document);
   const pool = declaresSchemaIds(loaded.document) ? undefined : ajvPool;
   const pooled = (kind: string, create: () => Ajv): Ajv => (pool ? pool.get(`${descriptor.formats}:${kind}`, create) : create());
   // openapi-backend makes a fresh instance (its options, its formats) and hands it over here;
@@ -259,6 +326,8 @@ export async function compileApi(
 
   const responseAjv = pooled('refreshd-response', () => addDocumentFormats(new Ajv(ajvOpts), descriptor.formats));
   const headersAjv = backend.validator.getAjv(ValidationContext.ResponseHeaders, { coerceTypes: true });
+  const requestBodyAjv = backend.validator.getAjv(ValidationContext.RequestBody);
+  const requestProfile = requestProfileFor(descriptor.requestProfile, descriptor.dialect);
   const operations: CompiledOperation[] = [];
   for (const [path, pathItem] of Object.entries<any>(definition.paths)) {
     for (const method of HTTP_METHODS) {
@@ -268,14 +337,22 @@ export async function compileApi(
       if (!operation.operationId) throw new DocumentLoadError(loaded.file, `${method.toUpperCase()} ${path} has no operationId (add one in the overlay)`);
       const declared = [...(pathItem.parameters ?? []), ...(operation.parameters ?? [])];
       const parameters: ParameterSpec[] = declared
-        .map((p: any) => ({
-          name: p.name,
-          key: p.in === 'header' ? String(p.name).toLowerCase() : p.name,
-          in: p.in,
-          required: p.required === true,
-          schema: p.schema ?? {},
-          default: p.schema?.default,
-        }))
+        .map((p: any): ParameterSpec => {
+          const style = p.style ?? (p.in === 'query' || p.in === 'cookie' ? 'form' : 'simple');
+          const shape = parameterShape(p.schema);
+          return {
+            name: p.name,
+            key: p.in === 'header' ? String(p.name).toLowerCase() : p.name,
+            in: p.in,
+            required: p.required === true,
+            schema: p.schema ?? {},
+            default: p.schema?.default,
+            style,
+            explode: p.explode ?? style === 'form',
+            shape,
+            deserializes: shape !== 'scalar' || coercesText(p.schema),
+          };
+        })
         .sort((a, b) => LOCATION_ORDER[a.in as keyof typeof LOCATION_ORDER] - LOCATION_ORDER[b.in as keyof typeof LOCATION_ORDER]);
       const json = operation.requestBody?.content?.['application/json'];
       let validators: ValidateFunction[] | null;
@@ -285,6 +362,8 @@ export async function compileApi(
         throw new DocumentLoadError(loaded.file, `${method.toUpperCase()} ${path}: ${(error as Error).message}`);
       }
       if (!validators || validators.length === 0) throw new DocumentLoadError(loaded.file, `${where}: no request validator was compiled`);
+      const bodyValidator = json?.schema ? validators[0] : undefined;
+      const security = securityOf(definition, operation, loaded.file, `${method.toUpperCase()} ${path}`);
       operations.push({
         api: descriptor.name,
         operationId: operation.operationId,
@@ -295,12 +374,19 @@ export async function compileApi(
         dialect: descriptor.dialect,
         parameters,
         body: operation.requestBody
-          ? { required: operation.requestBody.required === true, schema: json?.schema ?? {}, mediaTypes: Object.keys(operation.requestBody.content ?? {}) }
+          ? {
+              required: operation.requestBody.required === true,
+              schema: json?.schema ?? {},
+              mediaTypes: Object.keys(operation.requestBody.content ?? {}),
+              media: bodyMedia(operation.requestBody.content ?? {}, operation.requestBody.required === true, bodyValidator, requestBodyAjv, where),
+            }
           : undefined,
-        bodyValidator: json?.schema ? validators[0] : undefined,
+        requestProfile,
+        bodyValidator,
         parametersValidator: validators[validators.length - 1],
         supportedVersions: supportedVersions(operation, parameters, loaded.file, `${method.toUpperCase()} ${path}`),
-        requiresBearer: requiresBearer(definition, operation),
+        security,
+        requiresBearer: needsBearer(security),
         responses: compileResponses(operation, responseAjv, headersAjv, where),
       });
     }

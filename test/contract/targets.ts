@@ -5,7 +5,6 @@ import pino from 'pino';
 import { buildMockApp } from '../../src/app/mock-server';
 import { Pipeline, type Responder } from '../../src/app/pipeline';
 import type { ServeConfig } from '../../src/app/real-server';
-import { decodedPath } from '../../src/app/request-input';
 import type { ResponseViolation } from '../../src/app/response-validation';
 import type { ContractClock } from '../../src/contract/runner';
 import { fastapiDialect } from '../../src/dialects/fastapi';
@@ -110,8 +109,8 @@ export async function startSixthTarget(): Promise<Listening & { violations: Resp
   });
   const listening = await listenOn((req, res) => {
     const url = req.url ?? '/';
-    const requestPath = decodedPath(url.split('?')[0]);
-    if (pipeline.ownsPath(requestPath)) return void pipeline.handle(req, res, requestPath);
+    const match = pipeline.route(url.split('?')[0]);
+    if (match) return void pipeline.handle(req, res, match);
     req.resume();
     res.writeHead(404, { 'content-type': 'application/json' });
     res.end('{"detail":"Not Found"}');

@@ -59,7 +59,7 @@ describe('refreshd mock <petstore document>', () => {
 
   it('lists the routes of the document, and only those', () => {
     const listening = mock.records().find((record) => /listening on/.test(record.msg));
-    expect(listening?.routes.map((route: string) => route.replace(mock.url, ''))).toEqual(['petstore GET /pets', 'petstore POST /pets', 'petstore GET /store/inventory']);
+    expect(listening?.routes.map((route: string) => route.replace(mock.url, ''))).toEqual(['petstore GET /pets', 'petstore POST /pets', 'petstore GET /pets/{petId}', 'petstore GET /store/inventory']);
   });
 
   it("answers a valid request with the operation's example", async () => {
@@ -70,6 +70,9 @@ describe('refreshd mock <petstore document>', () => {
       { id: 2, name: 'Tom', species: 'cat' },
     ]);
     expectConforms(built, 'get', '/pets', res as never);
+    const pet = await call('GET', '/pets/7');
+    expect([pet.status, pet.body]).toEqual([200, { id: 1, name: 'Rex', species: 'dog' }]);
+    expectConforms(built, 'get', '/pets/{petId}', pet as never);
     const inventory = await call('GET', '/store/inventory');
     expect(inventory.body).toEqual({ dog: 3, cat: 1 });
     expectConforms(built, 'get', '/store/inventory', inventory as never);
@@ -96,6 +99,9 @@ describe('refreshd mock <petstore document>', () => {
       { location: ['body', 'species'], severity: 'Error', code: 'enum', message: "Request body property species: Input should be 'dog', 'cat' or 'bird'" },
       { location: ['body', 'extra'], severity: 'Error', code: 'additionalProperties', message: 'Request body property extra: Extra inputs are not permitted' },
     ]);
+    const badId = await call('GET', '/pets/rex');
+    expect(badId.status).toBe(422);
+    expect(badId.body.validation).toEqual([{ location: ['path', 'petId'], severity: 'Error', code: 'type', message: 'Request path parameter petId: Input should be a valid integer' }]);
     const noLimit = await call('GET', '/pets');
     expect(noLimit.body.validation).toEqual([{ location: ['query', 'limit'], severity: 'Error', code: 'required', message: 'Request query parameter limit: Field required' }]);
   });

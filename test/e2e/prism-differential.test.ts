@@ -37,6 +37,9 @@ const AUTHORIZED = { ...JSON_BODY, authorization: 'Bearer t' };
 const REQUESTS: Array<[name: string, method: string, target: string, headers?: Record<string, string>, body?: string]> = [
   ['a valid request', 'GET', '/pets?limit=2'],
   ['an operation with no operationId', 'GET', '/store/inventory'],
+  ['a templated path', 'GET', '/pets/7'],
+  ['a path parameter of the wrong type', 'GET', '/pets/rex'],
+  ['a path parameter below its minimum', 'GET', '/pets/0'],
   ['a required query parameter missing', 'GET', '/pets'],
   ['a query parameter of the wrong type', 'GET', '/pets?limit=abc'],
   ['a query parameter below its minimum', 'GET', '/pets?limit=0'],

@@ -113,7 +113,6 @@ describe('documents it cannot serve are refused, naming the file', () => {
     ['two files with one base name', () => [writeDocument('a/pets.yaml', NOTES), writeDocument('b/pets.json', NOTES)], /two documents would both be the api "pets": .*a\/pets\.yaml and .*b\/pets\.json/],
     ['a Swagger 2.0 document', () => [writeDocument('swagger.yaml', { swagger: '2.0', info: { title: 's', version: '1' }, paths: {} })], /swagger\.yaml: a Swagger 2\.0 document: only OpenAPI 3\.0\.x and 3\.1\.x are served/],
     ['a file that is no OpenAPI document', () => [writeDocument('list.yaml', { name: 'not a document' })], /list\.yaml: not an OpenAPI document \(no "openapi" field\)/],
-    ['a templated path (until the pipeline routes them)', () => [writeDocument('items.yaml', { ...NOTES, paths: { '/items/{id}': { get: { parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }], responses: { '204': { description: '' } } } } } })], /items\.yaml: GET \/items\/\{id\}: paths with templates/],
     ['an unknown dialect', () => [writeDocument('odd.yaml', { ...NOTES, 'x-refreshd': { dialect: 'soap' } })], /x-refreshd\.dialect "soap" is not one of problem, fastapi, pathstack, envelope/],
     [
       'an operationId two documents declare',

@@ -44,6 +44,22 @@ describe('problem dialect', () => {
     expect(reply.body).toMatchObject({ type: `${PRISM}UNAUTHORIZED`, title: 'Invalid security scheme used', status: 401, headers: { 'WWW-Authenticate': 'Bearer' } });
   });
 
+  it("words the challenge of a Basic scheme as Prism does, and sends none for an apiKey", () => {
+    const basic = problemDialect.notAuthenticated(context, 'Basic');
+    expect(basic.headers?.['www-authenticate']).toBe('Basic realm="*"');
+    expect(basic.body).toMatchObject({ headers: { 'WWW-Authenticate': 'Basic realm="*"' } });
+    const apiKey = problemDialect.notAuthenticated(context, 'APIKey');
+    expect(apiKey.headers).toEqual({ 'content-type': 'application/problem+json' });
+    expect(apiKey.body).not.toHaveProperty('headers');
+    expect(apiKey.body).toMatchObject({ type: `${PRISM}UNAUTHORIZED`, status: 401 });
+  });
+
+  it('names the media types the operation accepts in a 415, as Prism does', () => {
+    expect(problemDialect.unsupportedMediaType(context, ['application/json', 'application/x-www-form-urlencoded']).body).toMatchObject({
+      detail: 'Supported content types: application/json,application/x-www-form-urlencoded',
+    });
+  });
+
   it("routes, methods and media types are Prism's NO_PATH_MATCHED_ERROR, NO_METHOD_MATCHED_ERROR (with Allow) and INVALID_CONTENT_TYPE", () => {
     expect(problemDialect.routeNotFound(context)).toMatchObject({ status: 404, body: { type: `${PRISM}NO_PATH_MATCHED_ERROR`, title: 'Route not resolved, no path matched', status: 404 } });
     expect(problemDialect.methodNotAllowed(['GET', 'POST'], context)).toMatchObject({

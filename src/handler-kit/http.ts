@@ -4,9 +4,9 @@ import type { ValidationProblem } from '../dialects/dialect';
 export interface HandlerRequest {
   api: string;
   operationId: string;
-  /** The JSON body as validated; undefined when the operation has none or none was sent. */
+  /** The body as validated (a JSON value, or a form's object); undefined when the operation has none or none was sent. */
   body: unknown;
-  /** Declared parameters by name, defaults applied. */
+  /** Declared parameters (path ones too) by name, read by their style and typed by their schema, defaults applied. */
   parameters: Record<string, unknown>;
   /** First value of each request header, lower-case names. */
   headers: Record<string, string>;
@@ -14,6 +14,8 @@ export interface HandlerRequest {
   cookies: Record<string, string>;
   /** The Bearer credential when the operation declares bearer security. */
   bearer?: string;
+  /** The credential each security scheme of the met alternative found, by scheme name (basic: `user:password`). */
+  credentials: Record<string, string>;
   correlationId: string;
 }
 
