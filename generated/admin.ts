@@ -58,8 +58,8 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        /** @enum {string} */
-        ApiName: "watchr" | "galileo" | "pathstack" | "almanac" | "session";
+        /** @description One of the apis this server serves. refreshd sets this schema's `enum` at start-up to the apis its documents folder holds (the project's: watchr, galileo, pathstack, almanac, session). */
+        ApiName: string;
         NewSession: {
             api: components["schemas"]["ApiName"];
             /** @description The subject; pathstack subjects must be UUIDs (version 4). */

@@ -1,12 +1,12 @@
-import { TOKEN_RESPONSE_HEADERS, type HandlerServices } from '../src/app/handler-services';
-import { mintedSessionView, pathstackSubject } from '../src/app/session-views';
-import { RequestProblemError, type HandlerReply, type HandlerRequest } from '../src/app/http-types';
+import { TOKEN_RESPONSE_HEADERS, type HandlerServices } from '../src/handler-kit/services';
+import { mintableSubject, mintedSessionView } from '../src/handler-kit/sessions';
+import { RequestProblemError, type HandlerReply, type HandlerRequest } from '../src/handler-kit/http';
 import type { components } from '../generated/admin';
 
 type NewSession = components['schemas']['NewSession'];
 
 /** Mints a session: what a login upstream of refreshd would do. The pipeline has checked the admin token. */
-export default function admin_create_session({ tokens }: HandlerServices) {
+export default function admin_create_session({ tokens, catalogue }: HandlerServices) {
   return async (request: HandlerRequest): Promise<HandlerReply> => {
     const input = request.body as NewSession;
     // A subject or organization is text every store can hold: PostgreSQL's cannot hold U+0000.
@@ -20,16 +20,13 @@ export default function admin_create_session({ tokens }: HandlerServices) {
         withNul.map(({ loc, value }) => ({ type: 'value_error', loc, msg: 'Value error, must not contain the NUL character (U+0000)', input: value, ctx: { error: {} } })),
       );
     }
-    let sub = input.sub;
-    if (input.api === 'pathstack') {
-      // pathstack clients send `sub` as a UUID4 beside the token; a session with another subject could never refresh.
-      const subject = pathstackSubject(sub);
-      if (!subject.ok) throw new RequestProblemError([{ ...subject.problem, loc: ['body', 'sub'], input: sub }]);
-      sub = subject.sub;
-    }
+    // An api whose clients send the subject as a UUID4 (pathstack) gets sessions of UUID4 subjects only:
+    // a session with another subject could never refresh.
+    const subject = mintableSubject(catalogue.get(input.api).declaration.subject, input.sub);
+    if (!subject.ok) throw new RequestProblemError([{ ...subject.problem, loc: ['body', 'sub'], input: input.sub }]);
     const minted = await tokens.mintSession({
       api: input.api,
-      sub,
+      sub: subject.sub,
       organizations: input.organizations ?? [],
       organizationId: input.organization_id ?? null,
     });

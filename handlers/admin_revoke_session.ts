@@ -1,5 +1,5 @@
-import type { HandlerServices } from '../src/app/handler-services';
-import type { HandlerReply, HandlerRequest } from '../src/app/http-types';
+import type { HandlerServices } from '../src/handler-kit/services';
+import type { HandlerReply, HandlerRequest } from '../src/handler-kit/http';
 
 /** Revokes one session: its whole token family stops refreshing at once. */
 export default function admin_revoke_session({ tokens }: HandlerServices) {

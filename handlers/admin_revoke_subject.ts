@@ -1,5 +1,5 @@
-import type { HandlerServices } from '../src/app/handler-services';
-import type { HandlerReply, HandlerRequest } from '../src/app/http-types';
+import type { HandlerServices } from '../src/handler-kit/services';
+import type { HandlerReply, HandlerRequest } from '../src/handler-kit/http';
 
 /** "Log out everywhere": every session of the subject, on every api, fails its next refresh. */
 export default function admin_revoke_subject({ tokens }: HandlerServices) {

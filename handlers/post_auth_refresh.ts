@@ -1,6 +1,6 @@
-import { rotateCookieToken } from '../src/app/cookie-transport';
-import type { HandlerServices } from '../src/app/handler-services';
-import type { HandlerReply, HandlerRequest } from '../src/app/http-types';
+import { rotateCookieToken } from '../src/handler-kit/cookie';
+import type { HandlerServices } from '../src/handler-kit/services';
+import type { HandlerReply, HandlerRequest } from '../src/handler-kit/http';
 import type { operations } from '../generated/watchr';
 
 type Ok = operations['post_auth_refresh']['responses'][200]['content']['application/json'];
@@ -11,7 +11,7 @@ type Ok = operations['post_auth_refresh']['responses'][200]['content']['applicat
  */
 export default function post_auth_refresh(services: HandlerServices) {
   return async (request: HandlerRequest): Promise<HandlerReply> => {
-    const { accessToken, ...reply } = await rotateCookieToken(services, { api: 'watchr', path: '/auth/refresh', presented: request.cookies.refresh_token });
+    const { accessToken, ...reply } = await rotateCookieToken(services, { api: request.api, path: '/auth/refresh', presented: request.cookies.refresh_token });
     const body: Ok = { access_token: accessToken, token_type: 'bearer' };
     return { ...reply, body };
   };

@@ -1,6 +1,6 @@
-import { TOKEN_RESPONSE_HEADERS, type HandlerServices } from '../src/app/handler-services';
-import { canonicalUuid } from '../src/app/session-views';
-import type { HandlerReply, HandlerRequest } from '../src/app/http-types';
+import { TOKEN_RESPONSE_HEADERS, type HandlerServices } from '../src/handler-kit/services';
+import { canonicalUuid } from '../src/handler-kit/sessions';
+import type { HandlerReply, HandlerRequest } from '../src/handler-kit/http';
 import type { components, operations } from '../generated/pathstack';
 
 type Ok = operations['refresh_refresh_post']['responses'][200]['content']['application/json'];
@@ -15,7 +15,7 @@ export default function refresh_refresh_post({ tokens }: HandlerServices) {
   return async (request: HandlerRequest): Promise<HandlerReply> => {
     const { sub, refresh_token } = request.body as Body;
     const rotated = await tokens.rotateRefreshToken({
-      api: 'pathstack',
+      api: request.api,
       refreshToken: refresh_token,
       expectedSub: canonicalUuid(sub),
     });

@@ -1,5 +1,5 @@
-import { isoWithMicroseconds, TOKEN_RESPONSE_HEADERS, type HandlerServices } from '../src/app/handler-services';
-import type { HandlerReply, HandlerRequest } from '../src/app/http-types';
+import { isoWithMicroseconds, TOKEN_RESPONSE_HEADERS, type HandlerServices } from '../src/handler-kit/services';
+import type { HandlerReply, HandlerRequest } from '../src/handler-kit/http';
 import type { operations } from '../generated/session';
 
 type Ok = operations['refresh_session_token']['responses'][200]['content']['application/json'];
@@ -9,7 +9,7 @@ export default function refresh_session_token({ tokens }: HandlerServices) {
   return async (request: HandlerRequest): Promise<HandlerReply> => {
     // The document does not mark the body required: no body is a missing credential (token_missing), not a 422.
     const presented = (request.body as { refresh_token?: string } | undefined)?.refresh_token;
-    const rotated = await tokens.rotateRefreshToken({ api: 'session', refreshToken: presented ?? '' });
+    const rotated = await tokens.rotateRefreshToken({ api: request.api, refreshToken: presented ?? '' });
     const body: Ok = {
       data: {
         access_token: rotated.accessToken,

@@ -1,5 +1,5 @@
-import { TOKEN_RESPONSE_HEADERS, type HandlerServices } from '../src/app/handler-services';
-import type { HandlerReply, HandlerRequest } from '../src/app/http-types';
+import { TOKEN_RESPONSE_HEADERS, type HandlerServices } from '../src/handler-kit/services';
+import type { HandlerReply, HandlerRequest } from '../src/handler-kit/http';
 import type { components, operations } from '../generated/almanac';
 
 type Ok = operations['refresh_token_v1_auth_token_refresh_post']['responses'][200]['content']['application/json'];
@@ -13,7 +13,7 @@ export default function refresh_token_v1_auth_token_refresh_post({ tokens }: Han
   return async (request: HandlerRequest): Promise<HandlerReply> => {
     const { refresh_token, organization_id } = request.body as Body;
     const rotated = await tokens.rotateRefreshToken({
-      api: 'almanac',
+      api: request.api,
       refreshToken: refresh_token,
       requireBearer: true,
       bearer: request.bearer,

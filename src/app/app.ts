@@ -2,18 +2,21 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import express from 'express';
 import pino, { type Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { API_DESCRIPTORS, API_NAMES, type ApiName } from '../apis';
 import { createDocsRouter } from '../docs/router';
+import { catalogueOf, type Catalogue } from '../spec/catalogue';
 import { servedDocument } from '../spec/documents';
 import { compileApis, type ApiDescriptor, type CompiledApi } from '../spec/registry';
 import { createServerMetrics, METRICS_CONTENT_TYPE, scrapeMetrics, type ServerMetrics } from './metrics';
 import { notFoundReply, Pipeline, type Responder } from './pipeline';
+import { checkRefreshDeclarations } from './handlers';
 import type { ResponseViolation } from './response-validation';
 import type { SecurityVerifiers } from './security';
 
 export interface AppOptions {
-  /** Which apis to serve (default: all five). */
-  apis?: readonly ApiName[];
+  /** Where the api documents are (default the project's `specs/`): every `<name>.yaml` there is an api. */
+  specsDir?: string;
+  /** Which of them to serve (default: all). */
+  apis?: readonly string[];
   /** Further spec-first apis served by the same pipeline (the admin api). */
   extraApis?: readonly ApiDescriptor[];
   /** Builds the responder of each operation: real handlers or the mock. */
@@ -54,6 +57,8 @@ export interface BuiltApp {
   app: express.Express;
   apis: CompiledApi[];
   metrics: Registry;
+  /** The apis the documents folder holds (served or not). */
+  catalogue: Catalogue;
   /** The answer to a request node:http refuses before `handler` runs (see src/app/edge.ts). */
   answerAtEdge: Pipeline['answerAtEdge'];
   /** Largest request body read, in bytes: a request declaring more closes its connection after the answer. */
@@ -67,9 +72,11 @@ export interface BuiltApp {
 export async function buildApp(options: AppOptions): Promise<BuiltApp> {
   const logger = options.logger ?? pino({ level: 'silent' });
   const metrics = options.metrics ?? createServerMetrics();
-  const names = options.apis ?? API_NAMES;
-  const descriptors = [...names.map((name) => ({ ...API_DESCRIPTORS[name], profiles: options.profiles })), ...(options.extraApis ?? [])];
+  const catalogue = catalogueOf(options.specsDir);
+  const served = catalogue.select(options.apis);
+  const descriptors = [...served.map((entry) => ({ ...entry, profiles: options.profiles })), ...(options.extraApis ?? [])];
   const apis = await compileApis(descriptors);
+  served.forEach((entry, index) => checkRefreshDeclarations(apis[index], entry.declaration.refresh, entry.declaredIn ?? apis[index].loaded.file));
   const maxBodyBytes = options.maxBodyBytes ?? 64 * 1024;
   const pipeline = new Pipeline({
     apis,
@@ -177,5 +184,5 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
     logger.warn({ status }, 'request failed outside the api pipeline');
     res.status(status >= 400 && status < 500 ? status : 500).json({ detail: status >= 400 && status < 500 ? 'Bad Request' : 'Internal Server Error' });
   });
-  return { handler, app, apis, metrics: metrics.registry, answerAtEdge: (failure, request) => pipeline.answerAtEdge(failure, request), maxBodyBytes };
+  return { handler, app, apis, catalogue, metrics: metrics.registry, answerAtEdge: (failure, request) => pipeline.answerAtEdge(failure, request), maxBodyBytes };
 }

@@ -1,14 +1,15 @@
 import type { Logger } from 'pino';
-import type { ApiName } from '../spec/documents';
 import { buildMockResponders, dereferenceDocument, formatPreferenceApplied, isMockFailure, parsePrefer, type Prefer } from '../mock';
 import { buildApp, type BuiltApp } from './app';
-import type { HandlerReply } from './http-types';
+import type { HandlerReply } from '../handler-kit/http';
 import { listen } from './listen';
 import type { Responder } from './pipeline';
 import type { ResponseViolation } from './response-validation';
 
 export interface MockAppOptions {
-  apis?: readonly ApiName[];
+  /** Where the api documents are (default the project's `specs/`). */
+  specsDir?: string;
+  apis?: readonly string[];
   logger?: Logger;
   onResponseViolation?: (violation: ResponseViolation) => void;
   /** What every request prefers unless its own `Prefer` says otherwise (`--dynamic`, `--seed`). */
@@ -67,6 +68,7 @@ function mockResponders(apis: BuiltApp['apis'], defaults: MockAppOptions['defaul
 /** The mock's app: same documents, validation and dialects as `serve`, no store and no keys. */
 export function buildMockApp(options: MockAppOptions = {}): Promise<BuiltApp> {
   return buildApp({
+    specsDir: options.specsDir,
     apis: options.apis,
     logger: options.logger,
     onResponseViolation: options.onResponseViolation,
@@ -77,12 +79,13 @@ export function buildMockApp(options: MockAppOptions = {}): Promise<BuiltApp> {
 export async function startMockServer(options: {
   port: number;
   host: string;
-  apis?: readonly ApiName[];
+  specsDir?: string;
+  apis?: readonly string[];
   logger: Logger;
   defaults?: MockAppOptions['defaults'];
 }): Promise<void> {
   const { logger } = options;
-  const built = await buildMockApp({ apis: options.apis, logger, defaults: options.defaults });
+  const built = await buildMockApp({ specsDir: options.specsDir, apis: options.apis, logger, defaults: options.defaults });
   const server = await listen(built, { port: options.port, host: options.host, logger, handleSignals: true });
   const { dynamic, seed } = options.defaults ?? {};
   logger.info(

@@ -9,7 +9,7 @@ import type { BodyRefusal, DecodedBody } from '../request-profiles/profile';
 import type { CompiledApi, CompiledOperation, ParameterSpec, SecuritySchemeSpec } from '../spec/registry';
 import { isTokenError, TokenError } from '../tokens/errors';
 import { StoreUnavailableError } from '../store/contract';
-import { RequestProblemError, type HandlerReply, type HandlerRequest } from './http-types';
+import { RequestProblemError, type HandlerReply, type HandlerRequest } from '../handler-kit/http';
 import { unsupportedVersionProblem } from './api-versions';
 import { closesConnectionAfterAnswer } from './edge';
 import { readQueryParameter, readSingleText } from './parameter-styles';

@@ -1,8 +1,8 @@
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { API_NAMES } from '../api-names';
-import { fastapiDialect } from '../dialects/fastapi';
-import type { ApiName } from '../spec/documents';
+import { catalogueOf, type Catalogue } from '../spec/catalogue';
+import type { ApiDescriptor } from '../spec/registry';
+import { PROJECT_SPECS_DIR } from '../paths';
 import { StoreNotFoundError, type TokenStore } from '../store/contract';
 import { describeStore, isSharedStore, openStore, storeConfig, type StoreConfig, type StoreSettings } from '../store/factory';
 import { DATA_DIR_KEY_FILE, generateSigningKey, loadKeySet, loadOrCreateDataDirKey, readDataDirKey, KeySet, type KeyConfig } from '../tokens/keys';
@@ -40,7 +40,12 @@ export interface ServeConfig extends StoreSettings {
   apiKeys?: string[];
   /** Serves the admin api when set. */
   adminToken?: string;
-  apis?: readonly ApiName[];
+  /** Where the api documents are (default the project's `specs/`). */
+  specsDir?: string;
+  /** Which of its apis to serve (default all). */
+  apis?: readonly string[];
+  /** Where `<operationId>.ts|.js` handler files are (default the project's `handlers/`). */
+  handlersDir?: string;
   secureCookies: boolean;
   debug?: boolean;
   maxBodyBytes?: number;
@@ -57,7 +62,20 @@ export interface RealRuntime extends TokenEngine {
 /** How long a verifier may cache `/.well-known/jwks.json`. */
 export const JWKS_MAX_AGE_SECONDS = 300;
 
-export const ADMIN_API = { name: 'admin', dialect: fastapiDialect, formats: 'pydantic' as const };
+/**
+ * The admin api: refreshd's own document (the project's `specs/admin.yaml`, whatever folder the
+ * apis come from), listing in its `ApiName` the apis of `catalogue`.
+ */
+export function adminApi(catalogue: Catalogue): ApiDescriptor {
+  const admin = catalogueOf(PROJECT_SPECS_DIR).admin;
+  if (!admin) throw new Error(`refreshd: ${PROJECT_SPECS_DIR} holds no admin document (x-refreshd.role: admin)`);
+  return {
+    ...admin,
+    amend: (document) => {
+      document.components.schemas.ApiName.enum = [...catalogue.names];
+    },
+  };
+}
 
 export interface TokenEngine {
   tokens: TokenService;
@@ -215,7 +233,11 @@ export async function buildRealApp(
   options: { logger?: Logger; clock?: Clock; store?: TokenStore; keySet?: KeySet; onResponseViolation?: (v: ResponseViolation) => void } = {},
 ): Promise<RealRuntime> {
   const clock = options.clock ?? systemClock;
-  const metrics = createServerMetrics(config.apis ?? API_NAMES);
+  const catalogue = catalogueOf(config.specsDir);
+  // Checked before anything opens: a mistyped api name leaves nothing behind.
+  const served = catalogue.select(config.apis).map((entry) => entry.name);
+  const admin = config.adminToken ? adminApi(catalogue) : undefined;
+  const metrics = createServerMetrics(served);
   const engine = await openTokenEngine(config, { clock, store: options.store, keySet: options.keySet, events: metrics.tokenEvents });
   // Records the signing kid (what the sessions CLI checks its key against) and this instance's keys.
   const instance = new InstanceRegistry(engine.store, engine.keys, clock, options.logger);
@@ -229,17 +251,15 @@ export async function buildRealApp(
     metrics,
     // Without Secure the refresh cookie breaks the documents' promise; the profile says what is sent instead.
     profiles: config.secureCookies ? [] : ['insecure-cookies'],
-    apis: config.apis,
-    extraApis: config.adminToken ? [ADMIN_API] : [],
+    specsDir: config.specsDir,
+    apis: served,
+    extraApis: admin ? [admin] : [],
     logger: options.logger,
     debug: config.debug,
     maxBodyBytes: config.maxBodyBytes,
     onResponseViolation: options.onResponseViolation,
-    bearerVerifiers: config.adminToken
-      ? new Map([[ADMIN_API.name, (credential: string) => isAdminToken(credential, config.adminToken as string)]])
-      : undefined,
-    responders: (apis) =>
-      bindHandlers(apis, { tokens: engine.tokens, clock, secureCookies: config.secureCookies }),
+    bearerVerifiers: admin ? new Map([[admin.name, (credential: string) => isAdminToken(credential, config.adminToken as string)]]) : undefined,
+    responders: (apis) => bindHandlers(apis, { tokens: engine.tokens, catalogue, clock, secureCookies: config.secureCookies }, config.handlersDir),
     extraRoutes: (app) => {
       app.get('/.well-known/jwks.json', (_req, res) => {
         // Short enough that a verifier sees an appended key within minutes (README: rotating signing keys).

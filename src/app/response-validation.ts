@@ -1,6 +1,6 @@
 import type { ErrorReply } from '../dialects/dialect';
 import type { CompiledOperation, ResponseSpec } from '../spec/registry';
-import type { HandlerReply } from './http-types';
+import type { HandlerReply } from '../handler-kit/http';
 
 export interface ResponseViolation {
   api: string;

@@ -1,25 +1,24 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { API_NAMES, isApiName, type ApiName } from '../api-names';
 import { DEFAULT_EXAMPLES, DEFAULT_GRACE_SECONDS } from '../contract/defaults';
 import type { ProgressEvent } from '../contract/runner';
-import { envOption, integerParser } from './options';
+import { catalogueOf } from '../spec/catalogue';
+import { apiNamesOption, envOption, integerParser, parseApiList, specsDirOption } from './options';
 
-function collectApis(value: string, previous: ApiName[] | undefined): ApiName[] {
-  const names = value.split(',').map((name) => name.trim()).filter(Boolean);
-  for (const name of names) if (!isApiName(name)) throw new InvalidArgumentError(`unknown api "${name}" (one of ${API_NAMES.join(', ')})`);
-  return [...(previous ?? []), ...(names as ApiName[])];
+function collectApis(value: string, previous: string[] | undefined): string[] {
+  return [...new Set([...(previous ?? []), ...parseApiList(value)])];
 }
 
 /** `<api>=<token>` pairs; the token itself is never echoed in an error. */
-function parsePairs(values: string[], flag: string): Record<string, string> {
+function parsePairs(values: string[], flag: string, known: readonly string[]): Record<string, string> {
+  const isApiName = (name: string) => known.includes(name);
   const pairs: Record<string, string> = {};
   for (const value of values) {
     const eq = value.indexOf('=');
     const api = eq === -1 ? '' : value.slice(0, eq).trim();
     const token = eq === -1 ? '' : value.slice(eq + 1).trim();
-    if (!isApiName(api) || !token) throw new InvalidArgumentError(`${flag} takes <api>=<token> with api one of ${API_NAMES.join(', ')}`);
+    if (!token || !isApiName(api)) throw new InvalidArgumentError(`${flag} takes <api>=<token> with api one of ${known.join(', ')}`);
     pairs[api] = token;
   }
   return pairs;
@@ -104,10 +103,9 @@ export function contractCommand(): Command {
     .description('Run the checks derived from the documents + overlays against a server (refreshd serve or mock, or another implementation)')
     .argument('<base-url>', 'where the apis are served, e.g. http://127.0.0.1:8080', parseBaseUrl)
     .addOption(
-      envOption('--apis <list>', `apis to check, comma-separated or repeated (default: ${API_NAMES.join(', ')}; none when --spec is given)`, 'REFRESHD_APIS').argParser(
-        collectApis,
-      ),
+      apiNamesOption(envOption('--apis <list>', 'apis to check, comma-separated or repeated (default: every document of --specs-dir; none when --spec is given)', 'REFRESHD_APIS'), false, collectApis),
     )
+    .addOption(specsDirOption())
     .addOption(
       new Option('--spec <file>', 'also check the server against this OpenAPI 3.0/3.1 document (YAML or JSON), repeatable; the token-aware checks run only for refreshd\'s apis').argParser(
         collect,
@@ -147,8 +145,9 @@ export function contractCommand(): Command {
       let tokens: Record<string, string>;
       let bearers: Record<string, string>;
       try {
-        tokens = parsePairs([...fromEnv('REFRESHD_CONTRACT_TOKENS'), ...(options.token ?? [])], '--token');
-        bearers = parsePairs([...fromEnv('REFRESHD_CONTRACT_BEARERS'), ...(options.bearer ?? [])], '--bearer');
+        const known = catalogueOf(options.specsDir).names;
+        tokens = parsePairs([...fromEnv('REFRESHD_CONTRACT_TOKENS'), ...(options.token ?? [])], '--token', known);
+        bearers = parsePairs([...fromEnv('REFRESHD_CONTRACT_BEARERS'), ...(options.bearer ?? [])], '--bearer', known);
       } catch (error) {
         return command.error(`error: ${(error as Error).message}`, { exitCode: USAGE_ERROR, code: 'refreshd.invalidArgument' });
       }
@@ -166,7 +165,8 @@ export function contractCommand(): Command {
       try {
         report = await runContract({
           baseUrl,
-          apis: options.apis ? [...new Set<ApiName>(options.apis)] : undefined,
+          specsDir: options.specsDir,
+          apis: options.apis,
           specs: options.spec,
           adminToken: options.adminToken,
           tokens,

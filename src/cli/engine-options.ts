@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { ServeConfig } from '../app/real-server';
 import type { KeyConfig } from '../tokens/keys';
-import { envOption, integerParser } from './options';
+import { envOption, integerParser, specsDirOption } from './options';
 import { addDatabaseOptions, databaseSettings } from './store-options';
 
 const DAY_SECONDS = 24 * 3600;
@@ -22,7 +22,8 @@ export function addEngineOptions(command: Command): Command {
     .addOption(envOption('--session-ttl <seconds>', 'absolute session lifetime (at most ten years)', 'REFRESHD_SESSION_TTL', String(365 * DAY_SECONDS)).argParser(parseLifetime))
     .addOption(envOption('--grace-seconds <seconds>', 'reuse grace window: 0 allowed, shorter than the refresh lifetime', 'REFRESHD_GRACE_SECONDS', '10').argParser(parseGraceSeconds))
     .addOption(envOption('--sqlite-sync <mode>', 'NORMAL: survives a process crash; FULL: also an OS crash (an fsync per rotation)', 'REFRESHD_SQLITE_SYNC', 'NORMAL').choices(['NORMAL', 'FULL']))
-    .addOption(envOption('--api-keys <keys>', 'comma-separated almanac Bearer API keys', 'REFRESHD_API_KEYS'));
+    .addOption(envOption('--api-keys <keys>', "comma-separated API keys: accepted as almanac's Bearer credential and by apiKey schemes an overlay declares `api-keys`", 'REFRESHD_API_KEYS'))
+    .addOption(specsDirOption());
 }
 
 /** A comma-separated flag value as a list without blanks. */
@@ -46,6 +47,7 @@ export function engineConfig(options: Record<string, any>): Omit<ServeConfig, 's
   }
   if (options.keyFile !== undefined && keys.length === 0) throw new Error('--key-file names no file');
   return {
+    specsDir: options.specsDir,
     dataDir: options.dataDir,
     sqliteSync: options.sqliteSync,
     ...databaseSettings(options),

@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { booleanEnvOption, envOption, parseApiList } from './options';
+import { apiNamesOption, booleanEnvOption, envOption, specsDirOption } from './options';
 import { addListenOptions, loggerFor } from './serve';
 
 /** A seed as `Prefer: seed=` takes it: a safe integer. */
@@ -12,7 +12,8 @@ export function mockCommand(): Command {
   return addListenOptions(
     new Command('mock')
       .description('Serve every operation from its document alone (examples or schema-valid samples), like Prism')
-      .addOption(envOption('--apis <list>', 'comma-separated apis to serve (default: all five)', 'REFRESHD_APIS').argParser(parseApiList))
+      .addOption(apiNamesOption(envOption('--apis <list>', 'comma-separated apis to serve (default: every document of --specs-dir)', 'REFRESHD_APIS')))
+      .addOption(specsDirOption())
       .addOption(booleanEnvOption('-d, --dynamic', 'generate bodies from the schemas instead of the examples (a request can still say Prefer: dynamic=false)', 'REFRESHD_MOCK_DYNAMIC'))
       .addOption(envOption('--seed <n>', 'seed of dynamic bodies: the same seed gives the same body (a request can still say Prefer: seed=<n>)', 'REFRESHD_MOCK_SEED').argParser(parseSeed)),
   ).action(async (options) => {
@@ -21,6 +22,7 @@ export function mockCommand(): Command {
     await startMockServer({
       port: Number(options.port),
       host: options.host,
+      specsDir: options.specsDir,
       apis: options.apis,
       logger: loggerFor(options),
       defaults: { dynamic: options.dynamic === true ? true : undefined, seed: options.seed },

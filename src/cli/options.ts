@@ -1,5 +1,5 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { API_NAMES, isApiName, type ApiName } from '../api-names';
+import { catalogueOf } from '../spec/catalogue';
 
 /** A flag that also reads `REFRESHD_<NAME>` from the environment. */
 export function envOption(flags: string, description: string, env: string, defaultValue?: string): Option {
@@ -76,13 +76,56 @@ function describeBounds(bounds: IntegerBounds): string {
 
 export const parsePort = integerParser({ min: 0, max: 65535 });
 
-export function parseApiName(name: string): ApiName {
-  if (!isApiName(name)) throw new InvalidArgumentError(`unknown api "${name}" (one of ${API_NAMES.join(', ')})`);
-  return name;
+const API_NAME_SHAPE = /^[a-z][a-z0-9_-]*$/;
+
+/** An api name as written; whether the documents hold it is checked by {@link checkApiNames}. */
+export function parseApiName(name: string): string {
+  const trimmed = name.trim();
+  if (!API_NAME_SHAPE.test(trimmed)) throw new InvalidArgumentError(`"${name}" is not an api name (lower-case letters, digits, - and _)`);
+  return trimmed;
 }
 
-export function parseApiList(value: string): ApiName[] {
+export function parseApiList(value: string): string[] {
   const names = value.split(',').map((name) => name.trim()).filter(Boolean);
-  if (names.length === 0) throw new InvalidArgumentError(`names no api (one or more of ${API_NAMES.join(', ')}, comma-separated)`);
+  if (names.length === 0) throw new InvalidArgumentError('names no api (one or more api names, comma-separated)');
   return [...new Set(names.map(parseApiName))];
+}
+
+/** The options that name apis, checked against the documents once every option is known. */
+const namesApis = new WeakSet<Option>();
+
+/** An option whose value is one api name (`single`), a comma-separated list of them, or what `parser` collects. */
+export function apiNamesOption(option: Option, single = false, parser?: (value: string, previous: string[] | undefined) => string[]): Option {
+  namesApis.add(option);
+  if (parser) return option.argParser(parser);
+  return single ? option.argParser(parseApiName) : option.argParser(parseApiList);
+}
+
+/** `--specs-dir`: the folder whose `<name>.yaml` documents are the apis. */
+export function specsDirOption(): Option {
+  return envOption('--specs-dir <dir>', "the api documents: every <name>.yaml in it is an api, its overlays in <dir>/overlays (default: refreshd's own specs/)", 'REFRESHD_SPECS_DIR');
+}
+
+/**
+ * Checks every api name given to `command` against the documents of its `--specs-dir` (the
+ * program's `preAction` hook, after parsing, so the flags' order does not matter). An unknown
+ * name, or a documents folder that cannot be read, is the command's usage error.
+ */
+export function checkApiNames(command: Command): void {
+  const options = command.options.filter((option) => namesApis.has(option) && command.getOptionValue(option.attributeName()) !== undefined);
+  if (options.length === 0) return;
+  let known: readonly string[];
+  try {
+    known = catalogueOf(command.getOptionValue('specsDir')).names;
+  } catch (error) {
+    return command.error(`error: ${(error as Error).message.replace(/^refreshd: /, '')}`, { code: 'refreshd.invalidArgument', exitCode: 1 });
+  }
+  for (const option of options) {
+    const value = command.getOptionValue(option.attributeName()) as string | string[];
+    for (const name of Array.isArray(value) ? value : [value]) {
+      if (!known.includes(name)) {
+        command.error(`error: option '${option.flags}' argument '${name}' is invalid. unknown api "${name}" (one of ${known.join(', ')})`, { code: 'commander.invalidArgument', exitCode: 1 });
+      }
+    }
+  }
 }

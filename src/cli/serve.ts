@@ -1,10 +1,12 @@
+import { randomUUID } from 'node:crypto';
 import { Command, Option } from 'commander';
+import type { BuiltApp } from '../app/app';
 import { announceReady, announcesStartup, isClusterWorker, runClusterPrimary, startServing } from '../app/cluster';
 import { createLogger, defaultLogFormat, LOG_FORMATS, LOG_LEVELS, type LogFormat } from '../app/logger';
 import { assertCanListen, deferredApp, listen } from '../app/listen';
 import { buildRealApp, openTokenEngine, schedulePurge, type ServeConfig } from '../app/real-server';
 import { addEngineOptions, engineConfig } from './engine-options';
-import { booleanEnvOption, envOption, integerParser, parseApiList, parsePort } from './options';
+import { apiNamesOption, booleanEnvOption, envOption, integerParser, parsePort } from './options';
 
 const GENERATED_KEY_WARNING = 'no signing key configured: generated an HS256 key in the data dir (configure --key-file for production)';
 
@@ -42,19 +44,23 @@ function checkAdminToken(token: string | undefined): void {
 }
 
 /** The `sessions create` line that mints with this server's store, keys and issuer. */
-function mintHint(options: Record<string, any>, config: ServeConfig): string {
+function mintHint(options: Record<string, any>, config: ServeConfig, built: BuiltApp): string {
   // The database URL may carry a password: the hint names the variable, never the value.
   const flags = [config.databaseUrl ? '--database-url "$DATABASE_URL"' : `--data-dir ${config.dataDir}`];
   if (options.keyFile !== undefined) flags.push(`--key-file ${options.keyFile}`);
   if (config.issuer !== 'refreshd') flags.push(`--issuer ${config.issuer}`);
-  return `refreshd sessions create --api watchr --sub alice ${flags.join(' ')}`;
+  if (options.specsDir !== undefined) flags.push(`--specs-dir ${options.specsDir}`);
+  const api = built.catalogue.get(built.apis[0].name);
+  // A subject the api accepts: an api whose clients send it as a UUID4 gets one.
+  const sub = api.declaration.subject === 'uuid4' ? randomUUID() : 'alice';
+  return `refreshd sessions create --api ${api.name} --sub ${sub} ${flags.join(' ')}`;
 }
 
 export function serveCommand(): Command {
   const command = addListenOptions(
     new Command('serve')
       .description('The real server: JWTs, rotation with reuse detection, revocation; SQLite store, or PostgreSQL shared by many instances')
-      .addOption(envOption('--apis <list>', 'comma-separated apis to serve (default: all five)', 'REFRESHD_APIS').argParser(parseApiList))
+      .addOption(apiNamesOption(envOption('--apis <list>', 'comma-separated apis to serve (default: every document of --specs-dir)', 'REFRESHD_APIS')))
       .addOption(envOption('--admin-token <token>', `serve the admin api, protected by this bearer token (at least ${MIN_ADMIN_TOKEN_LENGTH} characters)`, 'REFRESHD_ADMIN_TOKEN'))
       .addOption(booleanEnvOption('--insecure-cookies', 'omit Secure on refresh cookies (plain-http development only)', 'REFRESHD_INSECURE_COOKIES'))
       .addOption(
@@ -128,7 +134,7 @@ export function serveCommand(): Command {
           signingKid: runtime.keys.signing.kid,
           routes: built.apis.flatMap((api) => api.operations.map((op) => `${api.name} ${op.method} ${server.url}${op.path}`)),
           docs: `${server.url}/docs`,
-          hint: `mint a session: ${mintHint(options, config)}`,
+          hint: `mint a session: ${mintHint(options, config, built)}`,
         },
         `refreshd serve listening on ${server.url}`,
       );

@@ -1,9 +1,9 @@
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { assertServedSigningKey, openTokenEngine, type TokenEngine } from '../app/real-server';
-import { mintedSessionView, pathstackSubject, sessionSummaryView } from '../app/session-views';
-import { API_NAMES } from '../api-names';
+import { mintableSubject, mintedSessionView, sessionSummaryView } from '../handler-kit/sessions';
+import { catalogueOf } from '../spec/catalogue';
 import { addEngineOptions, engineConfig } from './engine-options';
-import { parseApiName } from './options';
+import { apiNamesOption } from './options';
 
 /**
  * Runs `command` on the store and keys `serve` uses. Never creates either: a mistyped
@@ -27,16 +27,13 @@ export function sessionsCommand(): Command {
     addEngineOptions(
       new Command('create')
         .description('Mint a session and print it as the admin api does: {session_id, access_token, refresh_token, ...}')
-        .requiredOption('--api <api>', API_NAMES.join(' | '), parseApiName)
-        .requiredOption('--sub <subject>', 'the subject (pathstack: a UUID4)')
+        .addOption(apiNamesOption(new Option('--api <api>', 'the api (one of the documents of --specs-dir)').makeOptionMandatory(), true))
+        .requiredOption('--sub <subject>', 'the subject (a UUID4 where the api declares x-refreshd.subject: uuid4, as pathstack)')
         .option('--org <id...>', 'organizations the session may be scoped to (almanac)'),
     ).action(async (options) => {
-      let sub: string = options.sub;
-      if (options.api === 'pathstack') {
-        const subject = pathstackSubject(sub);
-        if (!subject.ok) throw new Error(`pathstack subjects must be UUID4s (the client sends \`sub\` as one): ${subject.problem.msg}`);
-        sub = subject.sub;
-      }
+      const subject = mintableSubject(catalogueOf(options.specsDir).get(options.api).declaration.subject, options.sub);
+      if (!subject.ok) throw new Error(`${options.api} subjects must be UUID4s (the client sends \`sub\` as one): ${subject.problem.msg}`);
+      const sub = subject.sub;
       await withEngine(options, async (engine) => {
         // A token the server cannot verify is worse than none: refuse before minting.
         await assertServedSigningKey(engine);
@@ -47,7 +44,7 @@ export function sessionsCommand(): Command {
   );
   sessions.addCommand(
     addEngineOptions(
-      new Command('list').description('List sessions as the admin api does: {sessions: [...]}').option('--api <api>', 'only this api', parseApiName).option('--sub <subject>', 'only this subject'),
+      new Command('list').description('List sessions as the admin api does: {sessions: [...]}').addOption(apiNamesOption(new Option('--api <api>', 'only this api'), true)).option('--sub <subject>', 'only this subject'),
     ).action(async (options) => {
       await withEngine(options, async ({ tokens }) => {
         const found = await tokens.listSessions({ api: options.api, sub: options.sub });

@@ -1,7 +1,8 @@
 import { unsupportedVersionProblem } from '../app/api-versions';
 import { bearerCredential, isJsonContentType } from '../app/request-input';
 import type { CompiledOperation, ParameterSpec } from '../spec/registry';
-import { admittedTypes, jsonType, parameterText, staticSample } from './schema-values';
+import { admittedTypes, jsonType } from '../schema/keywords';
+import { parameterText, staticSample } from './schema-values';
 
 /**
  * Test cases derived from one operation of a document + overlay, never from a list per api:

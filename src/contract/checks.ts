@@ -1,6 +1,6 @@
 import Ajv, { type ValidateFunction } from 'ajv';
 import { findResponseSpec } from '../app/response-validation';
-import { isObject } from '../mock/validate';
+import { isObject } from '../schema/keywords';
 import { addDocumentFormats } from '../spec/formats';
 import { withoutExtensions, type CompiledOperation, type ResponseSpec } from '../spec/registry';
 import { isJsonMediaType, type CaseKind, type RequestCase } from './cases';

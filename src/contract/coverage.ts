@@ -1,4 +1,4 @@
-import { isObject } from '../mock/validate';
+import { isObject } from '../schema/keywords';
 import type { CompiledOperation, ParameterSpec } from '../spec/registry';
 import {
   credentialSlots,
@@ -13,7 +13,8 @@ import {
   type RequestCase,
 } from './cases';
 import { applyEdit, pathLabel, type Edit } from './mutations';
-import { flattenAllOf, numericBounds, staticSample } from './schema-values';
+import { flattenAllOf, numericBounds } from '../schema/keywords';
+import { staticSample } from './schema-values';
 
 /**
  * The coverage phase: deterministic requests that walk what the document declares, as

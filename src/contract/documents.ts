@@ -1,8 +1,8 @@
 import { copyFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { API_DESCRIPTORS, type ApiName } from '../apis';
 import { envelopeDialect } from '../dialects/envelope';
+import type { CatalogueEntry } from '../spec/catalogue';
 import type { FormatSemantics } from '../spec/formats';
 import { compileApi, type CompiledApi } from '../spec/registry';
 
@@ -18,14 +18,15 @@ export interface CheckedApi {
 
 const compiledKnown = new Map<string, Promise<CompiledApi>>();
 
-/** One of refreshd's apis, its document + overlay compiled once per process. */
-export async function knownApi(name: ApiName): Promise<CheckedApi> {
-  let compiled = compiledKnown.get(name);
+/** One of refreshd's apis (from its documents folder), its document + overlay compiled once per process. */
+export async function knownApi(entry: CatalogueEntry): Promise<CheckedApi> {
+  const key = `${entry.specsDir}\0${entry.name}`;
+  let compiled = compiledKnown.get(key);
   if (!compiled) {
-    compiled = compileApi(API_DESCRIPTORS[name]);
-    compiledKnown.set(name, compiled);
+    compiled = compileApi(entry);
+    compiledKnown.set(key, compiled);
   }
-  return { name, compiled: await compiled, formats: API_DESCRIPTORS[name].formats, known: true };
+  return { name: entry.name, compiled: await compiled, formats: entry.formats, known: true };
 }
 
 /**

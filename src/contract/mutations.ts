@@ -1,9 +1,10 @@
 import fc from 'fast-check';
-import { compilePattern, declaredTypes, isObject, isOfType } from '../mock/validate';
+import { compilePattern, declaredTypes, isObject, isOfType } from '../schema/conforms';
 import type { FormatSemantics } from '../spec/formats';
 import type { CompiledOperation, ParameterSpec } from '../spec/registry';
 import { getParameter, setParameter, type CaseRequest } from './cases';
-import { flattenAllOf, formatAccepts, numericBounds, staticSample, travelsUnchanged, type Transport } from './schema-values';
+import { flattenAllOf, numericBounds } from '../schema/keywords';
+import { formatAccepts, staticSample, travelsUnchanged, type Transport } from './schema-values';
 
 /**
  * Invalid requests, one broken constraint at a time, at any depth of the body: a value of a

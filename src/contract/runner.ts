@@ -1,5 +1,5 @@
 import { randomInt, randomUUID } from 'node:crypto';
-import { API_NAMES, type ApiName } from '../apis';
+import { catalogueOf } from '../spec/catalogue';
 import { findResponseSpec } from '../app/response-validation';
 import { loadDocument } from '../spec/documents';
 import type { CompiledOperation } from '../spec/registry';
@@ -58,8 +58,10 @@ export interface ProgressEvent {
 export interface ContractOptions {
   /** Where the apis are served, e.g. `http://127.0.0.1:8080`. */
   baseUrl: string;
-  /** Which of refreshd's apis to check (default: all five, or none when `specs` are given). */
-  apis?: readonly ApiName[];
+  /** Where refreshd's api documents are (default the project's `specs/`). */
+  specsDir?: string;
+  /** Which of its apis to check (default: all, or none when `specs` are given). */
+  apis?: readonly string[];
   /** Further OpenAPI 3.0/3.1 documents (files) to check the server against. */
   specs?: readonly string[];
   /** refreshd's admin token: sessions are minted through `POST /admin/sessions`. */
@@ -746,9 +748,10 @@ export const randomSeed = (): number => randomInt(2 ** 31);
 /** refreshd's chosen apis, then the --spec documents (a name shared with another gets a suffix). */
 async function checkedApis(options: ContractOptions): Promise<CheckedApi[]> {
   const specs = options.specs ?? [];
-  const names = options.apis ?? (specs.length > 0 ? [] : API_NAMES);
+  const catalogue = catalogueOf(options.specsDir);
+  const entries = options.apis ? catalogue.select(options.apis) : specs.length > 0 ? [] : catalogue.apis;
   const apis: CheckedApi[] = [];
-  for (const name of names) apis.push(await knownApi(name));
+  for (const entry of entries) apis.push(await knownApi(entry));
   for (const file of specs) {
     const api = await specFileApi(file);
     let name = api.name;

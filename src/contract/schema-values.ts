@@ -1,8 +1,9 @@
 import Ajv, { type ValidateFunction } from 'ajv';
 import fc from 'fast-check';
-import { formatBounds, formatValue } from '../mock/formats';
-import { sampleSchema, seededRandom } from '../mock/sample';
-import { compilePattern, conforms, declaredTypes, isObject } from '../mock/validate';
+import { formatValue } from '../schema/format-values';
+import { sampleSchema, seededRandom } from '../schema/sample';
+import { compilePattern, conforms } from '../schema/conforms';
+import { declaredTypes, flattenAllOf, isObject, jsonType, numericBounds } from '../schema/keywords';
 import { addDocumentFormats, type FormatSemantics } from '../spec/formats';
 
 /**
@@ -89,76 +90,6 @@ export function staticSample(schema: unknown): unknown {
   } catch {
     return undefined;
   }
-}
-
-/** The JSON types a schema admits (integer folded into number), or undefined when it does not say. */
-export function admittedTypes(schema: unknown): Set<string> | undefined {
-  if (schema === true || (isObject(schema) && Object.keys(schema).length === 0)) return undefined;
-  if (!isObject(schema)) return undefined;
-  const types = new Set<string>();
-  const declared = declaredTypes(schema);
-  if (declared) for (const type of declared) types.add(type === 'integer' ? 'number' : type);
-  for (const keyword of ['anyOf', 'oneOf']) {
-    if (!Array.isArray(schema[keyword])) continue;
-    for (const branch of schema[keyword]) {
-      const branchTypes = admittedTypes(branch);
-      if (!branchTypes) return undefined;
-      branchTypes.forEach((t) => types.add(t));
-    }
-  }
-  if (Array.isArray(schema.enum)) schema.enum.forEach((value: unknown) => types.add(jsonType(value)));
-  if ('const' in schema) types.add(jsonType(schema.const));
-  if (types.size === 0) return undefined;
-  if (Array.isArray(schema.allOf)) {
-    for (const branch of schema.allOf) {
-      const branchTypes = admittedTypes(branch);
-      if (branchTypes) for (const t of [...types]) if (!branchTypes.has(t)) types.delete(t);
-    }
-  }
-  return types;
-}
-
-export function jsonType(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'array';
-  return typeof value === 'number' ? 'number' : typeof value;
-}
-
-/** The schema's own keywords plus those of its `allOf` branches (recursively), merged. */
-export function flattenAllOf(schema: Schema): Schema {
-  if (!Array.isArray(schema.allOf)) return schema;
-  const merged: Schema = { ...schema };
-  delete merged.allOf;
-  for (const branch of schema.allOf.map((b: unknown) => (isObject(b) ? flattenAllOf(b) : {}))) {
-    for (const [key, value] of Object.entries<any>(branch)) {
-      if (key === 'properties') merged.properties = { ...(merged.properties ?? {}), ...value };
-      else if (key === 'required') merged.required = [...new Set([...(merged.required ?? []), ...value])];
-      else if (!(key in merged)) merged[key] = value;
-    }
-  }
-  return merged;
-}
-
-/** Numeric bounds with OpenAPI 3.0's boolean `exclusiveMinimum`/`exclusiveMaximum` and 3.1's numeric ones. */
-export function numericBounds(schema: Schema): { min?: number; max?: number; minExcluded: boolean; maxExcluded: boolean } {
-  let min: number | undefined = typeof schema.minimum === 'number' ? schema.minimum : undefined;
-  let max: number | undefined = typeof schema.maximum === 'number' ? schema.maximum : undefined;
-  let minExcluded = schema.exclusiveMinimum === true;
-  let maxExcluded = schema.exclusiveMaximum === true;
-  if (typeof schema.exclusiveMinimum === 'number' && (min === undefined || schema.exclusiveMinimum >= min)) {
-    min = schema.exclusiveMinimum;
-    minExcluded = true;
-  }
-  if (typeof schema.exclusiveMaximum === 'number' && (max === undefined || schema.exclusiveMaximum <= max)) {
-    max = schema.exclusiveMaximum;
-    maxExcluded = true;
-  }
-  const implied = formatBounds(schema.format);
-  if (implied) {
-    if (min === undefined || implied.min > min) min = implied.min;
-    if (max === undefined || implied.max < max) max = implied.max;
-  }
-  return { min, max, minExcluded, maxExcluded };
 }
 
 /** Replaces what `arbitrary` draws by `fallback` when `valid` refuses it. */

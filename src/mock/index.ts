@@ -1,6 +1,6 @@
 /** Mock mode: Prism-compatible response negotiation and schema sampling. */
-export { sampleSchema, seededRandom, randomSeed, SampleError } from './sample';
-export type { SampleOptions } from './sample';
+export { sampleSchema, seededRandom, randomSeed, SampleError } from '../schema/sample';
+export type { SampleOptions } from '../schema/sample';
 export { parsePrefer, parsePreferQuery, preferFromRequest, formatPreferenceApplied } from './prefer';
 export type { Prefer, PreferError, PreferParseResult } from './prefer';
 export {
@@ -24,5 +24,5 @@ export type {
   MockOptions,
   MockResponders,
 } from './respond';
-export { dereferenceDocument, resolvePointer, DereferenceError } from './deref';
-export { conforms, conformsAll, deepEqual } from './validate';
+export { dereferenceDocument, resolvePointer, DereferenceError } from '../schema/deref';
+export { conforms, conformsAll, deepEqual } from '../schema/conforms';

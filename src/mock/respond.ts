@@ -27,7 +27,7 @@
  * deprecated operations get `Deprecation: true` (as Prism).
  */
 import { Prefer } from './prefer';
-import { cloneJson, randomSeed, SampleError, sampleSchema, seededRandom } from './sample';
+import { cloneJson, randomSeed, SampleError, sampleSchema, seededRandom } from '../schema/sample';
 
 export interface ExampleObject {
   summary?: string;

@@ -8,9 +8,12 @@ export const REQUEST_PROFILES: Readonly<Record<RequestProfileName, RequestProfil
   strict: strictRequestProfile,
 };
 
-/** The profile an api reads its requests with: its own choice, else FastAPI's for the FastAPI dialects. */
+/** The dialects of apis FastAPI made: their requests are read by FastAPI's rules unless they say otherwise. */
+const FASTAPI_DIALECTS: ReadonlySet<string> = new Set(['fastapi', 'pathstack']);
+
+/** The profile an api reads its requests with: its own choice, else FastAPI's for the FastAPI-made dialects, strict for the others. */
 export function requestProfileFor(name: RequestProfileName | undefined, dialect: Dialect): RequestProfile {
-  return REQUEST_PROFILES[name ?? (dialect.name === 'envelope' ? 'strict' : 'fastapi')];
+  return REQUEST_PROFILES[name ?? (FASTAPI_DIALECTS.has(dialect.name) ? 'fastapi' : 'strict')];
 }
 
 export type { RequestProfile, RequestProfileName };

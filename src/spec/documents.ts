@@ -7,8 +7,6 @@ import OpenAPISchemaValidator from 'openapi-schema-validator';
 import { GENERATED_DIR, OVERLAYS_DIR, SPECS_DIR } from '../paths';
 import { applyOverlay, type OverlayDocument } from './overlay';
 
-export { API_NAMES, isApiName, type ApiName } from '../api-names';
-
 export type OpenApiDocument = Record<string, any>;
 
 /**

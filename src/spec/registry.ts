@@ -1,3 +1,4 @@
+import path from 'node:path';
 import Ajv, { type ValidateFunction } from 'ajv';
 import OpenAPIBackend, { OpenAPIValidator, ValidationContext } from 'openapi-backend';
 import { coercesText, parameterShape, type ParameterShape } from '../app/parameter-styles';
@@ -105,6 +106,15 @@ export interface ApiDescriptor {
   profiles?: readonly string[];
   /** How requests are read; default `fastapi` for the fastapi and pathstack dialects, `strict` for the envelope. */
   requestProfile?: RequestProfileName;
+  /** Where `<name>.yaml` is (default the project's `specs/`). */
+  specsDir?: string;
+  /** Where its overlays are (default `<specsDir>/overlays`). */
+  overlaysDir?: string;
+  /**
+   * Changes to the loaded document that depend on the start-up (the admin document's list of
+   * api names), made after it was validated and before anything is compiled from it.
+   */
+  amend?: (document: OpenApiDocument) => void;
 }
 
 const LOCATION_ORDER = { path: 0, query: 1, header: 2, cookie: 3 } as const;
@@ -260,7 +270,15 @@ export async function compileApi(
   validatedDigests: Readonly<Record<string, string>> = readValidatedDigests(),
   ajvPool: AjvPool = new AjvPool(),
 ): Promise<CompiledApi> {
-  const loaded = loadDocument(descriptor.name, specsDir, overlaysDir, validatedDigests, descriptor.profiles);
+  const documentsDir = specsDir ?? descriptor.specsDir;
+  const loaded = loadDocument(
+    descriptor.name,
+    documentsDir,
+    overlaysDir ?? descriptor.overlaysDir ?? (documentsDir === undefined ? undefined : path.join(documentsDir, 'overlays')),
+    validatedDigests,
+    descriptor.profiles,
+  );
+  descriptor.amend?.(loaded.document);
   const pool = declaresSchemaIds(loaded.document) ? undefined : ajvPool;
   const pooled = (kind: string, create: () => Ajv): Ajv => (pool ? pool.get(`${descriptor.formats}:${kind}`, create) : create());
   // openapi-backend makes a fresh instance (its options, its formats) and hands it over here;

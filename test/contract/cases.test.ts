@@ -1,3 +1,4 @@
+import { projectApi } from '../support/apis';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -135,8 +136,7 @@ test('a forged JWT differs in its signature bits; an opaque token is extended', 
 
 describe('requestIsValid reads a request as the pipeline does', () => {
   test("the overlay's supported versions: a well-formed date that names another version is invalid", async () => {
-    const { knownApi } = await import('../../src/contract/documents');
-    const pathstack = (await knownApi('pathstack')).compiled.operations[0];
+    const pathstack = (await projectApi('pathstack')).compiled.operations[0];
     const request = validRequest(pathstack);
     const withVersion = (version: string) => ({ ...request, headers: { ...request.headers, 'x-api-version': version } });
 
@@ -146,10 +146,10 @@ describe('requestIsValid reads a request as the pipeline does', () => {
   });
 
   test('a JSON null body is no body to FastAPI (missing where required), and a value to a strict JSON server', async () => {
-    const { knownApi, specFileApi } = await import('../../src/contract/documents');
+    const { specFileApi } = await import('../../src/contract/documents');
     const { SIXTH_SPEC } = await import('./targets');
-    const almanac = (await knownApi('almanac')).compiled.operations[0];
-    const session = (await knownApi('session')).compiled.operations[0];
+    const almanac = (await projectApi('almanac')).compiled.operations[0];
+    const session = (await projectApi('session')).compiled.operations[0];
     const sixth = (await specFileApi(SIXTH_SPEC)).compiled.operations[0];
     const nullBody = (op: CompiledOperation) => ({ ...validRequest(op), body: { kind: 'json' as const, value: null } });
 

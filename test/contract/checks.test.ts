@@ -1,11 +1,11 @@
+import { projectApi } from '../support/apis';
 import { validRequest, type CaseKind, type RequestCase } from '../../src/contract/cases';
 import { failingChecks, vacuousMatch, type Exchange, type ReceivedResponse } from '../../src/contract/checks';
-import { knownApi } from '../../src/contract/documents';
 import type { CompiledOperation } from '../../src/spec/registry';
 
 const operations: Record<string, CompiledOperation> = {};
 beforeAll(async () => {
-  for (const name of ['watchr', 'pathstack', 'almanac', 'session'] as const) operations[name] = (await knownApi(name)).compiled.operations[0];
+  for (const name of ['watchr', 'pathstack', 'almanac', 'session'] as const) operations[name] = (await projectApi(name)).compiled.operations[0];
 });
 
 /** What every answer holding tokens carries (the overlays require it), so the fixtures below vary one thing at a time. */

@@ -1,6 +1,7 @@
+import { projectApi } from '../support/apis';
 import { requestIsValid, validRequest } from '../../src/contract/cases';
 import { coverageCases, unsupportedMethodCases } from '../../src/contract/coverage';
-import { knownApi, specFileApi } from '../../src/contract/documents';
+import { specFileApi } from '../../src/contract/documents';
 import type { CompiledOperation } from '../../src/spec/registry';
 import { SIXTH_SPEC } from './targets';
 
@@ -64,7 +65,7 @@ test("every case is what the operation's own validators say it is", () => {
 });
 
 test('with real credentials, leaving out the optional refresh token is the scenario\'s auth case, not a coverage case', async () => {
-  const watchr = (await knownApi('watchr')).compiled.operations[0];
+  const watchr = (await projectApi('watchr')).compiled.operations[0];
   expect(listed(watchr, false)).toEqual(['valid: cookie "refresh_token": absent']);
   expect(listed(watchr, true)).toEqual([]);
 });

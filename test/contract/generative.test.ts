@@ -1,8 +1,8 @@
+import { projectApi, PUBLISHED_APIS } from '../support/apis';
 import fc from 'fast-check';
-import { API_NAMES } from '../../src/apis';
 import { requestIsValid, withCredentials, type CaseRequest } from '../../src/contract/cases';
 import type { CheckName, Exchange } from '../../src/contract/checks';
-import { knownApi, specFileApi, type CheckedApi } from '../../src/contract/documents';
+import { specFileApi, type CheckedApi } from '../../src/contract/documents';
 import { explore, invalidRequestArbitrary, validRequestArbitrary, type InvalidRequest } from '../../src/contract/generative';
 import { applyEdit } from '../../src/contract/mutations';
 import { requestBody, requestHeaders, requestUrl } from '../../src/contract/wire';
@@ -13,7 +13,7 @@ const SEED = 424242;
 
 let apis: CheckedApi[];
 beforeAll(async () => {
-  apis = [...(await Promise.all(API_NAMES.map((name) => knownApi(name)))), await specFileApi(SIXTH_SPEC)];
+  apis = [...(await Promise.all(PUBLISHED_APIS.map((name) => projectApi(name)))), await specFileApi(SIXTH_SPEC)];
 });
 
 const operationsOf = () => apis.flatMap((api) => api.compiled.operations.map((operation) => ({ api, operation })));

@@ -1,4 +1,4 @@
-import { API_NAMES } from '../../src/apis';
+import { PUBLISHED_APIS } from '../support/apis';
 import { CHECK_NAMES } from '../../src/contract/checks';
 import { formatConsoleReport } from '../../src/contract/report';
 import { runContract, TargetUnreachableError, type ContractReport } from '../../src/contract/runner';
@@ -14,7 +14,7 @@ const statuses = (report: ContractReport) =>
  */
 const notApplicable = (api: string, check: string) => (api === 'watchr' && check === 'negative_data_rejection') || check === 'missing_required_header';
 const ALL_PASS = Object.fromEntries(
-  API_NAMES.map((api) => [api, Object.fromEntries(CHECK_NAMES.map((check) => [check, notApplicable(api, check) ? 'skipped' : 'pass']))]),
+  PUBLISHED_APIS.map((api) => [api, Object.fromEntries(CHECK_NAMES.map((check) => [check, notApplicable(api, check) ? 'skipped' : 'pass']))]),
 );
 /** The checks that fail, with the seed that replays them (REFRESHD_CONTRACT_SEED). */
 const failing = (report: ContractReport) => ({
@@ -80,7 +80,7 @@ describe('the contract run against refreshd serve', () => {
   test('with refresh tokens given instead of the admin token (and a Bearer for almanac), every check passes', async () => {
     const tokens: Record<string, string> = {};
     let almanacAccessToken = '';
-    for (const api of API_NAMES) {
+    for (const api of PUBLISHED_APIS) {
       const sub = api === 'pathstack' ? '6f1c2b3a-4d5e-4f60-8a7b-9c0d1e2f3a4b' : 'alice';
       const minted = await target.harness.tokens.mintSession({ api, sub, organizations: [] });
       tokens[api] = minted.refreshToken;

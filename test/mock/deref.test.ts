@@ -1,6 +1,6 @@
-import { DereferenceError, dereferenceDocument, resolvePointer } from '../../src/mock/deref';
-import { sampleSchema, SampleError } from '../../src/mock/sample';
-import { conforms } from '../../src/mock/validate';
+import { DereferenceError, dereferenceDocument, resolvePointer } from '../../src/schema/deref';
+import { sampleSchema, SampleError } from '../../src/schema/sample';
+import { conforms } from '../../src/schema/conforms';
 import { loadRaw } from './helpers';
 
 describe('dereferenceDocument', () => {

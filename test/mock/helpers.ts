@@ -5,7 +5,7 @@ import Ajv2020 from 'ajv/dist/2020';
 import type { ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import YAML from 'yaml';
-import { dereferenceDocument } from '../../src/mock/deref';
+import { dereferenceDocument } from '../../src/schema/deref';
 
 export const SPEC_NAMES = ['watchr', 'galileo', 'pathstack', 'almanac', 'session'] as const;
 export type SpecName = (typeof SPEC_NAMES)[number];

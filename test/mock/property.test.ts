@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { mockResponse, isMockFailure } from '../../src/mock/respond';
-import { sampleSchema, seededRandom } from '../../src/mock/sample';
+import { sampleSchema, seededRandom } from '../../src/schema/sample';
 import { ajvErrors, allCases, loadSpec } from './helpers';
 
 const cases = allCases();

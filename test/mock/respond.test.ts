@@ -1,5 +1,5 @@
 import type { OpenAPIV3, OpenAPIV3_1 } from 'openapi-types';
-import { dereferenceDocument } from '../../src/mock/deref';
+import { dereferenceDocument } from '../../src/schema/deref';
 import { buildMockResponders, isMockFailure, mockResponse, MockResult, MockSuccess, OpenApiOperation } from '../../src/mock/respond';
 import { parsePrefer } from '../../src/mock/prefer';
 import { allCases, DocValidator, loadRaw, loadSpec, pointerOf, SPEC_NAMES } from './helpers';

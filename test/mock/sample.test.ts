@@ -1,7 +1,7 @@
 import { dereference as obDereference } from 'openapi-backend/refparser';
-import { dereferenceDocument } from '../../src/mock/deref';
-import { sampleSchema, SampleError, seededRandom } from '../../src/mock/sample';
-import { conforms } from '../../src/mock/validate';
+import { dereferenceDocument } from '../../src/schema/deref';
+import { sampleSchema, SampleError, seededRandom } from '../../src/schema/sample';
+import { conforms } from '../../src/schema/conforms';
 import { ajvErrors, allCases, loadSpec, pointerOf, SPEC_NAMES } from './helpers';
 
 const SEEDS = Array.from({ length: 25 }, (_, i) => i * 7919 + 1);

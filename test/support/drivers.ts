@@ -1,5 +1,5 @@
 import type { Response } from 'supertest';
-import type { ApiName } from '../../src/spec/documents';
+import type { PublishedApi } from './apis';
 import type { RealHarness } from './harness';
 
 /** The claims of a JWT, read without verifying (test-only). */
@@ -16,7 +16,7 @@ export interface MintedForTest {
 
 /** How each api carries a refresh token in and out, and what its 401 looks like. */
 export interface ApiDriver {
-  api: ApiName;
+  api: PublishedApi;
   method: 'post';
   path: string;
   sub: string;

@@ -4,7 +4,7 @@ import { openSqliteStore } from '../../src/store/sqlite';
 import { TokenError } from '../../src/tokens/errors';
 import { generateSigningKey, hs256Key, KeySet, keyFromPem, type SigningAlgorithm } from '../../src/tokens/keys';
 import { signJwt } from '../../src/tokens/jwt';
-import { API_NAMES } from '../../src/tokens/service';
+import { PUBLISHED_APIS } from '../support/apis';
 import {
   claimsOf,
   createHarness,
@@ -81,7 +81,7 @@ describe('minting and rotating', () => {
   });
 
   test('every api can mint and rotate', async () => {
-    for (const api of API_NAMES) {
+    for (const api of PUBLISHED_APIS) {
       const minted = await harness.service.mintSession({ api, sub: 'alice' });
       const rotated = await harness.service.rotateRefreshToken({ api, refreshToken: minted.refreshToken });
       expect(claimsOf(rotated.accessToken).aud).toBe(api);

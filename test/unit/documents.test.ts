@@ -4,9 +4,10 @@ import path from 'node:path';
 import { applyOverlay, parseTarget } from '../../src/spec/overlay';
 import request from 'supertest';
 import { buildMockApp } from '../../src/app/mock-server';
-import { API_NAMES, DocumentLoadError, loadDocument, readValidatedDigests, THIS_SERVER } from '../../src/spec/documents';
+import { DocumentLoadError, loadDocument, readValidatedDigests, THIS_SERVER } from '../../src/spec/documents';
 import { compileApi } from '../../src/spec/registry';
-import { API_DESCRIPTORS } from '../../src/apis';
+import { catalogueOf } from '../../src/spec/catalogue';
+import { PUBLISHED_APIS } from '../support/apis';
 import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 
@@ -37,13 +38,13 @@ describe('documents', () => {
     almanac: '56a762008e3d669b0f483bab961807c5e66c3b1b01cb8047748fc7a642da8f33',
     session: 'c0bf2d54a2546190200eaa06d5208369992f5fa0808c2db78ad9eb03e5c089c1',
   };
-  it.each(API_NAMES)('%s: specs/ holds the seed YAML byte for byte', (name) => {
+  it.each(PUBLISHED_APIS)('%s: specs/ holds the seed YAML byte for byte', (name) => {
     const bytes = readFileSync(path.join(__dirname, '..', '..', 'specs', `${name}.yaml`));
     expect(createHash('sha256').update(bytes).digest('hex')).toBe(SEED_YAML_SHA256[name]);
   });
 
-  it.each(API_NAMES)('%s loads with its overlay, and every operation has an operationId', async (name) => {
-    const api = await compileApi(API_DESCRIPTORS[name]);
+  it.each(PUBLISHED_APIS)('%s loads with its overlay, and every operation has an operationId', async (name) => {
+    const api = await compileApi(catalogueOf().get(name));
     expect(api.operations.length).toBe(1);
     expect(api.operations[0].operationId).toMatch(/^[a-z0-9_]+$/);
   });
@@ -64,7 +65,7 @@ describe('documents', () => {
 
   it('records a digest for every served document', () => {
     const digests = readValidatedDigests();
-    for (const name of [...API_NAMES, 'admin']) expect(digests[name]).toBe(loadDocument(name).digest);
+    for (const name of [...PUBLISHED_APIS, 'admin']) expect(digests[name]).toBe(loadDocument(name).digest);
   });
 
   describe('a schema that does not compile stops start-up, naming the file', () => {
@@ -78,7 +79,7 @@ ${operation}`;
     const compile = (yaml: string) => {
       const dir = mkdtempSync(path.join(os.tmpdir(), 'refreshd-spec-'));
       writeFileSync(path.join(dir, 'broken.yaml'), yaml);
-      return compileApi({ ...API_DESCRIPTORS.watchr, name: 'broken' }, dir, dir);
+      return compileApi({ ...catalogueOf().get('watchr'), name: 'broken' }, dir, dir);
     };
     const ok = "      responses:\n        '200': {description: ok, content: {application/json: {schema: {type: object}}}}";
 
@@ -111,7 +112,7 @@ describe('the document served at /openapi/<api>.json', () => {
     session: [],
   };
 
-  it.each(API_NAMES)('%s lists this server first (a relative URL), then the hosts the document publishes', async (name) => {
+  it.each(PUBLISHED_APIS)('%s lists this server first (a relative URL), then the hosts the document publishes', async (name) => {
     const { handler } = await buildMockApp({ apis: [name] });
     const res = await request(handler).get(`/openapi/${name}.json`).expect(200);
     expect(res.body.servers.map((server: { url: string }) => server.url)).toEqual(['/', ...PUBLISHED[name]]);

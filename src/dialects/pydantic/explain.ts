@@ -1,5 +1,6 @@
 import type { ValidationProblem } from '../dialect';
 import { validateDate, validateDateTime } from './date';
+import { declaredTypes, isObject } from '../../schema/keywords';
 import { validateUuid } from './uuid';
 
 /**
@@ -15,19 +16,10 @@ import { validateUuid } from './uuid';
 type Schema = Record<string, any>;
 type Loc = Array<string | number>;
 
-const isPlainObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 const problem = (type: string, loc: Loc, msg: string, input: unknown, ctx?: Record<string, unknown>): ValidationProblem =>
   ctx === undefined ? { type, loc, msg, input } : { type, loc, msg, input, ctx };
 
-/** Types listed by a schema (3.1 `type: [..]`, 3.0 `nullable`), or undefined when it names none. */
-function declaredTypes(schema: Schema): string[] | undefined {
-  if (schema.type === undefined) return undefined;
-  const types = Array.isArray(schema.type) ? [...schema.type] : [schema.type];
-  if (schema.nullable === true) types.push('null');
-  return types;
-}
 
 function allowsNull(schema: Schema): boolean {
   const types = declaredTypes(schema);
@@ -89,7 +81,7 @@ function explainNumber(schema: Schema, value: unknown, loc: Loc, integer: boolea
 }
 
 function explainObject(schema: Schema, value: unknown, loc: Loc, isModel: boolean): ValidationProblem[] {
-  if (!isPlainObject(value)) {
+  if (!isObject(value)) {
     return isModel
       ? [problem('model_attributes_type', loc, 'Input should be a valid dictionary or object to extract fields from', value)]
       : [problem('dict_type', loc, 'Input should be a valid dictionary', value)];
@@ -113,7 +105,7 @@ function explainObject(schema: Schema, value: unknown, loc: Loc, isModel: boolea
     for (const [name, extra] of Object.entries(value)) {
       if (!Object.hasOwn(properties, name)) problems.push(problem('extra_forbidden', [...loc, name], 'Extra inputs are not permitted', extra));
     }
-  } else if (isPlainObject(schema.additionalProperties)) {
+  } else if (isObject(schema.additionalProperties)) {
     for (const [name, extra] of Object.entries(value)) {
       if (!Object.hasOwn(properties, name)) problems.push(...explainValue(schema.additionalProperties, extra, [...loc, name]));
     }
@@ -126,7 +118,7 @@ function explainArray(schema: Schema, value: unknown, loc: Loc): ValidationProbl
   if (typeof schema.minItems === 'number' && value.length < schema.minItems) {
     return [problem('too_short', loc, `List should have at least ${schema.minItems} item${plural(schema.minItems)} after validation, not ${value.length}`, value, { field_type: 'List', min_length: schema.minItems, actual_length: value.length })];
   }
-  const items = isPlainObject(schema.items) ? (schema.items as Schema) : undefined;
+  const items = isObject(schema.items) ? (schema.items as Schema) : undefined;
   return items ? value.flatMap((item, index) => explainValue(items, item, [...loc, index])) : [];
 }
 
@@ -158,7 +150,7 @@ function explainUnion(branches: Schema[], value: unknown, loc: Loc): ValidationP
  * module sees nothing wrong (a keyword it does not model).
  */
 export function explainValue(schema: Schema | undefined, value: unknown, loc: Loc, isModelRoot = false): ValidationProblem[] {
-  if (!isPlainObject(schema)) return [];
+  if (!isObject(schema)) return [];
   if (value === null && allowsNull(schema)) return [];
   if (Array.isArray(schema.allOf)) {
     const problems = schema.allOf.flatMap((part: Schema) => explainValue(part, value, loc, isModelRoot));

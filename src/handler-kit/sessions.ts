@@ -1,6 +1,9 @@
 import type { components } from '../../generated/admin';
 import { validateUuid } from '../dialects/pydantic/uuid';
-import type { ApiName, MintSessionResult, SessionSummary } from '../tokens/service';
+import type { ApiDeclaration } from '../spec/catalogue';
+import type { MintSessionResult, SessionSummary } from '../tokens/service';
+
+type SubjectRule = ApiDeclaration['subject'];
 
 type MintedSession = components['schemas']['MintedSession'];
 type SessionSummaryView = components['schemas']['SessionSummary'];
@@ -14,11 +17,19 @@ export function canonicalUuid(value: string): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
-/** The subject a pathstack session is minted with, or the Pydantic problem with it. */
-export function pathstackSubject(sub: string): { ok: true; sub: string } | { ok: false; problem: NonNullable<ReturnType<typeof validateUuid>> } {
+/**
+ * The subject a session of an api is minted with, by the api's `x-refreshd.subject` rule:
+ * any text as it is, or (`uuid4`, pathstack) a UUID4 in canonical spelling; else the
+ * Pydantic problem with it.
+ */
+export function mintableSubject(rule: SubjectRule, sub: string): { ok: true; sub: string } | { ok: false; problem: NonNullable<ReturnType<typeof validateUuid>> } {
+  if (rule === 'any') return { ok: true, sub };
   const problem = validateUuid(sub, 4);
   return problem ? { ok: false, problem } : { ok: true, sub: canonicalUuid(sub) };
 }
+
+/** How a presented subject is compared with the token's: in the spelling sessions are minted with. */
+export const comparableSubject = (rule: SubjectRule, sub: string): string => (rule === 'uuid4' ? canonicalUuid(sub) : sub);
 
 /** A minted session as the admin api and `refreshd sessions create` print it (the admin document's MintedSession). */
 export function mintedSessionView(minted: MintSessionResult): MintedSession {
@@ -40,7 +51,7 @@ const iso = (ms: number) => new Date(ms).toISOString();
 export function sessionSummaryView(session: SessionSummary): SessionSummaryView {
   return {
     session_id: session.id,
-    api: session.api as ApiName,
+    api: session.api,
     sub: session.sub,
     status: session.status,
     organizations: session.organizations,

@@ -27,7 +27,7 @@
  * branch deeper down); otherwise `SampleError` explains that the schema is
  * recursive without a finite instance.
  */
-import { formatBounds, formatValue } from './formats';
+import { formatBounds, formatValue } from './format-values';
 import { samplePattern, UnsupportedPattern } from './regex';
 import {
   checkFormat,
@@ -40,7 +40,7 @@ import {
   isObject,
   JsonObject,
   matchesPattern,
-} from './validate';
+} from './conforms';
 
 export interface SampleOptions {
   /** false: Prism-style static sample (examples first); true: random valid value from `random`. */
@@ -939,5 +939,5 @@ function genObject(flat: Flat, ctx: Ctx): JsonObject {
 }
 
 // Re-exported for callers that want to check candidates the same way the sampler does.
-export { conforms } from './validate';
+export { conforms } from './conforms';
 export { deepEqual };

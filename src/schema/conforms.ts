@@ -18,11 +18,10 @@
  */
 import { fullFormats } from 'ajv-formats/dist/formats';
 
-export type JsonObject = Record<string, unknown>;
+import { declaredTypes, isObject, type JsonObject } from './keywords';
 
-export function isObject(v: unknown): v is JsonObject {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
+export { declaredTypes, isObject, type JsonObject };
+
 
 const hasOwn = (o: object, k: string): boolean => Object.prototype.hasOwnProperty.call(o, k);
 
@@ -126,15 +125,6 @@ export function checkFormat(format: unknown, value: unknown): boolean {
 
 export function isKnownFormat(format: string): boolean {
   return formatChecks.has(format);
-}
-
-/** Declared types of a schema (type / type-array), with OpenAPI 3.0 `nullable: true` folded in as 'null'. */
-export function declaredTypes(s: JsonObject): string[] | null {
-  let types: string[] | null = null;
-  if (typeof s.type === 'string') types = [s.type];
-  else if (Array.isArray(s.type)) types = s.type.filter((t): t is string => typeof t === 'string');
-  if (types && s.nullable === true && !types.includes('null')) types = [...types, 'null'];
-  return types;
 }
 
 export function isOfType(t: string, v: unknown): boolean {
