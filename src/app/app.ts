@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import express from 'express';
 import pino, { type Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import type { ErrorReply } from '../dialects/dialect';
 import { createDocsRouter } from '../docs/router';
 import { catalogueOf, type Catalogue } from '../spec/catalogue';
 import { servedDocument } from '../spec/documents';
@@ -43,6 +44,8 @@ export interface AppOptions {
    * documents then describe what this server really sends.
    */
   profiles?: readonly string[];
+  /** The answer to a path no api routes (default FastAPI's `{"detail": "Not Found"}`). */
+  notFound?: () => ErrorReply;
   /** The counters `/metrics` shows; default a fresh set (the real server shares it with its token engine). */
   metrics?: ServerMetrics;
 }
@@ -147,7 +150,7 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
     }
   });
   app.get('/openapi/:file', (req, res, next) => {
-    const match = /^([a-z0-9_-]+)\.json$/.exec(req.params.file);
+    const match = /^([A-Za-z0-9][A-Za-z0-9_.-]*)\.json$/.exec(req.params.file);
     const document = match ? documents.get(match[1]) : undefined;
     if (!document) return next();
     res.type('application/json').send(document);
@@ -175,8 +178,8 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
   options.extraRoutes?.(app, apis);
 
   app.use((_req, res) => {
-    const reply = notFoundReply();
-    res.status(reply.status).json(reply.body);
+    const reply = options.notFound?.() ?? notFoundReply();
+    res.status(reply.status).set(reply.headers ?? {}).json(reply.body);
   });
   // Express's own failures (a malformed URL, a parser error in an extra route) are client errors.
   app.use((error: { status?: number; statusCode?: number }, _req: express.Request, res: express.Response, _next: express.NextFunction) => {

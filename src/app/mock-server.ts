@@ -1,5 +1,9 @@
 import type { Logger } from 'pino';
-import { buildMockResponders, dereferenceDocument, formatPreferenceApplied, isMockFailure, parsePrefer, type Prefer } from '../mock';
+import type { Dialect, ErrorReply } from '../dialects/dialect';
+import { PRISM_ERRORS_URL, problemDialect } from '../dialects/problem';
+import { buildMockResponders, dereferenceDocument, formatPreferenceApplied, isMockFailure, parsePrefer, type OperationMocker, type Prefer } from '../mock';
+import { describeDocumentFiles, DocumentFileError } from '../spec/document-files';
+import type { CompiledApi, CompiledOperation } from '../spec/registry';
 import { buildApp, type BuiltApp } from './app';
 import type { HandlerReply } from '../handler-kit/http';
 import { listen } from './listen';
@@ -10,6 +14,11 @@ export interface MockAppOptions {
   /** Where the api documents are (default the project's `specs/`). */
   specsDir?: string;
   apis?: readonly string[];
+  /**
+   * OpenAPI 3.0/3.1 documents (YAML or JSON) to mock instead of refreshd's apis, each served
+   * as the api named by its file's base name.
+   */
+  documents?: readonly string[];
   logger?: Logger;
   onResponseViolation?: (violation: ResponseViolation) => void;
   /** What every request prefers unless its own `Prefer` says otherwise (`--dynamic`, `--seed`). */
@@ -21,11 +30,13 @@ export interface MockAppOptions {
  * 404 for an undeclared code or an unknown example, 400 for a malformed `Prefer`. It is the
  * mock's own answer about its controls, not an api response, so no document declares it.
  */
-function preferenceProblem(status: number, detail: string): HandlerReply {
+function preferenceProblem(status: number, detail: string, dialect: Dialect): HandlerReply {
   const title = status === 404 ? 'The server cannot find the requested content' : 'The preference cannot be honoured';
+  // In Prism's own format the 404 carries Prism's type for it.
+  const type = status === 404 && dialect === problemDialect ? `${PRISM_ERRORS_URL}#NOT_FOUND` : 'about:blank';
   return {
     status,
-    body: { type: 'about:blank', title, status, detail },
+    body: { type, title, status, detail },
     headers: { 'content-type': 'application/problem+json' },
     outsideDocument: true,
   };
@@ -45,17 +56,20 @@ function mockResponders(apis: BuiltApp['apis'], defaults: MockAppOptions['defaul
     for (const operation of api.operations) {
       const mocker = mocks.byOperationId(operation.operationId);
       if (!mocker) throw new Error(`refreshd mock: ${api.name}: no mock for ${operation.operationId}`);
+      if (api.dialect === problemDialect) operation.dialect = declaredResponsesFirst(operation, mocker);
       responders.set(operation.operationId, (request): HandlerReply => {
         const where = `${operation.method} ${operation.path}`;
         const parsed = parsePrefer(request.headers.prefer);
-        if (!parsed.ok) return preferenceProblem(400, `${where}: ${parsed.error.message}`);
+        if (!parsed.ok) return preferenceProblem(400, `${where}: ${parsed.error.message}`, api.dialect);
         const asked = parsed.prefer;
         const result = mocker.respond({ ...defaults, ...asked });
         if (isMockFailure(result)) {
           const status = result.httpStatus < 500 ? result.httpStatus : 400;
-          return preferenceProblem(status, `${where}: ${result.message}`);
+          return preferenceProblem(status, `${where}: ${result.message}`, api.dialect);
         }
         const headers: Record<string, string> = { ...result.headers };
+        // The five apis answer JSON only, which the pipeline labels; another document's media type is said.
+        if (result.contentType !== '' && result.contentType !== 'application/json') headers['content-type'] = result.contentType;
         const applied = formatPreferenceApplied({ ...asked, seed: result.seed });
         if (applied) headers['preference-applied'] = applied;
         return { status: result.status, body: result.body, headers };
@@ -65,14 +79,62 @@ function mockResponders(apis: BuiltApp['apis'], defaults: MockAppOptions['defaul
   return responders;
 }
 
-/** The mock's app: same documents, validation and dialects as `serve`, no store and no keys. */
+/**
+ * Prism's answer to a request that breaks the document: the response the operation declares
+ * for it when there is one (422, then 400, for invalid input; 401 for missing credentials;
+ * 415, 422, then 400 for a body of another media type), mocked like any other; the problem
+ * dialect's own answer otherwise.
+ */
+function declaredResponsesFirst(operation: CompiledOperation, mocker: OperationMocker): Dialect {
+  const declared = (codes: number[], fallback: () => ErrorReply): ErrorReply => {
+    for (const code of codes) {
+      if (!operation.responses.has(String(code))) continue;
+      const result = mocker.respond({ code });
+      if (isMockFailure(result)) break;
+      const headers = { ...result.headers, ...(result.contentType === '' ? {} : { 'content-type': result.contentType }) };
+      return { status: result.status, body: result.body, headers };
+    }
+    return fallback();
+  };
+  return {
+    ...problemDialect,
+    validationFailed: (problems, context) => declared([422, 400], () => problemDialect.validationFailed(problems, context)),
+    notAuthenticated: (context) => declared([401], () => problemDialect.notAuthenticated(context)),
+    unsupportedMediaType: (context) => declared([415, 422, 400], () => problemDialect.unsupportedMediaType(context)),
+  };
+}
+
+/** What refreshd cannot serve from the documents given: an operationId two of them declare (responders are bound by it). */
+function checkServable(apis: readonly CompiledApi[]): void {
+  const owners = new Map<string, CompiledApi>();
+  for (const api of apis) {
+    for (const operation of api.operations) {
+      const owner = owners.get(operation.operationId);
+      if (owner) throw new DocumentFileError(`operationId "${operation.operationId}" is declared by both ${owner.loaded.file} and ${api.loaded.file} (rename one in an overlay)`);
+      owners.set(operation.operationId, api);
+    }
+  }
+}
+
+/**
+ * The mock's app: same documents, validation and dialects as `serve`, no store and no keys;
+ * or, with `documents`, those documents, answering in the problem dialect unless one names its own.
+ */
 export function buildMockApp(options: MockAppOptions = {}): Promise<BuiltApp> {
+  const files = options.documents && options.documents.length > 0 ? describeDocumentFiles(options.documents) : undefined;
+  const dialects = new Set(files?.map((file) => file.dialect));
   return buildApp({
     specsDir: options.specsDir,
-    apis: options.apis,
+    apis: files ? [] : options.apis,
+    extraApis: files,
     logger: options.logger,
     onResponseViolation: options.onResponseViolation,
-    responders: (apis) => mockResponders(apis, options.defaults),
+    // A path none of the documents has is answered in their dialect when they share one, else in Prism's.
+    notFound: files ? () => (dialects.size === 1 ? [...dialects][0] : problemDialect).routeNotFound({ correlationId: '', debug: false }) : undefined,
+    responders: (apis) => {
+      if (files) checkServable(apis);
+      return mockResponders(apis, options.defaults);
+    },
   });
 }
 
@@ -81,11 +143,12 @@ export async function startMockServer(options: {
   host: string;
   specsDir?: string;
   apis?: readonly string[];
+  documents?: readonly string[];
   logger: Logger;
   defaults?: MockAppOptions['defaults'];
 }): Promise<void> {
   const { logger } = options;
-  const built = await buildMockApp({ specsDir: options.specsDir, apis: options.apis, logger, defaults: options.defaults });
+  const built = await buildMockApp({ specsDir: options.specsDir, apis: options.apis, documents: options.documents, logger, defaults: options.defaults });
   const server = await listen(built, { port: options.port, host: options.host, logger, handleSignals: true });
   const { dynamic, seed } = options.defaults ?? {};
   logger.info(

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { catalogueOf, type Catalogue } from '../spec/catalogue';
+import { catalogueOf, type ApiDeclaration, type Catalogue, type CredentialCheck } from '../spec/catalogue';
+import type { CredentialVerifier, SecurityVerifiers } from './security';
 import type { ApiDescriptor } from '../spec/registry';
 import { PROJECT_SPECS_DIR } from '../paths';
 import { StoreNotFoundError, type TokenStore } from '../store/contract';
@@ -227,6 +228,15 @@ export function schedulePurge(tokens: TokenService, logger: Logger, intervalMs =
   return () => clearInterval(timer);
 }
 
+/**
+ * What each api's security schemes check their credential against, as its `x-refreshd.security`
+ * declares (the admin token, or `--api-keys`). A scheme it does not name only needs a credential
+ * to be present; what it is worth is then the handler's to decide (almanac's bearer).
+ */
+function credentialChecks(apis: ReadonlyArray<ApiDescriptor & { declaration?: ApiDeclaration }>, checks: Record<CredentialCheck, CredentialVerifier>): SecurityVerifiers {
+  return new Map(apis.map((api) => [api.name, new Map(Object.entries(api.declaration?.security ?? {}).map(([scheme, check]) => [scheme, checks[check]]))]));
+}
+
 /** The real server's app: handlers bound to the token engine, JWKS, and the admin api when configured. */
 export async function buildRealApp(
   config: ServeConfig,
@@ -258,7 +268,10 @@ export async function buildRealApp(
     debug: config.debug,
     maxBodyBytes: config.maxBodyBytes,
     onResponseViolation: options.onResponseViolation,
-    bearerVerifiers: admin ? new Map([[admin.name, (credential: string) => isAdminToken(credential, config.adminToken as string)]]) : undefined,
+    securityVerifiers: credentialChecks([...catalogue.select(served), ...(admin ? [admin] : [])], {
+      'admin-token': (credential) => config.adminToken !== undefined && isAdminToken(credential, config.adminToken),
+      'api-keys': (credential) => engine.tokens.isApiKey(credential),
+    }),
     responders: (apis) => bindHandlers(apis, { tokens: engine.tokens, catalogue, clock, secureCookies: config.secureCookies }, config.handlersDir),
     extraRoutes: (app) => {
       app.get('/.well-known/jwks.json', (_req, res) => {

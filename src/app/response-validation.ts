@@ -31,7 +31,7 @@ function headerValues(headers: HandlerReply['headers'], name: string): string[] 
 /**
  * Checks a reply against the document: status declared, content type declared, body valid,
  * every header the document marks required present, every declared header's value valid.
- * refreshd sends JSON bodies only, so a body means `application/json`.
+ * A body is JSON; its media type is the reply's `Content-Type` (`application/json` when it names none).
  */
 export function validateReply(operation: CompiledOperation, reply: ErrorReply | HandlerReply): ResponseViolation | undefined {
   const violation = (reason: string): ResponseViolation => ({
@@ -51,8 +51,9 @@ export function validateReply(operation: CompiledOperation, reply: ErrorReply | 
   if (reply.body === undefined) {
     return spec.bodies.size === 0 ? undefined : violation('the document declares a body and none was sent');
   }
-  if (!spec.bodies.has('application/json')) return violation('content type application/json is not declared');
-  const validate = spec.bodies.get('application/json');
+  const mediaType = (headerValues(reply.headers, 'content-type')[0] ?? 'application/json').split(';')[0].trim().toLowerCase();
+  if (!spec.bodies.has(mediaType)) return violation(`content type ${mediaType} is not declared`);
+  const validate = spec.bodies.get(mediaType);
   if (validate && !validate(reply.body)) {
     const first = validate.errors?.[0];
     return violation(`body does not match the schema: ${first?.instancePath || '/'} ${first?.message}`);

@@ -14,6 +14,11 @@ export interface ErrorReply {
   status: number;
   body: unknown;
   headers?: Record<string, string>;
+  /**
+   * An answer about the request rather than a response of the api (the problem dialect's,
+   * for documents that declare no error responses): sent without response validation.
+   */
+  outsideDocument?: boolean;
 }
 
 /**
@@ -54,7 +59,7 @@ export interface ErrorContext {
  * Each method answers one kind of failure, in the order the pipeline meets them.
  */
 export interface Dialect {
-  readonly name: 'fastapi' | 'pathstack' | 'envelope';
+  readonly name: 'fastapi' | 'pathstack' | 'envelope' | 'problem';
   /**
    * Whether validation errors echo the offending `input` (then the request profile aligns it
    * with what the api's own server would write). How a request is read is the request

@@ -8,10 +8,10 @@ export const REQUEST_PROFILES: Readonly<Record<RequestProfileName, RequestProfil
   strict: strictRequestProfile,
 };
 
-/** The dialects of apis FastAPI made: their requests are read by FastAPI's rules unless they say otherwise. */
+/** The dialects of apis FastAPI made, whose requests are read as FastAPI reads them unless the api says otherwise. */
 const FASTAPI_DIALECTS: ReadonlySet<string> = new Set(['fastapi', 'pathstack']);
 
-/** The profile an api reads its requests with: its own choice, else FastAPI's for the FastAPI-made dialects, strict for the others. */
+/** The profile an api reads its requests with: its own choice, else FastAPI's for the FastAPI dialects, else strict JSON. */
 export function requestProfileFor(name: RequestProfileName | undefined, dialect: Dialect): RequestProfile {
   return REQUEST_PROFILES[name ?? (FASTAPI_DIALECTS.has(dialect.name) ? 'fastapi' : 'strict')];
 }

@@ -189,8 +189,8 @@ function readYamlFile(file: string): Record<string, unknown> {
  * The entry of the document `<specsDir>/<name>.yaml`: its `x-refreshd` from the overlay when
  * the overlay has one, else from the document.
  */
-export function describeApi(name: string, specsDir = SPECS_DIR, overlaysDir = path.join(specsDir, 'overlays')): CatalogueEntry {
-  const file = path.join(specsDir, `${name}.yaml`);
+export function describeApi(name: string, specsDir = SPECS_DIR, overlaysDir = path.join(specsDir, 'overlays'), documentFile?: string): CatalogueEntry {
+  const file = documentFile ?? path.join(specsDir, `${name}.yaml`);
   const overlayFile = path.join(overlaysDir, `${name}.overlay.yaml`);
   let declaredIn: string | undefined;
   let value: unknown;
@@ -210,6 +210,7 @@ export function describeApi(name: string, specsDir = SPECS_DIR, overlaysDir = pa
     requestProfile: declaration.requestProfile,
     specsDir,
     overlaysDir,
+    ...(documentFile === undefined ? {} : { documentFile }),
     declaration,
     declaredIn,
   };

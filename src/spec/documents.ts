@@ -153,7 +153,7 @@ export function profilesOf(name: string, overlaysDir = OVERLAYS_DIR): string[] {
 }
 
 /**
- * Loads `specs/<name>.yaml`, applies `specs/overlays/<name>.overlay.yaml` when present, then
+ * Loads `specs/<name>.yaml` (or `file`, YAML or JSON), applies `specs/overlays/<name>.overlay.yaml` when present, then
  * for each of `profiles` `specs/overlays/<profile>/<name>.overlay.yaml` when present (a
  * configuration that changes what the server sends, e.g. `insecure-cookies`), and validates the
  * result. Throws {@link DocumentLoadError} naming the file and the reason.
@@ -164,8 +164,8 @@ export function loadDocument(
   overlaysDir = OVERLAYS_DIR,
   validatedDigests: Readonly<Record<string, string>> = {},
   profiles: readonly string[] = [],
+  file = path.join(specsDir, `${name}.yaml`),
 ): LoadedDocument {
-  const file = path.join(specsDir, `${name}.yaml`);
   const document = readYaml(file);
   if (!document || typeof document !== 'object' || Array.isArray(document)) {
     throw new DocumentLoadError(file, 'the YAML is not a mapping');

@@ -7,6 +7,7 @@ import { requestProfileFor, type RequestProfile, type RequestProfileName } from 
 import { mediaKind, type BodyMedia, type OperationBody } from '../request-profiles/profile';
 import { DocumentLoadError, loadDocument, readValidatedDigests, type LoadedDocument, type OpenApiDocument } from './documents';
 import { addDocumentFormats, type FormatSemantics } from './formats';
+import { nameOperations } from './operation-ids';
 
 /** A parameter as the pipeline reads it: where from, whether required, its schema. */
 export interface ParameterSpec {
@@ -104,8 +105,6 @@ export interface ApiDescriptor {
   formats: FormatSemantics;
   /** Profile overlays applied after the api's own (`specs/overlays/<profile>/<name>.overlay.yaml`). */
   profiles?: readonly string[];
-  /** How requests are read; default `fastapi` for the fastapi and pathstack dialects, `strict` for the envelope. */
-  requestProfile?: RequestProfileName;
   /** Where `<name>.yaml` is (default the project's `specs/`). */
   specsDir?: string;
   /** Where its overlays are (default `<specsDir>/overlays`). */
@@ -115,6 +114,15 @@ export interface ApiDescriptor {
    * api names), made after it was validated and before anything is compiled from it.
    */
   amend?: (document: OpenApiDocument) => void;
+  /** How requests are read; default `fastapi` for the fastapi and pathstack dialects, `strict` for the envelope. */
+  requestProfile?: RequestProfileName;
+  /** The document's file when it is not `<specsDir>/<name>.yaml` (`refreshd mock petstore.json`). */
+  documentFile?: string;
+  /**
+   * An operation without an operationId stops start-up (refreshd binds handlers by it), unless
+   * this is `generate`: a document mocked from the command line, which needs none (as in Prism).
+   */
+  missingOperationIds?: 'refuse' | 'generate';
 }
 
 const LOCATION_ORDER = { path: 0, query: 1, header: 2, cookie: 3 } as const;
@@ -277,7 +285,9 @@ export async function compileApi(
     overlaysDir ?? descriptor.overlaysDir ?? (documentsDir === undefined ? undefined : path.join(documentsDir, 'overlays')),
     validatedDigests,
     descriptor.profiles,
+    descriptor.documentFile,
   );
+  if (descriptor.missingOperationIds === 'generate') nameOperations(loaded.document);
   descriptor.amend?.(loaded.document);
   const pool = declaresSchemaIds(loaded.document) ? undefined : ajvPool;
   const pooled = (kind: string, create: () => Ajv): Ajv => (pool ? pool.get(`${descriptor.formats}:${kind}`, create) : create());

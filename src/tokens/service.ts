@@ -592,7 +592,7 @@ export class TokenService {
       if (input.requireBearer) throw new TokenError('bearer_missing', 'no Bearer credential');
       return;
     }
-    if (this.matchesApiKey(bearer)) return;
+    if (this.isApiKey(bearer)) return;
     let claims: AccessTokenClaims;
     try {
       claims = this.verifyClaims(input.api, bearer, 'access', nowSeconds, true) as AccessTokenClaims;
@@ -605,8 +605,8 @@ export class TokenService {
     }
   }
 
-  /** Constant time: compares fixed-length digests, and always against every key. */
-  private matchesApiKey(candidate: string): boolean {
+  /** Whether `candidate` is one of the configured API keys. Constant time: compares fixed-length digests, and always against every key. */
+  isApiKey(candidate: string): boolean {
     const candidateDigest = digest(candidate);
     let matched = false;
     for (const keyDigest of this.apiKeyDigests) {

@@ -50,7 +50,7 @@ describe('x-refreshd is checked when it is read', () => {
   });
 
   test.each([
-    [{ dialect: 'soap' }, /x-refreshd.dialect "soap" is not one of fastapi, pathstack, envelope/],
+    [{ dialect: 'soap' }, /x-refreshd.dialect "soap" is not one of problem, fastapi, pathstack, envelope/],
     [{ formats: 'python' }, /x-refreshd.formats must be one of pydantic, json-schema/],
     [{ dialects: 'fastapi' }, /x-refreshd: unknown key "dialects"/],
     [{ refresh: { op: { token: { in: 'cookie', name: 'rt' } } } }, /x-refreshd.refresh.op must have required property 'reply'/],
