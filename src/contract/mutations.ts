@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { compilePattern, declaredTypes, isObject, isOfType } from '../schema/conforms';
 import type { FormatSemantics } from '../spec/formats';
 import type { CompiledOperation, ParameterSpec } from '../spec/registry';
-import { getParameter, setParameter, type CaseRequest } from './cases';
+import { getParameter, setParameter, structuredBody, structuredValue, type CaseRequest } from './cases';
 import { flattenAllOf, numericBounds } from '../schema/keywords';
 import { formatAccepts, staticSample, travelsUnchanged, type Transport } from './schema-values';
 
@@ -178,11 +178,15 @@ function valueViolations(schema: Schema, current: unknown, transport: Transport,
   return out;
 }
 
-/** The mutations of the JSON value at `path`, and of everything below it. */
-function bodySites(schema: unknown, value: unknown, path: Path, context: MutationContext, out: fc.Arbitrary<Mutation>[]): void {
+/**
+ * The mutations of the value at `path`, and of everything below it. In a form (`transport`
+ * `query`) the root is the form itself, and each field is text, as a query parameter's.
+ */
+function bodySites(schema: unknown, value: unknown, path: Path, context: MutationContext, out: fc.Arbitrary<Mutation>[], transport: Transport = 'json'): void {
   if (!isObject(schema)) return;
   const label = pathLabel(path);
-  for (const violation of valueViolations(schema, value, 'json', context)) {
+  const violations = transport === 'json' || path.length > 0 ? valueViolations(schema, value, transport, context) : [];
+  for (const violation of violations) {
     out.push(violation.value.map((bad) => ({ constraint: `${label}: ${violation.constraint}`, edit: { in: 'body', path, value: bad } })));
   }
   const flat = flattenAllOf(schema);
@@ -203,10 +207,10 @@ function bodySites(schema: unknown, value: unknown, path: Path, context: Mutatio
         })),
       );
     }
-    for (const [name, child] of Object.entries(value)) if (name in properties) bodySites(properties[name], child, [...path, name], context, out);
+    for (const [name, child] of Object.entries(value)) if (name in properties) bodySites(properties[name], child, [...path, name], context, out, transport);
   }
   if (Array.isArray(value) && (isObject(flat.items) || flat.items === true)) {
-    value.forEach((item, index) => bodySites(flat.items, item, [...path, index], context, out));
+    value.forEach((item, index) => bodySites(flat.items, item, [...path, index], context, out, transport));
   }
 }
 
@@ -241,16 +245,18 @@ function parameterSites(operation: CompiledOperation, parameter: ParameterSpec, 
 export function mutationSites(operation: CompiledOperation, request: CaseRequest, context: MutationContext): fc.Arbitrary<Mutation>[] {
   const out: fc.Arbitrary<Mutation>[] = [];
   for (const parameter of operation.parameters) parameterSites(operation, parameter, request, context, out);
-  const body = operation.body;
-  const json = body?.mediaTypes.find((type) => /^application\/(.+\+)?json\b/i.test(type));
-  if (!body || !json) return out;
+  const body = structuredBody(operation);
+  if (!body) return out;
   const profile = operation.requestProfile;
-  if (body.required) {
-    out.push(fc.constant({ constraint: 'body: required', edit: { in: 'body', absent: true } }));
-    if (profile.nullBodyIsMissing) out.push(fc.constant({ constraint: 'body: required (null is no body)', edit: { in: 'body', path: [], value: null } }));
+  const value = structuredValue(request.body);
+  if (body.required) out.push(fc.constant({ constraint: 'body: required', edit: { in: 'body', absent: true } }));
+  if (body.kind === 'form') {
+    if (value !== undefined) out.push(fc.constant({ constraint: 'body: media type (not a form)', edit: { in: 'body', raw: JSON.stringify(value), contentType: 'application/json' } }));
+    bodySites(body.schema, value, [], context, out, 'query');
+    return out;
   }
+  if (body.required && profile.nullBodyIsMissing) out.push(fc.constant({ constraint: 'body: required (null is no body)', edit: { in: 'body', path: [], value: null } }));
   out.push(fc.constantFrom(...MALFORMED_JSON).map((raw) => ({ constraint: 'body: JSON', edit: { in: 'body', raw, contentType: 'application/json' } })));
-  const value = request.body.kind === 'json' ? request.body.value : undefined;
   const rootTypes = isObject(body.schema) ? exactTypes(flattenAllOf(body.schema)) : undefined;
   const rawIsValidated = profile.nonJsonBody === 'validate-raw';
   if (value !== undefined && !(rawIsValidated && (!rootTypes || rootTypes.has('string')))) {
@@ -289,8 +295,7 @@ export function applyEdit(request: CaseRequest, edit: Edit): CaseRequest {
   if ('absent' in edit) next.body = { kind: 'none' };
   else if ('raw' in edit) next.body = { kind: 'raw', text: edit.raw, contentType: edit.contentType };
   else {
-    const current = next.body.kind === 'json' ? next.body.value : undefined;
-    next.body = { kind: 'json', value: setAt(current, edit.path, 'value' in edit ? edit.value : undefined, 'remove' in edit) };
+    next.body = { kind: next.body.kind === 'form' ? 'form' : 'json', value: setAt(structuredValue(next.body), edit.path, 'value' in edit ? edit.value : undefined, 'remove' in edit) };
   }
   return next;
 }

@@ -7,7 +7,7 @@ import {
   credentialSlots,
   forgedCredentialCases,
   forgeToken,
-  missingBearerCases,
+  missingCredentialCases,
   negativeCases,
   requestIsValid,
   validRequest,
@@ -68,8 +68,9 @@ beforeAll(async () => {
 test('the credential slots are read from the document: the refresh_token cookie, bearer security, the sub property', () => {
   expect(credentialSlots(operation)).toEqual({
     refreshToken: { in: 'cookie', name: 'refresh_token', required: false },
+    security: [{ name: 'bearer', type: 'http', scheme: 'bearer' }],
     bearer: true,
-    subject: 'sub',
+    subject: { in: 'body', name: 'sub' },
   });
 });
 
@@ -113,9 +114,9 @@ test('one negative case per constraint the document states, each rejected by its
 });
 
 test('bearer security gives the missing and non-Bearer Authorization cases', () => {
-  expect(missingBearerCases(operation, validRequest(operation)).map((c) => [c.name, c.request.headers.authorization])).toEqual([
-    ['Authorization: missing', undefined],
-    ['Authorization: not Bearer', expect.stringMatching(/^Basic /)],
+  expect(missingCredentialCases(operation, validRequest(operation)).map((c) => [c.name, c.request.headers.authorization, c.securityFault?.name])).toEqual([
+    ['Authorization: missing', undefined, 'bearer'],
+    ['Authorization: not Bearer', expect.stringMatching(/^Basic /), 'bearer'],
   ]);
 });
 
