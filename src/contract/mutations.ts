@@ -201,7 +201,8 @@ function bodySites(schema: unknown, value: unknown, path: Path, context: Mutatio
       const undeclared = (name: string) => !(name in properties) && !(name in value) && !patterns.some((p) => p?.test(name));
       const extraName = fc.string({ maxLength: 12 }).filter(undeclared);
       out.push(
-        fc.tuple(extraName, fc.jsonValue({ maxDepth: 1 })).map(([name, extra]) => ({
+        // A form field is text: an empty array there would be no field at all.
+        fc.tuple(extraName, transport === 'json' ? fc.jsonValue({ maxDepth: 1 }) : fc.string({ maxLength: 12 })).map(([name, extra]) => ({
           constraint: `${label}: additionalProperties false`,
           edit: { in: 'body', path: [...path, name], value: extra },
         })),
