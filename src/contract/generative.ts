@@ -23,7 +23,7 @@ export interface InvalidRequest {
   mutation: Mutation;
 }
 
-const TRANSPORT: Record<string, Transport> = { query: 'query', header: 'header', cookie: 'cookie', path: 'query' };
+const TRANSPORT: Record<string, Transport> = { query: 'query', header: 'header', cookie: 'cookie', path: 'path' };
 
 function parameterArbitrary(operation: CompiledOperation, parameter: ParameterSpec, context: GenerationContext): fc.Arbitrary<string> {
   const rule = operation.supportedVersions;

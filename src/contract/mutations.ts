@@ -94,7 +94,7 @@ function violatingStrings(violates: (text: string) => boolean, transport: Transp
 }
 
 function lengthString(min: number, max: number, transport: Transport): fc.Arbitrary<string> {
-  const unit = transport === 'header' || transport === 'cookie' ? fc.constantFrom('a', 'b', 'z', '0') : undefined;
+  const unit = transport === 'header' || transport === 'cookie' || transport === 'path' ? fc.constantFrom('a', 'b', 'z', '0') : undefined;
   return fc.string(unit ? { unit, minLength: min, maxLength: max } : { minLength: min, maxLength: max });
 }
 
@@ -126,8 +126,10 @@ function valueViolations(schema: Schema, current: unknown, transport: Transport,
 
   const stringy = !types || types.has('string');
   if (stringy && !Array.isArray(flat.enum)) {
-    if (typeof flat.minLength === 'number' && flat.minLength > 0 && !(transport === 'header' && flat.minLength === 1)) {
-      out.push({ constraint: `minLength ${flat.minLength}`, value: lengthString(transport === 'header' ? 1 : 0, flat.minLength - 1, transport) });
+    // A header or path segment cannot be empty (an empty one is absent, or another route).
+    const shortest = transport === 'header' || transport === 'path' ? 1 : 0;
+    if (typeof flat.minLength === 'number' && flat.minLength > shortest) {
+      out.push({ constraint: `minLength ${flat.minLength}`, value: lengthString(shortest, flat.minLength - 1, transport) });
     }
     if (typeof flat.maxLength === 'number') {
       out.push({ constraint: `maxLength ${flat.maxLength}`, value: lengthString(flat.maxLength + 1, flat.maxLength + 8, transport) });
@@ -215,7 +217,7 @@ function bodySites(schema: unknown, value: unknown, path: Path, context: Mutatio
   }
 }
 
-const TRANSPORT_OF: Record<string, Transport> = { query: 'query', header: 'header', cookie: 'cookie', path: 'query' };
+const TRANSPORT_OF: Record<string, Transport> = { query: 'query', header: 'header', cookie: 'cookie', path: 'path' };
 
 function parameterSites(operation: CompiledOperation, parameter: ParameterSpec, request: CaseRequest, context: MutationContext, out: fc.Arbitrary<Mutation>[]): void {
   if (parameter.schema?.type === 'array' || parameter.schema?.type === 'object') return;

@@ -45,6 +45,19 @@ describe('the generated requests of every operation (the five apis, the sixth do
     }
   });
 
+  test('a path parameter is drawn, and broken, as one segment that reaches the route: never empty, a dot segment or with a slash', () => {
+    const widgets = apis.find((api) => api.name === 'widgets')!;
+    const operation = widgets.compiled.operations[0];
+    const context = { formats: widgets.formats };
+    const invalid = fc.sample(invalidRequestArbitrary(operation, context)!, { numRuns: 2000, seed: SEED }).map((draw) => invalidRequest(operation, draw));
+    const valid = fc.sample(validRequestArbitrary(operation, context), { numRuns: 500, seed: SEED });
+    const segments = [...invalid, ...valid].flatMap((request) => Object.values(request.pathParameters ?? {}));
+
+    expect(segments.filter((segment) => segment === '' || segment === '.' || segment === '..' || segment.includes('/'))).toEqual([]);
+    // The tenant's pattern is still broken, by segments that reach the route.
+    expect(invalid.filter((request) => !/^[a-z][a-z0-9-]{0,31}$/.test(request.pathParameters!.tenant)).length).toBeGreaterThan(0);
+  });
+
   test('invalid draws break each constraint of the sixth document at every depth of its body', () => {
     const sixth = apis.find((api) => api.name === 'sixth.yaml')!;
     const operation = sixth.compiled.operations[0];
