@@ -22,6 +22,8 @@ copyFileSync(path.join(FIXTURE, 'overlays', 'widgets.overlay.yaml'), path.join(s
 
 const tenantPath = (user: string, tenant = 'acme') => `/tenants/${tenant}/users/${user}/token`;
 const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
+/** A response's JSON body, as the test reads it (fetch types it `unknown`). */
+const jsonOf = (res: Response): Promise<any> => res.json();
 
 let serve: RunningCli;
 
@@ -54,7 +56,7 @@ async function mint(sub: string): Promise<{ refresh_token: string; sub: string }
     body: JSON.stringify({ api: 'widgets', sub }),
   });
   expect(res.status).toBe(201);
-  return res.json();
+  return jsonOf(res);
 }
 
 function refresh(user: string, token: string, options: { key?: string | null; tenant?: string; contentType?: string; body?: string } = {}) {
@@ -81,7 +83,7 @@ describe('serve: the sixth api from two YAML files', () => {
     const first = await refresh(user, session.refresh_token);
     expect(first.status).toBe(200);
     expect(first.headers.get('cache-control')).toBe('no-store');
-    const body = await first.json();
+    const body = await jsonOf(first);
     expect(body).toEqual({ access_token: expect.any(String), token_type: 'Bearer', expires_in: 3600, refresh_token: expect.any(String) });
     expect(body.refresh_token).not.toBe(session.refresh_token);
 
@@ -93,7 +95,7 @@ describe('serve: the sixth api from two YAML files', () => {
     expect(reused.status).toBe(401);
     expect(reused.headers.get('content-type')).toMatch(/^application\/problem\+json/);
     expect(await reused.json()).toMatchObject({ type: 'about:blank', title: 'Unauthorized', status: 401 });
-    const afterReuse = await refresh(user, (await second.json()).refresh_token);
+    const afterReuse = await refresh(user, (await jsonOf(second)).refresh_token);
     expect(afterReuse.status).toBe(401);
   });
 
@@ -120,13 +122,13 @@ describe('serve: the sixth api from two YAML files', () => {
     const session = await mint(user);
     const badTenant = await refresh(user, session.refresh_token, { tenant: 'Not_A_Tenant' });
     expect(badTenant.status).toBe(422);
-    const problem = await badTenant.json();
+    const problem = await jsonOf(badTenant);
     expect(problem).toMatchObject({ type: 'https://stoplight.io/prism/errors#UNPROCESSABLE_ENTITY', status: 422 });
     expect(problem.validation).toEqual([expect.objectContaining({ location: ['path', 'tenant'], code: 'pattern' })]);
 
     const badGrant = await refresh(user, session.refresh_token, { body: form({ grant_type: 'password', refresh_token: session.refresh_token }) });
     expect(badGrant.status).toBe(422);
-    expect((await badGrant.json()).validation).toEqual([expect.objectContaining({ location: ['body', 'grant_type'], code: 'enum' })]);
+    expect((await jsonOf(badGrant)).validation).toEqual([expect.objectContaining({ location: ['body', 'grant_type'], code: 'enum' })]);
 
     const json = await refresh(user, session.refresh_token, { contentType: 'application/json', body: JSON.stringify({ grant_type: 'refresh_token', refresh_token: session.refresh_token }) });
     expect(json.status).toBe(415);
@@ -135,15 +137,15 @@ describe('serve: the sixth api from two YAML files', () => {
   });
 
   test('/docs and /openapi serve it', async () => {
-    const list = await (await fetch(`${serve.url}/openapi`)).json();
+    const list = await jsonOf(await fetch(`${serve.url}/openapi`));
     expect(list.apis).toEqual([
       { name: 'widgets', title: 'Widgets token refresh', spec: '/openapi/widgets.json' },
       { name: 'admin', title: 'refreshd admin', spec: '/openapi/admin.json' },
     ]);
     // The admin api lists the apis this server has: widgets only.
-    const admin = await (await fetch(`${serve.url}/openapi/admin.json`)).json();
+    const admin = await jsonOf(await fetch(`${serve.url}/openapi/admin.json`));
     expect(admin.components.schemas.ApiName.enum).toEqual(['widgets']);
-    const served = await (await fetch(`${serve.url}/openapi/widgets.json`)).json();
+    const served = await jsonOf(await fetch(`${serve.url}/openapi/widgets.json`));
     expect(served.servers[0]).toEqual({ url: '/', description: 'This refreshd server' });
     expect(served.paths['/tenants/{tenant}/users/{user_id}/token'].post.responses['503']).toBeDefined();
     const docs = await fetch(`${serve.url}/docs/widgets`);
