@@ -24,6 +24,27 @@ function parsePairs(values: string[], flag: string, known: readonly string[]): R
   return pairs;
 }
 
+/**
+ * `<api>.<scheme>=<credential>` pairs: api → security scheme name → credential (the scheme is
+ * checked against the api's document when the run loads it). The value is never echoed.
+ */
+function parseSchemeCredentials(values: string[], known: readonly string[]): Record<string, Record<string, string>> {
+  const credentials: Record<string, Record<string, string>> = {};
+  for (const value of values) {
+    const eq = value.indexOf('=');
+    const target = eq === -1 ? '' : value.slice(0, eq).trim();
+    const dot = target.indexOf('.');
+    const api = dot === -1 ? '' : target.slice(0, dot);
+    const scheme = dot === -1 ? '' : target.slice(dot + 1);
+    const credential = eq === -1 ? '' : value.slice(eq + 1).trim();
+    if (!credential || !scheme || !known.includes(api)) {
+      throw new InvalidArgumentError(`--credential takes <api>.<security scheme>=<credential> with api one of ${known.join(', ')}`);
+    }
+    (credentials[api] ??= {})[scheme] = credential;
+  }
+  return credentials;
+}
+
 const parseGraceSeconds = integerParser({ min: 0, max: 86_400, unit: 'seconds' });
 const parseTimeoutMs = integerParser({ min: 1, max: 600_000, unit: 'ms' });
 const parseExamples = integerParser({ min: 0, max: 100_000 });
@@ -131,6 +152,18 @@ export function contractCommand(): Command {
         'the Bearer credential (access token or API key) to go with --token where the api declares bearer security, repeatable [env: REFRESHD_CONTRACT_BEARERS]',
       ).argParser(collect),
     )
+    .addOption(
+      new Option(
+        '--api-key <api=key>',
+        "the credential of the api's apiKey security schemes (one of the target's API keys), repeatable [env: REFRESHD_CONTRACT_API_KEYS, comma-separated]",
+      ).argParser(collect),
+    )
+    .addOption(
+      new Option(
+        '--credential <api.scheme=credential>',
+        'the credential of one security scheme of an api, by its name in the document: an API key, user:password for http basic, a token; repeatable [env: REFRESHD_CONTRACT_CREDENTIALS, comma-separated]',
+      ).argParser(collect),
+    )
     .addOption(envOption('--junit <file>', 'also write a JUnit XML report to <file> (missing directories are created)', 'REFRESHD_CONTRACT_JUNIT'))
     .addOption(
       envOption('--grace-seconds <n>', "the target's reuse grace window; the rotation check waits it out once", 'REFRESHD_GRACE_SECONDS', String(DEFAULT_GRACE_SECONDS)).argParser(
@@ -144,10 +177,14 @@ export function contractCommand(): Command {
     .action(async (baseUrl: string, options) => {
       let tokens: Record<string, string>;
       let bearers: Record<string, string>;
+      let apiKeys: Record<string, string>;
+      let credentials: Record<string, Record<string, string>>;
       try {
         const known = catalogueOf(options.specsDir).names;
         tokens = parsePairs([...fromEnv('REFRESHD_CONTRACT_TOKENS'), ...(options.token ?? [])], '--token', known);
         bearers = parsePairs([...fromEnv('REFRESHD_CONTRACT_BEARERS'), ...(options.bearer ?? [])], '--bearer', known);
+        apiKeys = parsePairs([...fromEnv('REFRESHD_CONTRACT_API_KEYS'), ...(options.apiKey ?? [])], '--api-key', known);
+        credentials = parseSchemeCredentials([...fromEnv('REFRESHD_CONTRACT_CREDENTIALS'), ...(options.credential ?? [])], known);
       } catch (error) {
         return command.error(`error: ${(error as Error).message}`, { exitCode: USAGE_ERROR, code: 'refreshd.invalidArgument' });
       }
@@ -157,7 +194,7 @@ export function contractCommand(): Command {
         console.error('warning: no --admin-token and no --token: the checks that need real tokens (positive_data_acceptance, rotation) will be skipped');
       }
       // Loaded here, not at the top: every command line defines this command, only `contract` runs it.
-      const { runContract, TargetUnreachableError } = await import('../contract/runner');
+      const { runContract, CredentialOptionError, TargetUnreachableError } = await import('../contract/runner');
       const { consoleStyle, formatConsoleReport, toJson, toJUnitXml } = await import('../contract/report');
       const { DocumentLoadError } = await import('../spec/documents');
       let report: Awaited<ReturnType<typeof runContract>>;
@@ -171,6 +208,8 @@ export function contractCommand(): Command {
           adminToken: options.adminToken,
           tokens,
           bearers,
+          apiKeys,
+          credentials,
           graceSeconds: Number(options.graceSeconds),
           wait: options.wait !== false,
           examples: Number(options.examples),
@@ -180,9 +219,10 @@ export function contractCommand(): Command {
           progress: (event) => progress.update(event),
         });
       } catch (error) {
-        if (!(error instanceof TargetUnreachableError) && !(error instanceof DocumentLoadError)) throw error;
-        // A --spec that cannot be loaded is a usage error, worded as commander words them.
-        console.error(error instanceof DocumentLoadError ? `error: --spec: ${error.message.replace(/^refreshd: /, '')}` : `refreshd contract: ${error.message}`);
+        if (!(error instanceof TargetUnreachableError) && !(error instanceof DocumentLoadError) && !(error instanceof CredentialOptionError)) throw error;
+        // A --spec that cannot be loaded, or a credential of no declared scheme, is a usage error, worded as commander words them.
+        if (error instanceof DocumentLoadError) console.error(`error: --spec: ${error.message.replace(/^refreshd: /, '')}`);
+        else console.error(error instanceof CredentialOptionError ? `error: ${error.message}` : `refreshd contract: ${error.message}`);
         process.exitCode = USAGE_ERROR;
         return;
       } finally {

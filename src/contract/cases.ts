@@ -1,8 +1,13 @@
 import { unsupportedVersionProblem } from '../app/api-versions';
-import { bearerCredential, isJsonContentType } from '../app/request-input';
-import type { CompiledOperation, ParameterSpec } from '../spec/registry';
+import { bearerCredential } from '../app/request-input';
+import type { RefreshDeclaration, RequestSlot } from '../spec/catalogue';
+import type { CompiledOperation, ParameterSpec, SecuritySchemeSpec } from '../spec/registry';
 import { admittedTypes, jsonType } from '../schema/keywords';
 import { parameterText, staticSample } from './schema-values';
+import { meetsSecurity, placeholderFor, schemeSlotLabel, schemesToFill, setSchemeCredential, takesBearer } from './security';
+import { requestBody, requestHeaders } from './wire';
+
+export { PLACEHOLDER_BEARER } from './security';
 
 /**
  * Test cases derived from one operation of a document + overlay, never from a list per api:
@@ -14,6 +19,8 @@ import { parameterText, staticSample } from './schema-values';
 export type CaseBody =
   | { kind: 'none' }
   | { kind: 'json'; value: unknown }
+  /** An object sent as `application/x-www-form-urlencoded` (see `formText`). */
+  | { kind: 'form'; value: unknown }
   /** Bytes sent as they are: malformed JSON, or JSON under another media type. */
   | { kind: 'raw'; text: string; contentType: string };
 
@@ -51,8 +58,11 @@ export interface RequestCase {
   kind: CaseKind;
   request: CaseRequest;
   phase?: CasePhase;
-  /** The Bearer credential is missing, not Bearer or forged: a 401 must challenge it (RFC 6750 §3). */
-  bearerFault?: boolean;
+  /**
+   * The credential of this scheme is missing, of another kind or forged: the 401 must
+   * challenge it where the scheme is http bearer or basic (RFC 6750 §3, RFC 7617 §2).
+   */
+  securityFault?: SecuritySchemeSpec;
   /** For `unsupported-method`: the methods the path declares (what `Allow` must list). */
   allowedMethods?: string[];
 }
@@ -62,21 +72,30 @@ export interface Credentials {
   refreshToken: string;
   /** The Bearer credential (an access token of the session, or an API key). */
   accessToken?: string;
-  /** The session's subject, for a body property that must repeat it (pathstack's `sub`). */
+  /** The session's subject, for a slot that must repeat it (pathstack's body `sub`, a path's user id). */
   sub?: string;
+  /** Security scheme name → the credential given for it (an API key, `user:password`, a token). */
+  schemes?: Record<string, string>;
 }
 
 export type RefreshTokenSlot =
-  | { in: 'cookie' | 'header' | 'query'; name: string; required: boolean }
+  | { in: 'cookie' | 'header' | 'query' | 'path'; name: string; required: boolean }
   | { in: 'body'; name: string; required: boolean; bodyRequired: boolean };
 
-/** Where the operation takes credentials, read from its document. */
+/** Where in a JSON answer a value is: property names from the root. */
+export type JsonPath = string[];
+
+/** Where the operation takes credentials: its `x-refreshd.refresh` declaration, else read from its document. */
 export interface CredentialSlots {
   refreshToken?: RefreshTokenSlot;
-  /** Every security alternative needs an http bearer credential. */
+  /** The security schemes every request carries a credential for (one alternative of the requirement). */
+  security: SecuritySchemeSpec[];
+  /** One of {@link security} takes a Bearer credential (the session's access token, or one given). */
   bearer: boolean;
-  /** A body property that must carry the session's subject. */
-  subject?: string;
+  /** A parameter or body property that must carry the session's subject. */
+  subject?: RequestSlot;
+  /** Where an accepted answer hands the rotated tokens back, when the api declares it. */
+  reply?: { cookie?: string; refreshToken?: JsonPath; accessToken?: JsonPath };
 }
 
 const REFRESH_TOKEN_NAME = /^refresh[-_]?token$/i;
@@ -84,7 +103,6 @@ const SUBJECT_NAME = /^sub(ject)?$/i;
 
 /** Made-up credentials: well-formed for the schema, known to no server. */
 export const PLACEHOLDER_REFRESH_TOKEN = 'refreshd-contract-placeholder-refresh-token';
-export const PLACEHOLDER_BEARER = 'refreshd-contract-placeholder-bearer';
 
 const isObject = (value: unknown): value is Record<string, any> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -98,11 +116,42 @@ function objectSchema(schema: Record<string, any> | undefined): Record<string, a
   return undefined;
 }
 
-function jsonBody(operation: CompiledOperation): { required: boolean; schema: Record<string, any> } | undefined {
+/** The body a case builds as a value: the operation's JSON media type, else its form. */
+export interface StructuredBody {
+  kind: 'json' | 'form';
+  required: boolean;
+  schema: Record<string, any>;
+}
+
+export function structuredBody(operation: CompiledOperation): StructuredBody | undefined {
   if (!operation.body) return undefined;
-  const mediaType = operation.body.mediaTypes.find((type) => isJsonMediaType(type));
-  if (!mediaType) return undefined;
-  return { required: operation.body.required, schema: operation.body.schema };
+  const media = operation.body.media.find((m) => m.kind === 'json') ?? operation.body.media.find((m) => m.kind === 'form');
+  if (!media) return undefined;
+  return { kind: media.kind as 'json' | 'form', required: operation.body.required, schema: media.kind === 'json' ? operation.body.schema : media.schema };
+}
+
+/** The value of a JSON or form body; undefined for no body or raw bytes. */
+export function structuredValue(body: CaseBody): unknown {
+  return body.kind === 'json' || body.kind === 'form' ? body.value : undefined;
+}
+
+/** The refresh declarations of refreshd's apis' operations, registered as the run loads them. */
+const refreshDeclarations = new WeakMap<CompiledOperation, RefreshDeclaration>();
+
+/** Where `operation` (of one of refreshd's apis) takes its refresh token and subject, as its api's `x-refreshd.refresh` says. */
+export function declareRefresh(operation: CompiledOperation, declaration: RefreshDeclaration): void {
+  refreshDeclarations.set(operation, declaration);
+}
+
+/** The JSON path of the first string of a reply template that is exactly `$<name>`. */
+function templatePath(template: unknown, name: string, path: JsonPath = []): JsonPath | undefined {
+  if (template === `$${name}`) return path;
+  if (!isObject(template)) return undefined;
+  for (const [key, child] of Object.entries(template)) {
+    const found = templatePath(child, name, [...path, key]);
+    if (found) return found;
+  }
+  return undefined;
 }
 
 export function isJsonMediaType(mediaType: string): boolean {
@@ -110,21 +159,45 @@ export function isJsonMediaType(mediaType: string): boolean {
   return type === 'application/json' || (type.startsWith('application/') && type.endsWith('+json'));
 }
 
-export function credentialSlots(operation: CompiledOperation): CredentialSlots {
-  const slots: CredentialSlots = { bearer: operation.requiresBearer };
-  const parameter = operation.parameters.find((p) => p.in !== 'path' && REFRESH_TOKEN_NAME.test(p.name));
-  if (parameter) {
-    slots.refreshToken = { in: parameter.in as 'cookie' | 'header' | 'query', name: parameter.name, required: parameter.required };
+/** The refresh token's slot at `slot`, with whether the document requires it there. */
+function tokenSlot(operation: CompiledOperation, slot: RequestSlot): RefreshTokenSlot {
+  if (slot.in === 'body') {
+    const body = structuredBody(operation);
+    const schema = objectSchema(body?.schema);
+    const required = Array.isArray(schema?.required) && schema.required.includes(slot.name);
+    return { in: 'body', name: slot.name, required, bodyRequired: body?.required ?? false };
   }
-  const body = jsonBody(operation);
-  const schema = objectSchema(body?.schema);
-  if (body && schema && isObject(schema.properties)) {
-    const required: string[] = Array.isArray(schema.required) ? schema.required : [];
+  const parameter = operation.parameters.find((p) => p.in === slot.in && p.name.toLowerCase() === slot.name.toLowerCase());
+  return { in: slot.in, name: parameter?.name ?? slot.name, required: parameter?.required ?? slot.in === 'path' };
+}
+
+/**
+ * Where the operation takes credentials. An operation of refreshd's apis says it in its
+ * `x-refreshd.refresh` declaration; a document without one (`--spec`) is read by names: a
+ * parameter or body property called like `refresh_token`, a body property called `sub`.
+ */
+export function credentialSlots(operation: CompiledOperation): CredentialSlots {
+  const security = schemesToFill(operation);
+  const slots: CredentialSlots = { security, bearer: security.some(takesBearer) };
+  const declared = refreshDeclarations.get(operation);
+  if (declared) {
+    slots.refreshToken = tokenSlot(operation, declared.token);
+    if (declared.subject) slots.subject = declared.subject;
+    slots.reply = {
+      cookie: declared.reply.cookie,
+      refreshToken: templatePath(declared.reply.body, 'refresh_token'),
+      accessToken: templatePath(declared.reply.body, 'access_token'),
+    };
+    return slots;
+  }
+  const parameter = operation.parameters.find((p) => p.in !== 'path' && REFRESH_TOKEN_NAME.test(p.name));
+  if (parameter) slots.refreshToken = tokenSlot(operation, parameter);
+  const schema = objectSchema(structuredBody(operation)?.schema);
+  if (schema && isObject(schema.properties)) {
     const tokenProperty = Object.keys(schema.properties).find((name) => REFRESH_TOKEN_NAME.test(name));
-    if (tokenProperty && !slots.refreshToken) {
-      slots.refreshToken = { in: 'body', name: tokenProperty, required: required.includes(tokenProperty), bodyRequired: body.required };
-    }
-    slots.subject = Object.keys(schema.properties).find((name) => SUBJECT_NAME.test(name));
+    if (tokenProperty && !slots.refreshToken) slots.refreshToken = tokenSlot(operation, { in: 'body', name: tokenProperty });
+    const subject = Object.keys(schema.properties).find((name) => SUBJECT_NAME.test(name));
+    if (subject) slots.subject = { in: 'body', name: subject };
   }
   return slots;
 }
@@ -142,7 +215,8 @@ export function sampleParameterText(operation: CompiledOperation, parameter: Par
 function minimalBody(operation: CompiledOperation, schema: Record<string, any>): unknown {
   const full = staticSample(schema);
   const minimal = onlyRequired(schema, full);
-  return requestIsValid(operation, { ...emptyRequest(operation), body: { kind: 'json', value: minimal } }, true) ? minimal : full ?? {};
+  const kind = structuredBody(operation)?.kind ?? 'json';
+  return requestIsValid(operation, { ...emptyRequest(operation), body: { kind, value: minimal } }, true) ? minimal : full ?? {};
 }
 
 /** `value` with only the properties its schema requires, at every depth, and arrays at their fewest items. */
@@ -196,40 +270,49 @@ export function validRequest(operation: CompiledOperation, credentials?: Credent
     if (!parameter.required) continue;
     setParameter(request, parameter, sampleParameterText(operation, parameter) ?? 'x');
   }
-  const body = jsonBody(operation);
-  if (body) request.body = { kind: 'json', value: minimalBody(operation, body.schema) };
+  const body = structuredBody(operation);
+  if (body) request.body = { kind: body.kind, value: minimalBody(operation, body.schema) };
   const slot = credentialSlots(operation).refreshToken;
+  const value = structuredValue(request.body);
   // The slot is filled even where the document lets it be left out: this request carries the credential.
   if (slot && slot.in !== 'body') setParameter(request, slot, PLACEHOLDER_REFRESH_TOKEN);
-  if (slot?.in === 'body' && request.body.kind === 'json' && isObject(request.body.value)) request.body.value[slot.name] = PLACEHOLDER_REFRESH_TOKEN;
+  if (slot?.in === 'body' && isObject(value)) value[slot.name] = PLACEHOLDER_REFRESH_TOKEN;
   return withCredentials(operation, request, credentials);
+}
+
+/** The credential `request` carries for `scheme`: the one given for it, the session's Bearer, else a made-up one. */
+function schemeCredential(scheme: SecuritySchemeSpec, credentials: Credentials | undefined): string {
+  return credentials?.schemes?.[scheme.name] ?? (takesBearer(scheme) ? credentials?.accessToken : undefined) ?? placeholderFor(scheme);
 }
 
 /**
  * `request` with its credential slots carrying `credentials` (made-up ones when absent): the
- * refresh token where the request has it, the subject where the body has it, the Bearer
- * where the operation declares bearer security. A slot the request leaves out stays out.
+ * refresh token and the subject where the request has their slot, a credential for each
+ * security scheme the operation requires. A slot the request leaves out stays out.
  */
 export function withCredentials(operation: CompiledOperation, request: CaseRequest, credentials?: Credentials): CaseRequest {
   const slots = credentialSlots(operation);
   const filled = clone(request);
-  const refreshToken = credentials?.refreshToken ?? PLACEHOLDER_REFRESH_TOKEN;
-  const slot = slots.refreshToken;
-  const body = filled.body.kind === 'json' && isObject(filled.body.value) ? filled.body.value : undefined;
-  if (slot?.in === 'body') {
-    if (body && slot.name in body) body[slot.name] = refreshToken;
-  } else if (slot && getParameter(filled, slot) !== undefined) setParameter(filled, slot, refreshToken);
-  if (slots.subject && credentials?.sub && body && slots.subject in body) body[slots.subject] = credentials.sub;
-  if (slots.bearer) filled.headers.authorization = `Bearer ${credentials?.accessToken ?? PLACEHOLDER_BEARER}`;
+  const body = structuredValue(filled.body);
+  const fill = (slot: RequestSlot | undefined, value: string | undefined) => {
+    if (!slot || value === undefined) return;
+    if (slot.in !== 'body') {
+      if (getParameter(filled, slot) !== undefined) setParameter(filled, slot, value);
+    } else if (isObject(body) && slot.name in body) body[slot.name] = value;
+  };
+  fill(slots.refreshToken, credentials?.refreshToken ?? PLACEHOLDER_REFRESH_TOKEN);
+  fill(slots.subject, credentials?.sub);
+  for (const scheme of slots.security) setSchemeCredential(filled, scheme, schemeCredential(scheme, credentials));
   return filled;
 }
 
 /**
  * Whether the server's validation accepts `request`, decided as the pipeline decides it: the
  * operation's own compiled validators (parameters with their coercion, then the body), the
- * overlay's supported versions, and the dialect's reading of the body (a JSON `null` is no
- * body to FastAPI; a body that is not JSON is validated as text, or refused). Bearer
- * security is not validation: a request without its credential is valid, and gets a 401.
+ * overlay's supported versions, and the request profile's reading of the body's bytes under
+ * its Content-Type (a JSON `null` is no body to FastAPI; a form's fields are coerced to
+ * their properties' types; an undeclared media type is refused). Security is not
+ * validation: a request without its credentials is valid, and gets a 401.
  */
 export function requestIsValid(operation: CompiledOperation, request: CaseRequest, ignoreParameters = false): boolean {
   if (!ignoreParameters) {
@@ -245,28 +328,14 @@ export function requestIsValid(operation: CompiledOperation, request: CaseReques
     if (unsupportedVersionProblem(operation, parameters)) return false;
   }
   if (!operation.body) return true;
-  const body = readBody(operation, request.body);
-  if (body.kind === 'invalid') return false;
-  if (body.kind === 'absent') return !operation.body.required;
-  return operation.bodyValidator ? (operation.bodyValidator({ requestBody: structuredClone(body.value) }) as boolean) : true;
-}
-
-/** The body as the pipeline reads it: absent, a value to validate, or refused before validation. */
-function readBody(operation: CompiledOperation, body: CaseBody): { kind: 'absent' } | { kind: 'invalid' } | { kind: 'value'; value: unknown } {
-  const profile = operation.requestProfile;
-  let value: unknown;
-  if (body.kind === 'none' || (body.kind === 'raw' && body.text === '')) return { kind: 'absent' };
-  if (body.kind === 'json') value = body.value;
-  else if (!isJsonContentType(body.contentType)) {
-    return profile.nonJsonBody === 'unsupported-media-type' ? { kind: 'invalid' } : { kind: 'value', value: body.text };
-  } else {
-    try {
-      value = JSON.parse(body.text);
-    } catch {
-      return { kind: 'invalid' };
-    }
-  }
-  return value === null && profile.nullBodyIsMissing ? { kind: 'absent' } : { kind: 'value', value };
+  const text = requestBody(request) ?? '';
+  // As the pipeline: no bytes is no body.
+  if (text === '') return !operation.body.required;
+  const decoded = operation.requestProfile.decodeBody(Buffer.from(text, 'utf8'), requestHeaders(request)['content-type'], operation.body);
+  if ('refused' in decoded) return false;
+  if (decoded.kind === 'absent') return !operation.body.required;
+  const { validate } = decoded.media;
+  return validate ? (validate({ requestBody: decoded.kind === 'raw' ? decoded.text : decoded.value }) as boolean) : true;
 }
 
 /** Whether the request carries a credential the operation's bearer security accepts the form of. */
@@ -319,19 +388,23 @@ export function negativeCases(operation: CompiledOperation, base: CaseRequest): 
     }
   }
 
-  const body = jsonBody(operation);
+  const body = structuredBody(operation);
   if (!body) return cases;
   if (body.required) add('body: missing', { ...clone(base), body: { kind: 'none' } });
-  const baseValue = base.body.kind === 'json' ? base.body.value : undefined;
-  add('body: malformed JSON', { ...clone(base), body: { kind: 'raw', text: '{"refreshd": ', contentType: 'application/json' } });
-  if (baseValue !== undefined) {
-    add('body: not application/json', { ...clone(base), body: { kind: 'raw', text: JSON.stringify(baseValue), contentType: 'text/plain' } });
+  const baseValue = structuredValue(base.body);
+  if (body.kind === 'json') {
+    add('body: malformed JSON', { ...clone(base), body: { kind: 'raw', text: '{"refreshd": ', contentType: 'application/json' } });
+    if (baseValue !== undefined) {
+      add('body: not application/json', { ...clone(base), body: { kind: 'raw', text: JSON.stringify(baseValue), contentType: 'text/plain' } });
+    }
+  } else if (baseValue !== undefined) {
+    add('body: not a form (application/json)', { ...clone(base), body: { kind: 'raw', text: JSON.stringify(baseValue), contentType: 'application/json' } });
   }
   const schema = objectSchema(body.schema);
   if (!schema || !isObject(baseValue)) return cases;
-  add('body: not an object', { ...clone(base), body: { kind: 'json', value: ['not', 'an', 'object'] } });
+  if (body.kind === 'json') add('body: not an object', { ...clone(base), body: { kind: 'json', value: ['not', 'an', 'object'] } });
 
-  const withBody = (value: Record<string, unknown>): CaseRequest => ({ ...clone(base), body: { kind: 'json', value } });
+  const withBody = (value: Record<string, unknown>): CaseRequest => ({ ...clone(base), body: { kind: body.kind, value } });
   const required: string[] = Array.isArray(schema.required) ? schema.required : [];
   for (const name of required) {
     const value = structuredClone(baseValue);
@@ -352,17 +425,29 @@ export function negativeCases(operation: CompiledOperation, base: CaseRequest): 
   return cases;
 }
 
-/** Where bearer security is declared: the Authorization header missing, then under another scheme. */
-export function missingBearerCases(operation: CompiledOperation, base: CaseRequest): RequestCase[] {
-  if (!operation.requiresBearer) return [];
-  const missing = clone(base);
-  delete missing.headers.authorization;
-  const basic = clone(base);
-  basic.headers.authorization = `Basic ${Buffer.from('refreshd:contract').toString('base64')}`;
-  return [
-    { name: 'Authorization: missing', kind: 'auth', request: missing, phase: 'coverage', bearerFault: true },
-    { name: 'Authorization: not Bearer', kind: 'auth', request: basic, phase: 'coverage', bearerFault: true },
-  ];
+/** A Bearer credential sent where Basic is required. */
+const PLACEHOLDER_BEARER_OTHER = 'refreshd-contract-not-basic';
+
+/**
+ * For each security scheme the requests fill: its credential missing, and for an http scheme
+ * under another Authorization scheme (Basic for bearer, Bearer for basic). A case that another
+ * alternative of the requirement would still let through is left out.
+ */
+export function missingCredentialCases(operation: CompiledOperation, base: CaseRequest): RequestCase[] {
+  const cases: RequestCase[] = [];
+  for (const scheme of credentialSlots(operation).security) {
+    const label = schemeSlotLabel(scheme);
+    const missing = clone(base);
+    setSchemeCredential(missing, scheme, undefined);
+    if (!meetsSecurity(operation, missing)) cases.push({ name: `${label}: missing`, kind: 'auth', request: missing, phase: 'coverage', securityFault: scheme });
+    if (scheme.type !== 'http') continue;
+    const other = clone(base);
+    other.headers.authorization =
+      scheme.scheme === 'basic' ? `Bearer ${PLACEHOLDER_BEARER_OTHER}` : `Basic ${Buffer.from('refreshd:contract').toString('base64')}`;
+    const name = `Authorization: not ${scheme.scheme === 'basic' ? 'Basic' : 'Bearer'}`;
+    if (!meetsSecurity(operation, other)) cases.push({ name, kind: 'auth', request: other, phase: 'coverage', securityFault: scheme });
+  }
+  return cases;
 }
 
 /** The token with its signature altered (a JWT), or otherwise changed: a credential no server issued. */
@@ -400,8 +485,8 @@ export function forgedCredentialCases(operation: CompiledOperation, credentials:
         setParameter(omitted, slot, undefined);
         optional = where;
       }
-    } else if (!slot.required && omitted.body.kind === 'json' && isObject(omitted.body.value)) {
-      delete omitted.body.value[slot.name];
+    } else if (!slot.required && isObject(structuredValue(omitted.body))) {
+      delete (structuredValue(omitted.body) as Record<string, unknown>)[slot.name];
       optional = where;
     } else if (!slot.bodyRequired) {
       omitted.body = { kind: 'none' };
@@ -411,14 +496,15 @@ export function forgedCredentialCases(operation: CompiledOperation, credentials:
       cases.push({ name: `refresh token omitted (${optional} is optional in the document)`, kind: 'auth', request: omitted, phase: 'scenario' });
     }
   }
-  if (slots.bearer && credentials.accessToken) {
-    cases.push({
-      name: 'Bearer forged',
-      kind: 'auth',
-      phase: 'scenario',
-      bearerFault: true,
-      request: validRequest(operation, { ...credentials, accessToken: forgeToken(credentials.accessToken) }),
-    });
+  for (const scheme of slots.security) {
+    const given = credentials.schemes?.[scheme.name];
+    const real = given ?? (takesBearer(scheme) ? credentials.accessToken : undefined);
+    if (real === undefined) continue;
+    const forged = forgeToken(real);
+    const request = validRequest(operation, credentials);
+    setSchemeCredential(request, scheme, forged);
+    const name = takesBearer(scheme) ? 'Bearer forged' : scheme.type === 'apiKey' ? `API key forged (${schemeSlotLabel(scheme)})` : `${scheme.name} credential forged`;
+    cases.push({ name, kind: 'auth', phase: 'scenario', securityFault: scheme, request });
   }
   return cases;
 }

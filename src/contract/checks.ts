@@ -176,11 +176,22 @@ function headerValues(response: ReceivedResponse, name: string): string[] {
 }
 
 /**
+ * The Authorization scheme a 401 must challenge: where the case's fault is the credential of
+ * an http bearer or basic scheme. An apiKey has no challenge of its own in HTTP.
+ */
+function challengedScheme(exchange: Exchange): { name: string; rfc: string } | undefined {
+  const scheme = exchange.case.securityFault;
+  if (scheme?.type !== 'http') return undefined;
+  if (scheme.scheme === 'bearer') return { name: 'Bearer', rfc: 'RFC 6750 §3' };
+  return scheme.scheme === 'basic' ? { name: 'Basic', rfc: 'RFC 7617 §2' } : undefined;
+}
+
+/**
  * The headers the document declares for the response (required ones present, every present
  * one valid against its schema, each Set-Cookie line on its own), and what HTTP itself asks:
  * `Allow` on a 405 naming the declared methods (RFC 9110 §15.5.6), a `WWW-Authenticate`
- * Bearer challenge on a 401 that refuses a missing, non-Bearer or forged Bearer credential
- * where bearer security is declared (RFC 6750 §3).
+ * challenge on a 401 that refuses a missing, other or forged credential of an http bearer
+ * or basic scheme (RFC 6750 §3, RFC 7617 §2).
  */
 export function headersConformance(exchange: Exchange): Verdict {
   const response = exchange.response;
@@ -212,10 +223,11 @@ export function headersConformance(exchange: Exchange): Verdict {
       if (missing.length > 0) problems.push(`Allow: ${allow} does not list ${missing.join(', ')}, which the path declares`);
     }
   }
-  if (response.status === 401 && exchange.case.bearerFault && exchange.operation.requiresBearer) {
+  const challenged = challengedScheme(exchange);
+  if (response.status === 401 && challenged) {
     const challenge = response.headers['www-authenticate'];
-    if (!challenge) problems.push('a 401 refusing the Bearer credential without WWW-Authenticate (RFC 6750 §3)');
-    else if (!/(^|,)\s*bearer(\s|,|$)/i.test(challenge)) problems.push(`WWW-Authenticate: ${challenge} does not challenge Bearer`);
+    if (!challenge) problems.push(`a 401 refusing the ${challenged.name} credential without WWW-Authenticate (${challenged.rfc})`);
+    else if (!new RegExp(`(^|,)\\s*${challenged.name}(\\s|,|$)`, 'i').test(challenge)) problems.push(`WWW-Authenticate: ${challenge} does not challenge ${challenged.name}`);
   }
   return problems.length > 0 ? fail(problems.join('; ')) : PASS;
 }
@@ -298,7 +310,7 @@ export const CASE_CHECKS = {
       return status === 405 ? PASS : fail(`${exchange.case.request.method} was answered ${status}, not 405 (the path declares ${exchange.case.allowedMethods?.join(', ')})`);
     },
   },
-  /** Missing, non-Bearer or forged credentials give 401. */
+  /** Missing, other or forged credentials (of any security scheme, or the refresh token) give 401. */
   ignored_auth: {
     kind: 'auth',
     verdict: (exchange: Exchange): Verdict => {

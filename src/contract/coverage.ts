@@ -3,11 +3,13 @@ import type { CompiledOperation, ParameterSpec } from '../spec/registry';
 import {
   credentialSlots,
   isJsonMediaType,
-  missingBearerCases,
+  missingCredentialCases,
   negativeCases,
   requestIsValid,
   sampleParameterText,
   setParameter,
+  structuredBody,
+  structuredValue,
   type CaseKind,
   type CaseRequest,
   type RequestCase,
@@ -15,6 +17,8 @@ import {
 import { applyEdit, pathLabel, type Edit } from './mutations';
 import { flattenAllOf, numericBounds } from '../schema/keywords';
 import { staticSample } from './schema-values';
+import { formText } from './wire';
+import { FORM_MEDIA_TYPE } from '../request-profiles/profile';
 
 /**
  * The coverage phase: deterministic requests that walk what the document declares, as
@@ -132,12 +136,12 @@ const parameterLabel = (parameter: ParameterSpec) => `${parameter.in} "${paramet
 
 /**
  * The coverage cases of `operation`, built on `base` (its minimal valid request with the
- * credentials of the moment): the cases of {@link negativeCases} and {@link missingBearerCases},
+ * credentials of the moment): the cases of {@link negativeCases} and {@link missingCredentialCases},
  * then optional parameters, boundaries, media types. Deterministic: the same base gives the
  * same cases in the same order.
  */
 export function coverageCases(operation: CompiledOperation, base: CaseRequest, options: CoverageOptions): RequestCase[] {
-  const cases: RequestCase[] = [...negativeCases(operation, base), ...missingBearerCases(operation, base)];
+  const cases: RequestCase[] = [...negativeCases(operation, base), ...missingCredentialCases(operation, base)];
   const names = new Set(cases.map((c) => c.name));
   const add = (name: string, request: CaseRequest, kind?: CaseKind) => {
     const valid = requestIsValid(operation, request);
@@ -179,31 +183,28 @@ export function coverageCases(operation: CompiledOperation, base: CaseRequest, o
   }
 
   const body = operation.body;
-  if (!body) return cases;
-  const json = body.mediaTypes.some(isJsonMediaType);
-  const value = base.body.kind === 'json' ? base.body.value : undefined;
-  if (json && isObject(value)) {
+  const structured = structuredBody(operation);
+  if (!body || !structured) return cases;
+  const value = structuredValue(base.body);
+  if (isObject(value)) {
     // Every optional property present: the full sample, the credentials of the base kept.
-    const full = staticSample(body.schema);
+    const full = staticSample(structured.schema);
     if (isObject(full)) {
       const request = structuredClone(base);
-      request.body = { kind: 'json', value: overlay(full, value) };
+      request.body = { kind: structured.kind, value: overlay(full, value) };
       add('body: every optional property present', request, 'valid');
       const edits: BodyBoundary[] = [];
-      bodyBoundaries(body.schema, (request.body as { value: unknown }).value, [], edits);
+      bodyBoundaries(structured.schema, (request.body as { value: unknown }).value, [], edits);
       for (const { constraint, edit, kind } of edits) add(constraint, applyEdit(request, edit), kind);
     }
   }
-  const text = value === undefined ? '' : JSON.stringify(value);
   for (const mediaType of body.mediaTypes) {
     if (mediaType.includes('*')) continue;
     const request = structuredClone(base);
-    if (isJsonMediaType(mediaType)) request.body = { kind: 'raw', text, contentType: mediaType };
-    else if (mediaType.toLowerCase() === 'application/x-www-form-urlencoded' && isObject(value)) {
-      const form = new URLSearchParams(Object.entries(value).map(([k, v]): [string, string] => [k, typeof v === 'string' ? v : JSON.stringify(v)]));
-      request.body = { kind: 'raw', text: form.toString(), contentType: mediaType };
-    } else continue;
-    // Declared, so valid by the document, whatever refreshd's own pipeline reads (JSON only).
+    if (isJsonMediaType(mediaType)) request.body = { kind: 'raw', text: value === undefined ? '' : JSON.stringify(value), contentType: mediaType };
+    else if (mediaType.toLowerCase() === FORM_MEDIA_TYPE && isObject(value)) request.body = { kind: 'raw', text: formText(value), contentType: mediaType };
+    else continue;
+    // Declared, so valid by the document, whatever the server's own reading of it.
     names.add(`body: declared media type ${mediaType}`);
     cases.push({ name: `body: declared media type ${mediaType}`, kind: 'valid', request, phase: 'coverage' });
   }

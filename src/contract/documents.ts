@@ -2,9 +2,10 @@ import { copyFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { envelopeDialect } from '../dialects/envelope';
-import type { CatalogueEntry } from '../spec/catalogue';
+import type { ApiDeclaration, CatalogueEntry } from '../spec/catalogue';
 import type { FormatSemantics } from '../spec/formats';
 import { compileApi, type CompiledApi } from '../spec/registry';
+import { declareRefresh } from './cases';
 
 /** An api the contract run checks: one of refreshd's, or a document given with `--spec`. */
 export interface CheckedApi {
@@ -14,6 +15,8 @@ export interface CheckedApi {
   formats: FormatSemantics;
   /** One of refreshd's apis: its credentials can be minted and the token-aware checks run. */
   known: boolean;
+  /** Its `x-refreshd` (refreshd's apis only): where the refresh token travels, what each security scheme is checked against. */
+  declaration?: ApiDeclaration;
 }
 
 const compiledKnown = new Map<string, Promise<CompiledApi>>();
@@ -23,10 +26,16 @@ export async function knownApi(entry: CatalogueEntry): Promise<CheckedApi> {
   const key = `${entry.specsDir}\0${entry.name}`;
   let compiled = compiledKnown.get(key);
   if (!compiled) {
-    compiled = compileApi(entry);
+    compiled = compileApi(entry).then((api) => {
+      for (const operation of api.operations) {
+        const refresh = entry.declaration.refresh[operation.operationId];
+        if (refresh) declareRefresh(operation, refresh);
+      }
+      return api;
+    });
     compiledKnown.set(key, compiled);
   }
-  return { name: entry.name, compiled: await compiled, formats: entry.formats, known: true };
+  return { name: entry.name, compiled: await compiled, formats: entry.formats, known: true, declaration: entry.declaration };
 }
 
 /**

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import type { FormatSemantics } from '../spec/formats';
 import type { CompiledOperation, ParameterSpec } from '../spec/registry';
-import { emptyRequest, isJsonMediaType, setParameter, type CaseRequest } from './cases';
+import { isObject } from '../schema/keywords';
+import { emptyRequest, setParameter, structuredBody, type CaseRequest } from './cases';
 import type { CheckName, Exchange } from './checks';
 import { mutationSites, type Mutation } from './mutations';
 import { parameterText, valueArbitrary, type Transport } from './schema-values';
@@ -22,7 +23,7 @@ export interface InvalidRequest {
   mutation: Mutation;
 }
 
-const TRANSPORT: Record<string, Transport> = { query: 'query', header: 'header', cookie: 'cookie', path: 'query' };
+const TRANSPORT: Record<string, Transport> = { query: 'query', header: 'header', cookie: 'cookie', path: 'path' };
 
 function parameterArbitrary(operation: CompiledOperation, parameter: ParameterSpec, context: GenerationContext): fc.Arbitrary<string> {
   const rule = operation.supportedVersions;
@@ -30,6 +31,19 @@ function parameterArbitrary(operation: CompiledOperation, parameter: ParameterSp
   const text = valueArbitrary(parameter.schema, { transport: TRANSPORT[parameter.in], formats: context.formats }).map(parameterText);
   // A path segment cannot be empty: the route would not match.
   return parameter.in === 'path' ? text.map((value) => (value === '' ? '0' : value)) : text;
+}
+
+/**
+ * A form's fields: each declared property drawn as the text a query parameter carries (a form
+ * field is text, read back by its property's type), the required ones always there.
+ */
+function formArbitrary(schema: Record<string, any>, context: GenerationContext): fc.Arbitrary<unknown> {
+  const properties: Record<string, unknown> = isObject(schema.properties) ? schema.properties : {};
+  const required = Array.isArray(schema.required) ? schema.required.filter((name: string) => name in properties) : [];
+  const fields = Object.fromEntries(
+    Object.entries(properties).map(([name, property]) => [name, valueArbitrary(property, { transport: 'query', formats: context.formats }).map(parameterText)]),
+  );
+  return fc.record(fields, { requiredKeys: required });
 }
 
 /**
@@ -43,13 +57,17 @@ export function validRequestArbitrary(operation: CompiledOperation, context: Gen
     const value = parameterArbitrary(operation, parameter, context);
     return parameter.required || parameter.in === 'path' ? value : fc.option(value, { nil: undefined });
   });
-  const json = operation.body?.mediaTypes.some(isJsonMediaType) && operation.body.schema;
-  const bodyValue = json ? valueArbitrary(operation.body!.schema, { transport: 'json', formats: context.formats }) : fc.constant(undefined);
+  const structured = structuredBody(operation);
+  const bodyValue = !structured
+    ? fc.constant(undefined)
+    : structured.kind === 'json'
+      ? valueArbitrary(structured.schema, { transport: 'json', formats: context.formats })
+      : formArbitrary(structured.schema, context);
   const body = operation.body && !operation.body.required ? fc.option(bodyValue, { nil: undefined, freq: 4 }) : bodyValue;
   return fc.tuple(fc.tuple(...values), body).map(([parameterValues, bodyContent]) => {
     const request = emptyRequest(operation);
     parameters.forEach((parameter, i) => setParameter(request, parameter, parameterValues[i]));
-    if (json && bodyContent !== undefined) request.body = { kind: 'json', value: bodyContent };
+    if (structured && bodyContent !== undefined) request.body = { kind: structured.kind, value: bodyContent };
     return request;
   });
 }

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { compilePattern, declaredTypes, isObject, isOfType } from '../schema/conforms';
 import type { FormatSemantics } from '../spec/formats';
 import type { CompiledOperation, ParameterSpec } from '../spec/registry';
-import { getParameter, setParameter, type CaseRequest } from './cases';
+import { getParameter, setParameter, structuredBody, structuredValue, type CaseRequest } from './cases';
 import { flattenAllOf, numericBounds } from '../schema/keywords';
 import { formatAccepts, staticSample, travelsUnchanged, type Transport } from './schema-values';
 
@@ -94,7 +94,7 @@ function violatingStrings(violates: (text: string) => boolean, transport: Transp
 }
 
 function lengthString(min: number, max: number, transport: Transport): fc.Arbitrary<string> {
-  const unit = transport === 'header' || transport === 'cookie' ? fc.constantFrom('a', 'b', 'z', '0') : undefined;
+  const unit = transport === 'header' || transport === 'cookie' || transport === 'path' ? fc.constantFrom('a', 'b', 'z', '0') : undefined;
   return fc.string(unit ? { unit, minLength: min, maxLength: max } : { minLength: min, maxLength: max });
 }
 
@@ -126,8 +126,10 @@ function valueViolations(schema: Schema, current: unknown, transport: Transport,
 
   const stringy = !types || types.has('string');
   if (stringy && !Array.isArray(flat.enum)) {
-    if (typeof flat.minLength === 'number' && flat.minLength > 0 && !(transport === 'header' && flat.minLength === 1)) {
-      out.push({ constraint: `minLength ${flat.minLength}`, value: lengthString(transport === 'header' ? 1 : 0, flat.minLength - 1, transport) });
+    // A header or path segment cannot be empty (an empty one is absent, or another route).
+    const shortest = transport === 'header' || transport === 'path' ? 1 : 0;
+    if (typeof flat.minLength === 'number' && flat.minLength > shortest) {
+      out.push({ constraint: `minLength ${flat.minLength}`, value: lengthString(shortest, flat.minLength - 1, transport) });
     }
     if (typeof flat.maxLength === 'number') {
       out.push({ constraint: `maxLength ${flat.maxLength}`, value: lengthString(flat.maxLength + 1, flat.maxLength + 8, transport) });
@@ -178,11 +180,15 @@ function valueViolations(schema: Schema, current: unknown, transport: Transport,
   return out;
 }
 
-/** The mutations of the JSON value at `path`, and of everything below it. */
-function bodySites(schema: unknown, value: unknown, path: Path, context: MutationContext, out: fc.Arbitrary<Mutation>[]): void {
+/**
+ * The mutations of the value at `path`, and of everything below it. In a form (`transport`
+ * `query`) the root is the form itself, and each field is text, as a query parameter's.
+ */
+function bodySites(schema: unknown, value: unknown, path: Path, context: MutationContext, out: fc.Arbitrary<Mutation>[], transport: Transport = 'json'): void {
   if (!isObject(schema)) return;
   const label = pathLabel(path);
-  for (const violation of valueViolations(schema, value, 'json', context)) {
+  const violations = transport === 'json' || path.length > 0 ? valueViolations(schema, value, transport, context) : [];
+  for (const violation of violations) {
     out.push(violation.value.map((bad) => ({ constraint: `${label}: ${violation.constraint}`, edit: { in: 'body', path, value: bad } })));
   }
   const flat = flattenAllOf(schema);
@@ -197,20 +203,21 @@ function bodySites(schema: unknown, value: unknown, path: Path, context: Mutatio
       const undeclared = (name: string) => !(name in properties) && !(name in value) && !patterns.some((p) => p?.test(name));
       const extraName = fc.string({ maxLength: 12 }).filter(undeclared);
       out.push(
-        fc.tuple(extraName, fc.jsonValue({ maxDepth: 1 })).map(([name, extra]) => ({
+        // A form field is text: an empty array there would be no field at all.
+        fc.tuple(extraName, transport === 'json' ? fc.jsonValue({ maxDepth: 1 }) : fc.string({ maxLength: 12 })).map(([name, extra]) => ({
           constraint: `${label}: additionalProperties false`,
           edit: { in: 'body', path: [...path, name], value: extra },
         })),
       );
     }
-    for (const [name, child] of Object.entries(value)) if (name in properties) bodySites(properties[name], child, [...path, name], context, out);
+    for (const [name, child] of Object.entries(value)) if (name in properties) bodySites(properties[name], child, [...path, name], context, out, transport);
   }
   if (Array.isArray(value) && (isObject(flat.items) || flat.items === true)) {
-    value.forEach((item, index) => bodySites(flat.items, item, [...path, index], context, out));
+    value.forEach((item, index) => bodySites(flat.items, item, [...path, index], context, out, transport));
   }
 }
 
-const TRANSPORT_OF: Record<string, Transport> = { query: 'query', header: 'header', cookie: 'cookie', path: 'query' };
+const TRANSPORT_OF: Record<string, Transport> = { query: 'query', header: 'header', cookie: 'cookie', path: 'path' };
 
 function parameterSites(operation: CompiledOperation, parameter: ParameterSpec, request: CaseRequest, context: MutationContext, out: fc.Arbitrary<Mutation>[]): void {
   if (parameter.schema?.type === 'array' || parameter.schema?.type === 'object') return;
@@ -241,16 +248,18 @@ function parameterSites(operation: CompiledOperation, parameter: ParameterSpec, 
 export function mutationSites(operation: CompiledOperation, request: CaseRequest, context: MutationContext): fc.Arbitrary<Mutation>[] {
   const out: fc.Arbitrary<Mutation>[] = [];
   for (const parameter of operation.parameters) parameterSites(operation, parameter, request, context, out);
-  const body = operation.body;
-  const json = body?.mediaTypes.find((type) => /^application\/(.+\+)?json\b/i.test(type));
-  if (!body || !json) return out;
+  const body = structuredBody(operation);
+  if (!body) return out;
   const profile = operation.requestProfile;
-  if (body.required) {
-    out.push(fc.constant({ constraint: 'body: required', edit: { in: 'body', absent: true } }));
-    if (profile.nullBodyIsMissing) out.push(fc.constant({ constraint: 'body: required (null is no body)', edit: { in: 'body', path: [], value: null } }));
+  const value = structuredValue(request.body);
+  if (body.required) out.push(fc.constant({ constraint: 'body: required', edit: { in: 'body', absent: true } }));
+  if (body.kind === 'form') {
+    if (value !== undefined) out.push(fc.constant({ constraint: 'body: media type (not a form)', edit: { in: 'body', raw: JSON.stringify(value), contentType: 'application/json' } }));
+    bodySites(body.schema, value, [], context, out, 'query');
+    return out;
   }
+  if (body.required && profile.nullBodyIsMissing) out.push(fc.constant({ constraint: 'body: required (null is no body)', edit: { in: 'body', path: [], value: null } }));
   out.push(fc.constantFrom(...MALFORMED_JSON).map((raw) => ({ constraint: 'body: JSON', edit: { in: 'body', raw, contentType: 'application/json' } })));
-  const value = request.body.kind === 'json' ? request.body.value : undefined;
   const rootTypes = isObject(body.schema) ? exactTypes(flattenAllOf(body.schema)) : undefined;
   const rawIsValidated = profile.nonJsonBody === 'validate-raw';
   if (value !== undefined && !(rawIsValidated && (!rootTypes || rootTypes.has('string')))) {
@@ -289,8 +298,7 @@ export function applyEdit(request: CaseRequest, edit: Edit): CaseRequest {
   if ('absent' in edit) next.body = { kind: 'none' };
   else if ('raw' in edit) next.body = { kind: 'raw', text: edit.raw, contentType: edit.contentType };
   else {
-    const current = next.body.kind === 'json' ? next.body.value : undefined;
-    next.body = { kind: 'json', value: setAt(current, edit.path, 'value' in edit ? edit.value : undefined, 'remove' in edit) };
+    next.body = { kind: next.body.kind === 'form' ? 'form' : 'json', value: setAt(structuredValue(next.body), edit.path, 'value' in edit ? edit.value : undefined, 'remove' in edit) };
   }
   return next;
 }

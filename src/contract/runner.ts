@@ -2,7 +2,7 @@ import { randomInt, randomUUID } from 'node:crypto';
 import { catalogueOf } from '../spec/catalogue';
 import { findResponseSpec } from '../app/response-validation';
 import { loadDocument } from '../spec/documents';
-import type { CompiledOperation } from '../spec/registry';
+import type { CompiledOperation, SecuritySchemeSpec } from '../spec/registry';
 import {
   credentialSlots,
   forgeToken,
@@ -14,6 +14,7 @@ import {
   type CaseRequest,
   type CredentialSlots,
   type Credentials,
+  type JsonPath,
   type RequestCase,
 } from './cases';
 import {
@@ -35,6 +36,7 @@ import { DEFAULT_EXAMPLES, DEFAULT_GRACE_SECONDS } from './defaults';
 import { knownApi, specFileApi, type CheckedApi } from './documents';
 import { explore, invalidRequestArbitrary, phaseSeed, validRequestArbitrary } from './generative';
 import { applyEdit } from './mutations';
+import { takesBearer } from './security';
 import { requestBody, requestHeaders, requestUrl } from './wire';
 
 export type { PrintedRequest } from './curl';
@@ -70,6 +72,10 @@ export interface ContractOptions {
   tokens?: Partial<Record<string, string>>;
   /** A Bearer credential per api whose operation declares bearer security (an access token or API key). */
   bearers?: Partial<Record<string, string>>;
+  /** api → security scheme name → its credential (an API key, `user:password` for basic, a token). */
+  credentials?: Partial<Record<string, Record<string, string>>>;
+  /** An API key per api: the credential of its apiKey schemes, and of any scheme it checks against the server's API keys. */
+  apiKeys?: Partial<Record<string, string>>;
   /** The target's reuse grace window, waited out once per run by `rotation`. Default 10. */
   graceSeconds?: number;
   /** false: do not wait out the grace window; `rotation` is then skipped when it is not 0. */
@@ -166,6 +172,14 @@ const JWT_LIKE = /eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/g;
 const REFRESH_TOKEN_NAME = /^refresh[-_]?token$/i;
 const ACCESS_TOKEN_NAME = /^access[-_]?token$/i;
 const NO_CREDENTIALS = 'no credentials: pass --admin-token (a refreshd target) or --token <api>=<refresh token>';
+
+/** How to give the credential of a scheme the run has none for. */
+function credentialHint(api: string, scheme: SecuritySchemeSpec): string {
+  const general = `--credential ${api}.${scheme.name}=<${scheme.type === 'http' && scheme.scheme === 'basic' ? 'user:password' : 'value'}>`;
+  if (scheme.type === 'apiKey') return `--api-key ${api}=<key> or ${general}`;
+  if (takesBearer(scheme)) return `--admin-token (a refreshd target), --bearer ${api}=<access token or API key> or ${general}`;
+  return general;
+}
 const UNKNOWN_API =
   'a --spec document, not one of refreshd\'s apis: no credentials can be minted for it, so the token-aware checks (real tokens accepted, forged ones refused, rotation) do not run';
 
@@ -220,12 +234,25 @@ function cookieValue(setCookies: string[], name: (cookieName: string) => boolean
   return undefined;
 }
 
-/** The refresh token an accepted response hands back: its cookie, else a body property named like it. */
+/** The string at `path` of a JSON value. */
+function stringAt(value: unknown, path: JsonPath | undefined): string | undefined {
+  if (!path) return undefined;
+  const found = path.reduce<unknown>((node, key) => (node && typeof node === 'object' ? (node as Record<string, unknown>)[key] : undefined), value);
+  return typeof found === 'string' && found ? found : undefined;
+}
+
+/**
+ * The refresh token an accepted response hands back: where the api's declaration says (its
+ * reply cookie or body property), else the request's cookie, a body property or a cookie named like it.
+ */
 function rotatedRefreshToken(response: ReceivedResponse, slots: CredentialSlots): string | undefined {
   const slot = slots.refreshToken;
+  const cookie = slots.reply?.cookie ?? (slot?.in === 'cookie' ? slot.name : undefined);
+  const body = parseJson(response.text);
   return (
-    (slot?.in === 'cookie' ? cookieValue(response.setCookies, (name) => name === slot.name) : undefined) ??
-    findStringProperty(parseJson(response.text), REFRESH_TOKEN_NAME) ??
+    (cookie ? cookieValue(response.setCookies, (name) => name === cookie) : undefined) ??
+    stringAt(body, slots.reply?.refreshToken) ??
+    findStringProperty(body, REFRESH_TOKEN_NAME) ??
     cookieValue(response.setCookies, (name) => REFRESH_TOKEN_NAME.test(name))
   );
 }
@@ -299,6 +326,16 @@ class ContractRun {
     if (options.adminToken) this.secrets.set(options.adminToken, '<admin token>');
     for (const [api, token] of Object.entries(options.tokens ?? {})) if (token) this.secrets.set(token, `<${api} refresh token given>`);
     for (const [api, token] of Object.entries(options.bearers ?? {})) if (token) this.secrets.set(token, `<${api} bearer given>`);
+    for (const [api, key] of Object.entries(options.apiKeys ?? {})) if (key) this.givenSecret(key, `<${api} API key given>`);
+    for (const [api, schemes] of Object.entries(options.credentials ?? {})) {
+      for (const [scheme, value] of Object.entries(schemes ?? {})) if (value) this.givenSecret(value, `<${api} ${scheme} credential given>`);
+    }
+  }
+
+  /** A credential given on the command line, also as Basic carries it (base64), so neither form is ever printed. */
+  private givenSecret(value: string, label: string): void {
+    this.secrets.set(value, label);
+    this.secrets.set(Buffer.from(value).toString('base64'), label);
   }
 
   private get graceSeconds(): number {
@@ -314,18 +351,36 @@ class ContractRun {
     this.options.progress?.({ api, operationId, phase, ...counts });
   }
 
-  /** Registers a token value; the output shows `<refresh token 2>` in its place, so steps stay tellable apart. */
-  private secret(value: string | undefined, kind: string): void {
+  /**
+   * Registers a token value; the output shows `<refresh token 2>` in its place, so steps stay
+   * tellable apart. `alsoBase64`: a credential that may travel as Basic, hidden in that form too.
+   */
+  private secret(value: string | undefined, kind: string, alsoBase64 = false): void {
     if (!value || this.secrets.has(value)) return;
     const count = (this.labelCounts.get(kind) ?? 0) + 1;
     this.labelCounts.set(kind, count);
     this.secrets.set(value, `<${kind} ${count}>`);
+    if (alsoBase64) this.secrets.set(Buffer.from(value).toString('base64'), `<${kind} ${count}>`);
   }
 
   private remember(credentials: Credentials): Credentials {
     this.secret(credentials.refreshToken, 'refresh token');
     this.secret(credentials.accessToken, 'access token');
     return credentials;
+  }
+
+  /** The credential for each scheme the operation's requests fill, as given for the api (or the admin token, where the api checks a scheme against it). */
+  private schemeCredentials(api: CheckedApi, slots: CredentialSlots): Record<string, string> {
+    const schemes: Record<string, string> = {};
+    for (const scheme of slots.security) {
+      const checkedAgainst = api.declaration?.security[scheme.name];
+      const value =
+        this.options.credentials?.[api.name]?.[scheme.name] ??
+        (scheme.type === 'apiKey' || checkedAgainst === 'api-keys' ? this.options.apiKeys?.[api.name] : undefined) ??
+        (checkedAgainst === 'admin-token' ? this.options.adminToken : undefined);
+      if (value) schemes[scheme.name] = value;
+    }
+    return schemes;
   }
 
   /** Every known token replaced by its label, and anything else shaped like a JWT by `<redacted>`. */
@@ -392,7 +447,7 @@ class ContractRun {
   }
 
   /** Real credentials for one operation: a fresh session, or the chain of a supplied token. */
-  private async credentialsFor(operation: CompiledOperation, slots: CredentialSlots): Promise<{ credentials?: Credentials; reason?: string }> {
+  private async credentialsFor(checked: CheckedApi, operation: CompiledOperation, slots: CredentialSlots): Promise<{ credentials?: Credentials; reason?: string }> {
     const api = operation.api;
     let credentials: Credentials | undefined = this.chains.get(api);
     if (!credentials && this.options.tokens?.[api]) {
@@ -408,9 +463,13 @@ class ContractRun {
     }
     if (!credentials) return { reason: NO_CREDENTIALS };
     if (this.options.bearers?.[api] && !credentials.accessToken) credentials = { ...credentials, accessToken: this.options.bearers[api] };
-    if (slots.bearer && !credentials.accessToken) {
-      return { reason: 'no Bearer credential: pass --admin-token (a refreshd target) or --bearer <api>=<access token or API key>' };
+    const schemes = this.schemeCredentials(checked, slots);
+    credentials = { ...credentials, schemes: { ...credentials.schemes, ...schemes } };
+    for (const scheme of slots.security) {
+      if (schemes[scheme.name] || (takesBearer(scheme) && credentials.accessToken)) continue;
+      return { reason: `no credential for the ${scheme.type} scheme ${scheme.name}: pass ${credentialHint(api, scheme)}` };
     }
+    for (const value of Object.values(schemes)) this.secret(forgeToken(value), 'forged credential', true);
     return { credentials };
   }
 
@@ -418,7 +477,8 @@ class ContractRun {
   private advance(credentials: Credentials, exchange: Exchange, slots: CredentialSlots): Credentials {
     if (!exchange.response || !isSuccess(exchange)) return credentials;
     const refreshToken = rotatedRefreshToken(exchange.response, slots) ?? credentials.refreshToken;
-    const accessToken = findStringProperty(parseJson(exchange.response.text), ACCESS_TOKEN_NAME);
+    const body = parseJson(exchange.response.text);
+    const accessToken = stringAt(body, slots.reply?.accessToken) ?? findStringProperty(body, ACCESS_TOKEN_NAME);
     const next = this.remember({ ...credentials, refreshToken, accessToken: slots.bearer && accessToken ? accessToken : credentials.accessToken });
     if (this.options.tokens?.[exchange.operation.api]) this.chains.set(exchange.operation.api, next);
     return next;
@@ -455,7 +515,7 @@ class ContractRun {
       }
       return exchange;
     };
-    const needsCredentials = Boolean(slots.refreshToken) || slots.bearer;
+    const needsCredentials = Boolean(slots.refreshToken) || slots.security.length > 0;
 
     this.reportProgress(api.name, operation.operationId, 'coverage');
     const first = await send({
@@ -474,7 +534,7 @@ class ContractRun {
     let current: Credentials | undefined;
     if (!needsCredentials) run.positiveAccepted = isSuccess(first);
     else {
-      const obtained = api.known ? await this.credentialsFor(operation, slots) : { reason: UNKNOWN_API };
+      const obtained = api.known ? await this.credentialsFor(api, operation, slots) : { reason: UNKNOWN_API };
       current = obtained.credentials;
       run.credentialReason = obtained.reason;
       if (!current && slots.refreshToken) run.rotation = skipped('rotation', obtained.reason as string);
@@ -657,7 +717,7 @@ class ContractRun {
       results.set(check, skipped(check, reasons[check] ?? 'no response to judge'));
     }
     const ignoredAuth = results.get('ignored_auth') as CheckResult;
-    if (ignoredAuth.status === 'pass' && (slots.refreshToken || slots.bearer) && !run.positiveAccepted) {
+    if (ignoredAuth.status === 'pass' && (slots.refreshToken || slots.security.length > 0) && !run.positiveAccepted) {
       ignoredAuth.note = `forged-credential cases not run: ${run.credentialReason}`;
     }
     return CHECK_NAMES.map((check) => results.get(check) as CheckResult);
@@ -721,6 +781,28 @@ function responseCoverage(run: OperationRun): Pick<OperationCoverage, 'responses
   };
 }
 
+/** A credential given for a security scheme the api does not declare: a usage error, found before anything is sent. */
+export class CredentialOptionError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CredentialOptionError';
+  }
+}
+
+/** Each `credentials` entry names a security scheme its api declares. */
+function checkGivenCredentials(targets: CheckedApi[], credentials: ContractOptions['credentials']): void {
+  for (const [api, schemes] of Object.entries(credentials ?? {})) {
+    const target = targets.find((checked) => checked.known && checked.name === api);
+    if (!target) continue;
+    const declared = Object.keys(target.compiled.definition.components?.securitySchemes ?? {});
+    for (const scheme of Object.keys(schemes ?? {})) {
+      if (declared.includes(scheme)) continue;
+      const known = declared.length > 0 ? `its schemes: ${declared.join(', ')}` : 'it declares none';
+      throw new CredentialOptionError(`--credential ${api}.${scheme}: ${api} declares no security scheme "${scheme}" (${known})`);
+    }
+  }
+}
+
 /** The target could not be reached at all: no check can say anything about it. */
 export class TargetUnreachableError extends Error {
   constructor(readonly baseUrl: string, readonly reason: string) {
@@ -766,11 +848,13 @@ async function checkedApis(options: ContractOptions): Promise<CheckedApi[]> {
  * `baseUrl`: the coverage phase, the generative phase and, with real credentials, the
  * rotation scenario. Never throws for what the server does; a check lacking credentials is
  * skipped (never counted as passed). Throws `DocumentLoadError` for a --spec document that
- * cannot be loaded, and {@link TargetUnreachableError} when nothing answers at `baseUrl`.
+ * cannot be loaded, {@link CredentialOptionError} for a credential of a scheme the api does
+ * not declare, and {@link TargetUnreachableError} when nothing answers at `baseUrl`.
  */
 export async function runContract(options: ContractOptions): Promise<ContractReport> {
   const startedAt = Date.now();
   const targets = await checkedApis(options);
+  checkGivenCredentials(targets, options.credentials);
   await ensureReachable(options);
   const run = new ContractRun(options, options.seed ?? randomSeed(), options.examples ?? DEFAULT_EXAMPLES);
   options.log?.(`seed ${run.seed} (--seed ${run.seed} sends the same generated requests again)`);

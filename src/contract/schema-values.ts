@@ -15,8 +15,8 @@ import { addDocumentFormats, type FormatSemantics } from '../spec/formats';
  * static sample of the same schema, which is valid by construction too.
  */
 
-/** How a value travels: in a JSON body, or as the text of a parameter. */
-export type Transport = 'json' | 'query' | 'header' | 'cookie';
+/** How a value travels: in a JSON body, or as the text of a parameter (a path parameter is one segment). */
+export type Transport = 'json' | 'query' | 'header' | 'cookie' | 'path';
 
 export interface ValueContext {
   transport: Transport;
@@ -42,13 +42,15 @@ const JSON_CHARACTER = fc.oneof(
 /**
  * Characters a parameter can carry unchanged: a header value keeps no surrounding space and
  * no control character; a cookie value also no `;` (the pair separator), no `"` (quoted values
- * are unquoted) and no `\`; a query value is percent-encoded, so any character goes.
+ * are unquoted) and no `\`; a query value is percent-encoded, so any character goes; a path
+ * segment is percent-encoded too, but no `/` (servers route on the decoded path).
  */
 const SAFE_CHARACTER: Record<Transport, fc.Arbitrary<string>> = {
   json: JSON_CHARACTER,
   query: JSON_CHARACTER,
   header: fc.integer({ min: 0x21, max: 0x7e }).map((code) => String.fromCharCode(code)),
   cookie: fc.integer({ min: 0x21, max: 0x7e }).map((code) => String.fromCharCode(code)).filter((c) => !';"\\,'.includes(c)),
+  path: JSON_CHARACTER.filter((c) => c !== '/'),
 };
 
 const UNSAFE_IN: Record<Transport, RegExp | undefined> = {
@@ -56,10 +58,13 @@ const UNSAFE_IN: Record<Transport, RegExp | undefined> = {
   query: /[\ud800-\udfff]/,
   header: /[^\x21-\x7e]/,
   cookie: /[^\x21-\x7e]|[;"\\,]/,
+  path: /[\ud800-\udfff/]/,
 };
 
 /** Whether `text` survives the transport unchanged (see {@link SAFE_CHARACTER}). */
 export function travelsUnchanged(text: string, transport: Transport): boolean {
+  // An empty or dot segment would not reach the route at all (`//`, `/./`, `/../`).
+  if (transport === 'path' && (text === '' || text === '.' || text === '..')) return false;
   const unsafe = UNSAFE_IN[transport];
   return !unsafe || !unsafe.test(text);
 }

@@ -32,6 +32,8 @@ export interface Fault {
   check: CheckName;
   /** In front of the sixth document's server (checked with --spec), not refreshd. */
   sixth?: boolean;
+  /** In front of refreshd serving the widgets fixture folder (a form body, an apiKey header). */
+  widgets?: boolean;
   /** The generative phase finds it: the first failure reported is a shrunk one. */
   generated: boolean;
   /** What the reported (smallest) reproduction must look like. */
@@ -52,6 +54,10 @@ const PATHS = {
   session: '/session/token/refresh',
   sixth: '/v2/tokens/refresh',
 } as const;
+
+/** The key refreshd serving the widgets fixture is given (`--api-keys`), and the contract run too (`--api-key`). */
+export const WIDGETS_API_KEY = 'widgets-key-of-the-contract-tests';
+const WIDGETS_PATH = /^\/tenants\/[^/]+\/users\/[^/]+\/token$/;
 
 /** A POST to the api's refresh path (not the probe, not an unsupported method, not the admin api). */
 const refreshOf = (api: keyof typeof PATHS) => (request: ProxiedRequest) => request.method === 'POST' && request.path === PATHS[api];
@@ -278,6 +284,18 @@ export const FAULTS: Fault[] = [
     reproduction: (request) => request.headers['x-tenant'] === undefined,
     rewrite: (request) =>
       refreshOf('sixth')(request) && request.headers['x-tenant'] === undefined ? { ...request, headers: { ...request.headers, 'x-tenant': '1' } } : request,
+  },
+  {
+    name: 'an API key ignored (widgets refreshes with its X-Widget-Key missing or wrong)',
+    api: 'widgets',
+    check: 'ignored_auth',
+    widgets: true,
+    generated: false,
+    reproduction: (request) => request.method === 'POST' && request.headers['x-widget-key'] !== '<widgets API key given>',
+    rewrite: (request) =>
+      request.method === 'POST' && WIDGETS_PATH.test(request.path) && request.headers['x-widget-key'] !== WIDGETS_API_KEY
+        ? { ...request, headers: { ...request.headers, 'x-widget-key': WIDGETS_API_KEY } }
+        : request,
   },
 ];
 

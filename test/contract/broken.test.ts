@@ -1,7 +1,10 @@
 import { formatConsoleReport, toJUnitXml } from '../../src/contract/report';
 import { runContract, type ContractReport } from '../../src/contract/runner';
-import { FAULTS, startBrokenServer } from './broken-servers';
+import path from 'node:path';
+import { FAULTS, startBrokenServer, WIDGETS_API_KEY } from './broken-servers';
 import { ADMIN_TOKEN, SIXTH_SPEC, startRealTarget, startSixthTarget, type Listening, type RealTarget } from './targets';
+
+const WIDGETS_DIR = path.join(__dirname, '..', 'fixtures', 'sixth-api');
 
 /** Fixed in tests, so a run is the same run every time; `refreshd contract` draws one when not given. */
 const SEED = 20260714;
@@ -9,13 +12,16 @@ const SEED = 20260714;
 const EXAMPLES = 50;
 
 let upstream: RealTarget;
+let widgets: RealTarget;
 let sixth: Listening;
 beforeAll(async () => {
   upstream = await startRealTarget({ graceWindowSeconds: 10 });
+  widgets = await startRealTarget({ graceWindowSeconds: 10, specsDir: WIDGETS_DIR, apiKeys: [WIDGETS_API_KEY] });
   sixth = await startSixthTarget();
 });
 afterAll(async () => {
   await upstream.close();
+  await widgets.close();
   await sixth.close();
 });
 
@@ -25,10 +31,15 @@ const failing = (report: ContractReport) =>
 describe.each(FAULTS)('a server with $name', (fault) => {
   let report: ContractReport;
   beforeAll(async () => {
-    const broken = await startBrokenServer(fault.sixth ? sixth.url : upstream.url, fault);
+    const real = fault.widgets ? widgets : upstream;
+    const broken = await startBrokenServer(fault.sixth ? sixth.url : real.url, fault);
     try {
-      const target = fault.sixth ? { specs: [SIXTH_SPEC] } : { adminToken: ADMIN_TOKEN };
-      report = await runContract({ baseUrl: broken.url, ...target, clock: upstream.clock, examples: EXAMPLES, seed: SEED });
+      const target = fault.sixth
+        ? { specs: [SIXTH_SPEC] }
+        : fault.widgets
+          ? { adminToken: ADMIN_TOKEN, specsDir: WIDGETS_DIR, apiKeys: { widgets: WIDGETS_API_KEY } }
+          : { adminToken: ADMIN_TOKEN };
+      report = await runContract({ baseUrl: broken.url, ...target, clock: real.clock, examples: EXAMPLES, seed: SEED });
     } finally {
       await broken.close();
     }
@@ -54,6 +65,7 @@ describe.each(FAULTS)('a server with $name', (fault) => {
     for (const text of [formatConsoleReport(report), toJUnitXml(report), JSON.stringify(report)]) {
       expect(text).not.toMatch(/eyJ[\w-]*\.[\w-]+\./);
       expect(text).not.toContain(ADMIN_TOKEN);
+      expect(text).not.toContain(WIDGETS_API_KEY);
     }
     expect(formatConsoleReport(report)).toContain(`${fault.api} · ${fault.check}`);
   });

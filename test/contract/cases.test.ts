@@ -7,12 +7,14 @@ import {
   credentialSlots,
   forgedCredentialCases,
   forgeToken,
-  missingBearerCases,
+  missingCredentialCases,
   negativeCases,
   requestIsValid,
+  structuredValue,
   validRequest,
   withCredentials,
 } from '../../src/contract/cases';
+import { requestBody, requestHeaders } from '../../src/contract/wire';
 import { compileApi, type CompiledOperation } from '../../src/spec/registry';
 
 /** A sixth document, unknown to refreshd: its cases must come from the document alone. */
@@ -68,8 +70,9 @@ beforeAll(async () => {
 test('the credential slots are read from the document: the refresh_token cookie, bearer security, the sub property', () => {
   expect(credentialSlots(operation)).toEqual({
     refreshToken: { in: 'cookie', name: 'refresh_token', required: false },
+    security: [{ name: 'bearer', type: 'http', scheme: 'bearer' }],
     bearer: true,
-    subject: 'sub',
+    subject: { in: 'body', name: 'sub' },
   });
 });
 
@@ -113,9 +116,9 @@ test('one negative case per constraint the document states, each rejected by its
 });
 
 test('bearer security gives the missing and non-Bearer Authorization cases', () => {
-  expect(missingBearerCases(operation, validRequest(operation)).map((c) => [c.name, c.request.headers.authorization])).toEqual([
-    ['Authorization: missing', undefined],
-    ['Authorization: not Bearer', expect.stringMatching(/^Basic /)],
+  expect(missingCredentialCases(operation, validRequest(operation)).map((c) => [c.name, c.request.headers.authorization, c.securityFault?.name])).toEqual([
+    ['Authorization: missing', undefined, 'bearer'],
+    ['Authorization: not Bearer', expect.stringMatching(/^Basic /), 'bearer'],
   ]);
 });
 
@@ -164,5 +167,69 @@ describe('requestIsValid reads a request as the pipeline does', () => {
     const request = withCredentials(operation, { ...validRequest(operation), cookies: {} }, { refreshToken: 'r', accessToken: 'a', sub: 'x' });
     expect(request.cookies).toEqual({});
     expect(request.headers.authorization).toBe('Bearer a');
+  });
+});
+
+describe("an api's x-refreshd declaration, a form body and an apiKey scheme (the widgets fixture)", () => {
+  const SUB = '6f1c2b3a-4d5e-4f60-8a7b-9c0d1e2f3a4b';
+  let widgets: CompiledOperation;
+  beforeAll(async () => {
+    const { catalogueOf } = await import('../../src/spec/catalogue');
+    const { knownApi } = await import('../../src/contract/documents');
+    const catalogue = catalogueOf(path.join(__dirname, '..', 'fixtures', 'sixth-api'));
+    widgets = (await knownApi(catalogue.get('widgets'))).compiled.operations[0];
+  });
+
+  test('the slots come from the declaration: the token in the form, the subject in the path, the tokens back in the body', () => {
+    expect(credentialSlots(widgets)).toEqual({
+      refreshToken: { in: 'body', name: 'refresh_token', required: true, bodyRequired: true },
+      security: [{ name: 'widgetKey', type: 'apiKey', in: 'header', parameterName: 'X-Widget-Key' }],
+      bearer: false,
+      subject: { in: 'path', name: 'user_id' },
+      reply: { cookie: undefined, refreshToken: ['refresh_token'], accessToken: ['access_token'] },
+    });
+  });
+
+  test('the valid request is a form, with the subject in the path and the API key in its header, and passes the validators', () => {
+    const request = validRequest(widgets, { refreshToken: 'r.e.f', sub: SUB, schemes: { widgetKey: 'the-key' } });
+
+    expect(request).toMatchObject({
+      pathParameters: { tenant: expect.any(String), user_id: SUB },
+      headers: { 'x-widget-key': 'the-key' },
+      body: { kind: 'form', value: { grant_type: 'refresh_token', refresh_token: 'r.e.f' } },
+    });
+    expect(requestHeaders(request)['content-type']).toBe('application/x-www-form-urlencoded');
+    expect(requestBody(request)).toBe('grant_type=refresh_token&refresh_token=r.e.f');
+    expect(requestIsValid(widgets, request)).toBe(true);
+    // Made-up credentials: a placeholder key, the document's sample subject.
+    expect(validRequest(widgets).headers['x-widget-key']).toBe('refreshd-contract-placeholder-api-key');
+  });
+
+  test('the negative cases break the form, and JSON is the wrong media type; each is refused by the validators', () => {
+    const cases = negativeCases(widgets, validRequest(widgets));
+
+    expect(cases.map((c) => c.name)).toEqual([
+      'body: missing',
+      'body: not a form (application/json)',
+      'body.grant_type: missing',
+      'body.refresh_token: missing',
+      // A form field is text: 123 arrives as "123", which only the enum refuses.
+      'body.grant_type: wrong type (123)',
+      'body: extra property (additionalProperties: false)',
+    ]);
+    expect(cases[1].request.body).toEqual({ kind: 'raw', contentType: 'application/json', text: expect.stringMatching(/^\{"grant_type":"refresh_token"/) });
+    for (const c of cases) expect({ name: c.name, valid: requestIsValid(widgets, c.request) }).toEqual({ name: c.name, valid: false });
+  });
+
+  test('the apiKey scheme: its header missing (coverage), and the key forged next to real credentials (scenario)', () => {
+    const credentials = { refreshToken: 'h.p.sig', sub: SUB, schemes: { widgetKey: 'the-key' } };
+    const missing = missingCredentialCases(widgets, validRequest(widgets, credentials));
+    expect(missing.map((c) => [c.name, c.request.headers['x-widget-key'], c.securityFault?.name])).toEqual([['header "X-Widget-Key": missing', undefined, 'widgetKey']]);
+
+    const forged = forgedCredentialCases(widgets, credentials);
+    expect(forged.map((c) => [c.name, c.request.headers['x-widget-key'], structuredValue(c.request.body)])).toEqual([
+      ['refresh token forged (body.refresh_token)', 'the-key', { grant_type: 'refresh_token', refresh_token: 'h.p.Aig' }],
+      ['API key forged (header "X-Widget-Key")', 'the-keyforged', { grant_type: 'refresh_token', refresh_token: 'h.p.sig' }],
+    ]);
   });
 });

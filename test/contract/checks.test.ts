@@ -64,12 +64,28 @@ describe('response_headers_conformance', () => {
   });
 
   test('a 401 that refuses the Bearer credential challenges it; a 401 for the refresh token behind a good Bearer need not', () => {
+    const bearer = { name: 'bearerAuth', type: 'http', scheme: 'bearer' } as const;
     const unauthorized = (headers: Record<string, string>, bearerFault: boolean) =>
-      exchange('almanac', { status: 401, text: '{"detail":"Not authenticated"}', headers: { 'content-type': 'application/json', ...headers } }, { kind: 'auth', bearerFault });
+      exchange(
+        'almanac',
+        { status: 401, text: '{"detail":"Not authenticated"}', headers: { 'content-type': 'application/json', ...headers } },
+        { kind: 'auth', securityFault: bearerFault ? bearer : undefined },
+      );
     expect(failingChecks(unauthorized({ 'www-authenticate': 'Bearer' }, true))).toEqual([]);
     expect(failingChecks(unauthorized({}, true))).toEqual(['response_headers_conformance']);
     expect(failingChecks(unauthorized({ 'www-authenticate': 'Basic realm="x"' }, true))).toEqual(['response_headers_conformance']);
     expect(failingChecks(unauthorized({}, false))).toEqual([]);
+  });
+
+  test('a 401 refusing a Basic credential challenges Basic; one refusing an API key needs no challenge (HTTP has none for it)', () => {
+    const basic = { name: 'basicAuth', type: 'http', scheme: 'basic' } as const;
+    const apiKey = { name: 'key', type: 'apiKey', in: 'header', parameterName: 'X-Key' } as const;
+    const unauthorized = (headers: Record<string, string>, securityFault: typeof basic | typeof apiKey) =>
+      exchange('watchr', { status: 401, text: '{"detail":"Not authenticated"}', headers: { 'content-type': 'application/json', ...headers } }, { kind: 'auth', securityFault });
+    expect(failingChecks(unauthorized({ 'www-authenticate': 'Basic realm="x"' }, basic))).toEqual([]);
+    expect(failingChecks(unauthorized({ 'www-authenticate': 'Bearer' }, basic))).toEqual(['response_headers_conformance']);
+    expect(failingChecks(unauthorized({}, basic))).toEqual(['response_headers_conformance']);
+    expect(failingChecks(unauthorized({}, apiKey))).toEqual([]);
   });
 
   test('a 405 carries Allow, naming the methods the path declares', () => {

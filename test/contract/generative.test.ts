@@ -1,8 +1,10 @@
 import { projectApi, PUBLISHED_APIS } from '../support/apis';
+import path from 'node:path';
 import fc from 'fast-check';
+import { catalogueOf } from '../../src/spec/catalogue';
 import { requestIsValid, withCredentials, type CaseRequest } from '../../src/contract/cases';
 import type { CheckName, Exchange } from '../../src/contract/checks';
-import { specFileApi, type CheckedApi } from '../../src/contract/documents';
+import { knownApi, specFileApi, type CheckedApi } from '../../src/contract/documents';
 import { explore, invalidRequestArbitrary, validRequestArbitrary, type InvalidRequest } from '../../src/contract/generative';
 import { applyEdit } from '../../src/contract/mutations';
 import { requestBody, requestHeaders, requestUrl } from '../../src/contract/wire';
@@ -13,14 +15,18 @@ const SEED = 424242;
 
 let apis: CheckedApi[];
 beforeAll(async () => {
-  apis = [...(await Promise.all(PUBLISHED_APIS.map((name) => projectApi(name)))), await specFileApi(SIXTH_SPEC)];
+  apis = [...(await Promise.all(PUBLISHED_APIS.map((name) => projectApi(name)))), await specFileApi(SIXTH_SPEC), await widgetsApi()];
 });
+
+/** The sixth api of the fixture folder: a path template, a form body, an apiKey header. */
+const WIDGETS_DIR = path.join(__dirname, '..', 'fixtures', 'sixth-api');
+const widgetsApi = (): Promise<CheckedApi> => knownApi(catalogueOf(WIDGETS_DIR).get('widgets'));
 
 const operationsOf = () => apis.flatMap((api) => api.compiled.operations.map((operation) => ({ api, operation })));
 const invalidRequest = (operation: CheckedApi['compiled']['operations'][number], { shape, mutation }: InvalidRequest) =>
   applyEdit(withCredentials(operation, shape), mutation.edit);
 
-describe('the generated requests of every operation (the five apis and the sixth document)', () => {
+describe('the generated requests of every operation (the five apis, the sixth document, the widgets form api)', () => {
   test('valid draws are all accepted by the validators the server runs, invalid draws all refused', () => {
     for (const { api, operation } of operationsOf()) {
       const context = { formats: api.formats };
@@ -32,9 +38,24 @@ describe('the generated requests of every operation (the five apis and the sixth
       // watchr states nothing a request can break (an optional string cookie).
       expect({ api: api.name, invalid: Boolean(arbitrary) }).toEqual({ api: api.name, invalid: api.name !== 'watchr' });
       if (!arbitrary) continue;
+      // A form body's draws go on the wire as forms.
+      if (api.name === 'widgets') expect(new Set(valid.map((shape) => requestHeaders(shape)['content-type']))).toEqual(new Set(['application/x-www-form-urlencoded']));
       const accepted = fc.sample(arbitrary, { numRuns: 300, seed: SEED }).filter((draw) => requestIsValid(operation, invalidRequest(operation, draw)));
       expect({ api: api.name, accepted }).toEqual({ api: api.name, accepted: [] });
     }
+  });
+
+  test('a path parameter is drawn, and broken, as one segment that reaches the route: never empty, a dot segment or with a slash', () => {
+    const widgets = apis.find((api) => api.name === 'widgets')!;
+    const operation = widgets.compiled.operations[0];
+    const context = { formats: widgets.formats };
+    const invalid = fc.sample(invalidRequestArbitrary(operation, context)!, { numRuns: 2000, seed: SEED }).map((draw) => invalidRequest(operation, draw));
+    const valid = fc.sample(validRequestArbitrary(operation, context), { numRuns: 500, seed: SEED });
+    const segments = [...invalid, ...valid].flatMap((request) => Object.values(request.pathParameters ?? {}));
+
+    expect(segments.filter((segment) => segment === '' || segment === '.' || segment === '..' || segment.includes('/'))).toEqual([]);
+    // The tenant's pattern is still broken, by segments that reach the route.
+    expect(invalid.filter((request) => !/^[a-z][a-z0-9-]{0,31}$/.test(request.pathParameters!.tenant)).length).toBeGreaterThan(0);
   });
 
   test('invalid draws break each constraint of the sixth document at every depth of its body', () => {
@@ -101,19 +122,22 @@ async function statuses(target: Listening, requests: CaseRequest[]): Promise<num
 
 describe("on the wire, refreshd's own pipeline agrees with the generator", () => {
   let mock: Listening;
+  let widgetsMock: Listening;
   let sixth: Listening;
   beforeAll(async () => {
     mock = await startMockTarget();
+    widgetsMock = await startMockTarget(WIDGETS_DIR);
     sixth = await startSixthTarget();
   });
   afterAll(async () => {
     await mock.close();
+    await widgetsMock.close();
     await sixth.close();
   });
 
   test('the mock (validation, then a sample) answers every valid draw 2xx and every invalid draw 4xx', async () => {
     for (const { api, operation } of operationsOf()) {
-      const target = api.known ? mock : sixth;
+      const target = api.name === 'widgets' ? widgetsMock : api.known ? mock : sixth;
       const context = { formats: api.formats };
       const valid = fc.sample(validRequestArbitrary(operation, context), { numRuns: 40, seed: SEED }).map((shape) => withCredentials(operation, shape));
       expect({ api: api.name, statuses: (await statuses(target, valid)).filter((status) => status >= 300) }).toEqual({ api: api.name, statuses: [] });

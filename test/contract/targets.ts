@@ -71,10 +71,10 @@ export async function startRealTarget(overrides: Partial<ServeConfig> = {}): Pro
   };
 }
 
-/** refreshd mock (`buildMockApp`, what `refreshd mock` serves), listening; response violations collected. */
-export async function startMockTarget(): Promise<Listening & { violations: unknown[] }> {
+/** refreshd mock (`buildMockApp`, what `refreshd mock` serves) of `specsDir` (default the project's), listening; response violations collected. */
+export async function startMockTarget(specsDir?: string): Promise<Listening & { violations: unknown[] }> {
   const violations: unknown[] = [];
-  const built = await buildMockApp({ onResponseViolation: (violation) => violations.push(violation) });
+  const built = await buildMockApp({ specsDir, onResponseViolation: (violation) => violations.push(violation) });
   const listening = await listenOn(built.handler);
   return { ...listening, violations };
 }

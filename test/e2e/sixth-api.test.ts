@@ -157,6 +157,8 @@ describe('serve: the sixth api from two YAML files', () => {
     const result = runCli(['contract', serve.url, '--specs-dir', specsDir, '--admin-token', ADMIN_TOKEN, '--api-key', `widgets=${API_KEY}`, '--grace-seconds', '0', '--examples', '20', '--seed', '1']);
     expect(result.stderr).not.toMatch(/error/i);
     expect(result.stdout).toMatch(/widgets/);
+    // The key and the admin token went into requests, never into the output.
+    for (const secret of [API_KEY, ADMIN_TOKEN]) expect(result.stdout + result.stderr).not.toContain(secret);
     expect(result.status).toBe(0);
   }, 120_000);
 });
