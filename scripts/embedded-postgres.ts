@@ -72,7 +72,7 @@ export async function startEmbeddedPostgres(options: { flags?: string[] } = {}):
     stop: () => ask('stop'),
     start: () => ask('start'),
     async shutdown() {
-      if (child.exitCode === null) child.send('shutdown');
+      if (child.exitCode === null) child.send('finish');
       await exited;
     },
   };
