@@ -303,7 +303,7 @@ async function runPaced(request: RunRequest, workload: Workload): Promise<RunRes
 async function handle(request: RunRequest): Promise<void> {
   let workload = workloads.get(request.workloadKey);
   if (!workload) {
-    workload = createWorkload(request.kind);
+    workload = createWorkload(request.workload);
     workloads.set(request.workloadKey, workload);
   }
   if (request.seeds) workload.addSeeds(request.seeds);

@@ -3,6 +3,8 @@
  * The load generator lives in its own process, pinned to its own core, so the cost of making
  * load never lands on the server's core.
  */
+import type { RefreshPlan } from './refresh-plan';
+import type { HttpCall } from './workloads';
 
 /** One minted session: a never-used refresh token and what the api asks beside it. */
 export interface SessionSeed {
@@ -11,7 +13,8 @@ export interface SessionSeed {
   sub: string;
 }
 
-export type WorkloadKind = 'baseline' | 'watchr' | 'galileo' | 'pathstack' | 'almanac' | 'session' | 'mock-session';
+/** What the load generator sends: one request again and again, or an api's refresh as its plan says. */
+export type WorkloadSpec = { kind: 'static'; call: HttpCall } | { kind: 'refresh'; plan: RefreshPlan };
 
 export interface RunRequest {
   type: 'run';
@@ -20,7 +23,8 @@ export interface RunRequest {
   url: string;
   /** Names the token pool: runs with the same key share it (warm-up, peak, half rate on one server). */
   workloadKey: string;
-  kind: WorkloadKind;
+  /** Read on the first run of a `workloadKey` only. */
+  workload: WorkloadSpec;
   /** Fresh sessions to add to the pool before the run (refresh workloads only). */
   seeds?: SessionSeed[];
   /** `closed`: autocannon, `connections` requests always in flight (peak rate). `paced`: open loop at `rate` req/s. */

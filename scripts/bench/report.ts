@@ -4,23 +4,19 @@
  */
 import type { RunResult } from './protocol';
 
-export const ROW_IDS = [
-  'node-http',
-  'baseline',
-  'serve-watchr',
-  'serve-galileo',
-  'serve-pathstack',
-  'serve-almanac',
-  'serve-session',
-  'prism-session',
-  'mock-session',
-  'serve-workers-1',
-  'serve-workers-2',
-  'serve-pg-workers-1',
-  'serve-pg-workers-2',
-] as const;
+/** The rows before the per-api ones. */
+export const REFERENCE_ROW_IDS = ['node-http', 'baseline'] as const;
+/** The rows after them: the session document's mock and scaling rows. */
+export const SESSION_ROW_IDS = ['prism-session', 'mock-session', 'serve-workers-1', 'serve-workers-2', 'serve-pg-workers-1', 'serve-pg-workers-2'] as const;
+type FixedRowId = (typeof REFERENCE_ROW_IDS)[number] | (typeof SESSION_ROW_IDS)[number];
 
-export type RowId = (typeof ROW_IDS)[number];
+/** A fixed row, or `serve-<api>`: one per api the documents declare. */
+export type RowId = FixedRowId | `serve-${string}`;
+
+/** Every row of a run over `apis` (the catalogue's names), in table order. */
+export function rowIds(apis: readonly string[]): RowId[] {
+  return [...REFERENCE_ROW_IDS, ...apis.map((api) => `serve-${api}` as const), ...SESSION_ROW_IDS];
+}
 
 export const COLD_START_IDS = ['serve-healthz', 'serve-refresh', 'mock-healthz', 'prism-first-200'] as const;
 export type ColdStartId = (typeof COLD_START_IDS)[number];
@@ -28,6 +24,8 @@ export type ColdStartId = (typeof COLD_START_IDS)[number];
 export interface Row {
   id: RowId;
   label: string;
+  /** A `serve-<api>` row: the api whose refresh it measures (one pinned process on SQLite). */
+  api?: string;
   status: 'ok' | 'skipped' | 'failed';
   /** Why a row was skipped or failed, or a caveat about how it ran. */
   note?: string;
@@ -160,8 +158,8 @@ export function budgetLines(rows: readonly Row[], coldStarts: readonly ColdStart
     const row = byId.get(id);
     return row?.status === 'ok' ? row : undefined;
   };
-  // The per-api rows (one pinned process on SQLite); the workers and PostgreSQL rows have lines of their own.
-  const serveRows = rows.filter((row) => row.id.startsWith('serve-') && !row.id.includes('workers') && row.status === 'ok');
+  // The per-api rows; the workers and PostgreSQL rows have lines of their own.
+  const serveRows = rows.filter((row) => row.api !== undefined && row.status === 'ok');
   const lines: BudgetLine[] = [];
 
   const ratios = serveRows.filter((row) => row.ratio !== undefined);
@@ -169,7 +167,7 @@ export function budgetLines(rows: readonly Row[], coldStarts: readonly ColdStart
     const worst = ratios.reduce((a, b) => ((a.ratio ?? 0) <= (b.ratio ?? 0) ? a : b));
     lines.push({
       line: 'full refresh ≥ 0.65× bare Express POST',
-      measured: ratios.map((row) => `${row.id.slice('serve-'.length)} ${row.ratio?.toFixed(2)}×`).join(', ') + ` (worst ${worst.id.slice(6)})`,
+      measured: ratios.map((row) => `${row.api} ${row.ratio?.toFixed(2)}×`).join(', ') + ` (worst ${worst.api})`,
       holds: ratios.every((row) => (row.ratio ?? 0) >= 0.65),
     });
   } else lines.push({ line: 'full refresh ≥ 0.65× bare Express POST', measured: 'not measured', holds: null });

@@ -6,11 +6,12 @@
  *   npm run bench                         full run (about 5 min on 2 cores)
  *   npm run bench -- --quick              a second or so per measurement: proves the script works
  *   npm run bench -- --only serve-session,baseline
+ *   npm run bench -- --specs-dir <dir>    a `serve-<api>` row for every api of <dir> (default specs/)
  *   npm run bench -- --profile            also one serve run under --cpu-prof, summarised
  *
  * Options: --out <file> (default bench-results.json), --connections <n> (50), --warmup <s>,
  * --duration <s>, --half-duration <s>, --cold-repeats <n>, --server-log-level <level> (info,
- * refreshd's default), --profile-api <api> (session), --no-build, --keep (keep the temp dir
+ * refreshd's default), --profile-api <api> (session), --specs-dir <dir>, --no-build, --keep (keep the temp dir
  * with the servers' logs).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -22,14 +23,17 @@ import path from 'node:path';
 import { startEmbeddedPostgres, withPgClient } from '../embedded-postgres';
 import { cpuSeconds, machineBusySeconds, peakRssMiB, processTree, rssMiB } from './procfs';
 import { formatProfileSummary, summarizeProfile } from './profile-summary';
-import type { LoadMessage, RunRequest, RunResult, SessionSeed, WorkloadKind } from './protocol';
+import { catalogueOf, type CatalogueEntry } from '../../src/spec/catalogue';
+import { PROJECT_SPECS_DIR } from '../../src/paths';
+import type { LoadMessage, RunRequest, RunResult, SessionSeed, WorkloadSpec } from './protocol';
+import { loadRefreshPlan, type RefreshPlan } from './refresh-plan';
 import {
   budgetLines,
   COLD_START_IDS,
   formatReport,
   loadBound,
   median,
-  ROW_IDS,
+  rowIds,
   type BenchReport,
   type ColdStart,
   type ColdStartId,
@@ -50,12 +54,15 @@ import {
   type Pinning,
   type StartedServer,
 } from './servers';
-import { REFRESH_PATHS, STATIC_TOKEN, type RefreshApi } from './workloads';
+import { compileRequest, STATIC_TOKEN, type HttpCall } from './workloads';
 
 const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
 const REFRESHD_BIN = path.join(PROJECT_ROOT, 'bin', 'refreshd.js');
 const ADMIN_TOKEN = `bench-admin-${randomUUID()}`;
-const REFRESH_APIS: RefreshApi[] = ['watchr', 'galileo', 'pathstack', 'almanac', 'session'];
+/** Given to serve as `--api-keys`: the credential of the apiKey schemes an overlay declares `api-keys`. */
+const API_KEY = `bench-key-${randomUUID()}`;
+/** The api of the rows that compare servers on one document (mock, Prism, workers, PostgreSQL, cold start): always the project's. */
+const SESSION_API = 'session';
 /** Tokens added to a pool beyond one per connection: a run loses at most one per connection (its in-flight request). */
 const SEED_MARGIN = 16;
 
@@ -70,7 +77,8 @@ interface Options {
   serverLogLevel: string;
   only?: string[];
   profile: boolean;
-  profileApi: RefreshApi;
+  profileApi: string;
+  specsDir: string;
   build: boolean;
   keep: boolean;
 }
@@ -87,7 +95,8 @@ function parseOptions(argv: string[]): Options {
     coldRepeats: quick ? 1 : 3,
     serverLogLevel: 'info',
     profile: false,
-    profileApi: 'session',
+    profileApi: SESSION_API,
+    specsDir: PROJECT_SPECS_DIR,
     build: true,
     keep: false,
   };
@@ -133,12 +142,12 @@ function parseOptions(argv: string[]): Options {
       case '--profile':
         options.profile = true;
         break;
-      case '--profile-api': {
-        const api = value();
-        if (!(REFRESH_APIS as string[]).includes(api)) throw new Error(`--profile-api: one of ${REFRESH_APIS.join(', ')}`);
-        options.profileApi = api as RefreshApi;
+      case '--profile-api':
+        options.profileApi = value();
         break;
-      }
+      case '--specs-dir':
+        options.specsDir = path.resolve(value());
+        break;
       case '--no-build':
         options.build = false;
         break;
@@ -157,7 +166,7 @@ function parseOptions(argv: string[]): Options {
 }
 
 function readUsage(): string {
-  return 'usage: npm run bench -- [--quick] [--out file] [--only ids] [--profile] [--profile-api api] [--connections n] [--warmup s] [--duration s] [--half-duration s] [--cold-repeats n] [--server-log-level level] [--no-build] [--keep]';
+  return 'usage: npm run bench -- [--quick] [--out file] [--only ids] [--profile] [--profile-api api] [--connections n] [--warmup s] [--duration s] [--half-duration s] [--cold-repeats n] [--server-log-level level] [--specs-dir dir] [--no-build] [--keep]';
 }
 
 const progress = (message: string) => process.stderr.write(`[bench] ${message}\n`);
@@ -234,22 +243,22 @@ class LoadGenerator {
   }
 }
 
-/** Mints sessions through the admin api, a few requests at a time. */
-async function mintSessions(url: string, api: RefreshApi, count: number): Promise<SessionSeed[]> {
+/** Mints sessions through the admin api, a few requests at a time, for subjects of the form the api declares. */
+async function mintSessions(url: string, api: CatalogueEntry, count: number): Promise<SessionSeed[]> {
   const seeds: SessionSeed[] = [];
   let failure: Error | undefined;
   let issued = 0;
   const worker = async () => {
     while (issued < count && !failure) {
       issued += 1;
-      const sub = api === 'pathstack' ? randomUUID() : `bench-${randomUUID()}`;
+      const sub = api.declaration.subject === 'uuid4' ? randomUUID() : `bench-${randomUUID()}`;
       const reply = await request(`${url}/admin/sessions`, {
         method: 'POST',
         headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ api, sub }),
+        body: JSON.stringify({ api: api.name, sub }),
       });
       if (reply.status !== 201) {
-        failure = new Error(`minting a ${api} session: HTTP ${reply.status} ${reply.body.slice(0, 300)}`);
+        failure = new Error(`minting a ${api.name} session: HTTP ${reply.status} ${reply.body.slice(0, 300)}`);
         return;
       }
       const minted = JSON.parse(reply.body) as { refresh_token: string; access_token: string; sub: string };
@@ -260,6 +269,12 @@ async function mintSessions(url: string, api: RefreshApi, count: number): Promis
   if (failure) throw failure;
   return seeds;
 }
+
+/** The baseline servers' route, the same request every time. */
+const BASELINE_WORKLOAD: WorkloadSpec = {
+  kind: 'static',
+  call: { method: 'POST', path: '/refresh', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ refresh_token: STATIC_TOKEN }) },
+};
 
 const int = (value: number | undefined) => (value === undefined ? '?' : Math.round(value).toString());
 
@@ -294,6 +309,12 @@ class Bench {
   profile?: unknown;
   prismVersion?: string;
   private readonly workDir: string;
+  /** The apis of `--specs-dir`, one `serve-<api>` row each. */
+  readonly apis: CatalogueEntry[];
+  /** Each api's refresh plan, or why the bench cannot make one. */
+  private readonly plans = new Map<string, RefreshPlan | Error>();
+  /** The project's session api, for the rows that compare servers on its document. */
+  private readonly session: { entry: CatalogueEntry; plan: RefreshPlan };
 
   constructor(
     readonly options: Options,
@@ -301,14 +322,13 @@ class Bench {
     readonly load: LoadGenerator,
   ) {
     this.workDir = mkdtempSync(path.join(os.tmpdir(), 'refreshd-bench-'));
-    const labels: Record<RowId, string> = {
+    const credentials = { apiKey: API_KEY, adminToken: ADMIN_TOKEN };
+    this.apis = catalogueOf(options.specsDir).apis;
+    const sessionEntry = catalogueOf(PROJECT_SPECS_DIR).get(SESSION_API);
+    this.session = { entry: sessionEntry, plan: loadRefreshPlan(sessionEntry, credentials) };
+    const labels: Record<string, string> = {
       'node-http': 'node:http POST + JSON.parse (reference floor)',
       baseline: 'Express 5 POST + express.json() (baseline)',
-      'serve-watchr': 'serve: watchr refresh (cookie)',
-      'serve-galileo': 'serve: galileo refresh (cookie)',
-      'serve-pathstack': 'serve: pathstack refresh',
-      'serve-almanac': 'serve: almanac refresh (+ bearer)',
-      'serve-session': 'serve: session refresh',
       'prism-session': 'Prism mock, session document',
       'mock-session': 'refreshd mock, session document',
       'serve-workers-1': 'serve --workers 1: session refresh',
@@ -317,18 +337,37 @@ class Bench {
       'serve-pg-workers-2': 'serve on PostgreSQL, --workers 2: session refresh',
     };
     const ratioTo: Partial<Record<RowId, RowId>> = {
-      'serve-watchr': 'baseline',
-      'serve-galileo': 'baseline',
-      'serve-pathstack': 'baseline',
-      'serve-almanac': 'baseline',
-      'serve-session': 'baseline',
       'mock-session': 'prism-session',
       'serve-workers-2': 'serve-workers-1',
       'serve-pg-workers-2': 'serve-pg-workers-1',
     };
-    for (const id of ROW_IDS) {
-      this.rows.set(id, { id, label: labels[id], status: 'skipped', note: 'not selected (--only)', ratioTo: ratioTo[id], serverCores: pinning.enabled ? pinning.server : 'any' });
+    const apiOf = new Map<RowId, string>();
+    for (const { name } of this.apis) {
+      const id = `serve-${name}` as const;
+      if (id in labels) throw new Error(`the api "${name}" of ${options.specsDir} would share its row id ${id} with a fixed row: rename its document`);
+      let plan: RefreshPlan | Error;
+      try {
+        plan = loadRefreshPlan(catalogueOf(options.specsDir).get(name), credentials);
+      } catch (error) {
+        plan = error as Error;
+      }
+      this.plans.set(name, plan);
+      labels[id] = `serve: ${name} refresh${plan instanceof Error || plan.traits.length === 0 ? '' : ` (${plan.traits.join(', ')})`}`;
+      ratioTo[id] = 'baseline';
+      apiOf.set(id, name);
     }
+    for (const id of rowIds(this.apis.map((api) => api.name))) {
+      this.rows.set(id, {
+        id,
+        label: labels[id],
+        api: apiOf.get(id),
+        status: 'skipped',
+        note: 'not selected (--only)',
+        ratioTo: ratioTo[id],
+        serverCores: pinning.enabled ? pinning.server : 'any',
+      });
+    }
+    if (options.profile && !this.apis.some((api) => api.name === options.profileApi)) throw new Error(`--profile-api: one of ${this.apis.map((api) => api.name).join(', ')}`);
     const coldLabels: Record<ColdStartId, string> = {
       'serve-healthz': 'serve → GET /healthz',
       'serve-refresh': 'serve → a real refresh (session)',
@@ -408,7 +447,10 @@ class Bench {
   private async startServe(name: string, cores: string, extraArgs: string[] = [], nodeFlags: string[] = []): Promise<StartedServer> {
     const port = await freePort();
     const argv = this.refreshd(
-      ['serve', '--port', String(port), '--data-dir', this.dataDir(name), '--admin-token', ADMIN_TOKEN, '--insecure-cookies', '--log-level', this.options.serverLogLevel, ...extraArgs],
+      [
+        'serve', '--port', String(port), '--specs-dir', this.options.specsDir, '--data-dir', this.dataDir(name), '--admin-token', ADMIN_TOKEN, '--api-keys', API_KEY,
+        '--insecure-cookies', '--log-level', this.options.serverLogLevel, ...extraArgs,
+      ],
       nodeFlags,
     );
     const server = startServer({ name, argv: pinned(this.pinning, cores, argv), port, logPath: this.logPath(name) });
@@ -420,14 +462,14 @@ class Bench {
   private async measure(
     id: RowId,
     server: StartedServer,
-    kind: WorkloadKind,
+    workload: WorkloadSpec,
     mint?: (count: number) => Promise<SessionSeed[]>,
     options: { halfRate?: boolean; aroundPeak?: (row: Row) => Promise<() => Promise<void>> } = {},
   ): Promise<void> {
     const row = this.row(id);
     const workloadKey = `${id}-${server.pid}`;
     const { connections } = this.options;
-    const base = { url: server.url, workloadKey, kind, connections, serverPid: server.pid };
+    const base = { url: server.url, workloadKey, workload, connections, serverPid: server.pid };
     const seeds = async () => (mint ? await mint(connections + SEED_MARGIN) : undefined);
 
     progress(`${id}: warm-up ${this.options.warmupSeconds} s`);
@@ -469,7 +511,7 @@ class Bench {
       const argv = [process.execPath, '--import', 'tsx', path.join(__dirname, 'node-http-server.ts'), '--port', String(port)];
       const server = startServer({ name: 'node-http', argv: pinned(this.pinning, this.pinning.server, argv), port, logPath: this.logPath('node-http') });
       await firstOk(server, () => request(`${server.url}/healthz`), { what: 'GET /healthz' });
-      await this.measure('node-http', server, 'baseline');
+      await this.measure('node-http', server, BASELINE_WORKLOAD);
       await stopServer(server);
     });
   }
@@ -480,16 +522,37 @@ class Bench {
       const argv = [process.execPath, '--import', 'tsx', path.join(__dirname, 'baseline-server.ts'), '--port', String(port)];
       const server = startServer({ name: 'baseline', argv: pinned(this.pinning, this.pinning.server, argv), port, logPath: this.logPath('baseline') });
       await firstOk(server, () => request(`${server.url}/healthz`), { what: 'GET /healthz' });
-      await this.measure('baseline', server, 'baseline');
+      await this.measure('baseline', server, BASELINE_WORKLOAD);
       await stopServer(server);
     });
   }
 
-  async serve(api: RefreshApi): Promise<void> {
-    const id = `serve-${api}` as RowId;
+  /** A refresh request of the session api with a token nobody checks (the mocks) or a real one (the cold start). */
+  private sessionCall(refreshToken: string): HttpCall {
+    return compileRequest(this.session.plan)({ refreshToken, accessToken: '', sub: '' });
+  }
+
+  private get sessionWorkload(): WorkloadSpec {
+    return { kind: 'refresh', plan: this.session.plan };
+  }
+
+  /** The refresh of one api of `--specs-dir`, as its document and declaration describe it. */
+  async serve(api: CatalogueEntry): Promise<void> {
+    const id = `serve-${api.name}` as const;
+    if (!this.selected(id)) return;
+    const plan = this.plans.get(api.name) as RefreshPlan | Error;
+    if (Object.keys(api.declaration.refresh).length === 0) {
+      Object.assign(this.row(id), { status: 'skipped', note: `${api.name} declares no refresh in x-refreshd (a handler file serves it): the bench cannot tell what to send` });
+      return;
+    }
+    if (plan instanceof Error) {
+      Object.assign(this.row(id), { status: 'failed', note: plan.message });
+      progress(`FAILED ${id}: ${plan.message}`);
+      return;
+    }
     await this.scenario([id], async () => {
       const server = await this.startServe(id, this.pinning.server);
-      await this.measure(id, server, api, (count) => mintSessions(server.url, api, count));
+      await this.measure(id, server, { kind: 'refresh', plan }, (count) => mintSessions(server.url, api, count));
       const exit = await stopServer(server);
       if (exit.code !== 0) this.row(id).note = `exited ${exit.code ?? exit.signal} on SIGTERM`;
     });
@@ -502,7 +565,7 @@ class Bench {
       const server = startServer({ name: 'mock', argv: pinned(this.pinning, this.pinning.server, argv), port, logPath: this.logPath('mock') });
       const cold = await firstOk(server, () => request(`${server.url}/healthz`), { what: 'GET /healthz' });
       this.recordCold('mock-healthz', [cold]);
-      await this.measure('mock-session', server, 'mock-session');
+      await this.measure('mock-session', server, { kind: 'static', call: this.sessionCall(STATIC_TOKEN) });
       await stopServer(server);
     });
   }
@@ -535,12 +598,12 @@ class Bench {
       // -v silent: no per-request log lines (the issue compares with Prism's logging silenced); --errors=false is its default.
       const argv = [process.execPath, cli.entry, 'mock', path.join(PROJECT_ROOT, 'specs', 'session.yaml'), '-h', '127.0.0.1', '-p', String(port), '-v', 'silent', '--errors=false'];
       const server = startServer({ name: 'prism', argv: pinned(this.pinning, this.pinning.server, argv), port, logPath: this.logPath('prism') });
-      const probe = () =>
-        request(`${server.url}${REFRESH_PATHS.session}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ refresh_token: STATIC_TOKEN }) });
-      const cold = await firstOk(server, probe, { what: 'POST /session/token/refresh', intervalMs: 10 });
+      const call = this.sessionCall(STATIC_TOKEN);
+      const probe = () => request(`${server.url}${call.path}`, call);
+      const cold = await firstOk(server, probe, { what: `${call.method} ${call.path}`, intervalMs: 10 });
       this.recordCold('prism-first-200', [cold]);
       this.row('prism-session').note = `@stoplight/prism-cli ${cli.version}, -v silent`;
-      await this.measure('prism-session', server, 'mock-session');
+      await this.measure('prism-session', server, { kind: 'static', call });
       this.row('prism-session').note = `@stoplight/prism-cli ${cli.version}, -v silent`;
       await stopServer(server);
     });
@@ -570,9 +633,9 @@ class Bench {
         const priming = startServer({ name: `cold-prime-${i}`, argv: this.refreshd(['serve', '--port', String(primingPort), '--data-dir', dataDir, '--log-level', 'warn']), port: primingPort, logPath: this.logPath(`cold-prime-${i}`) });
         await firstOk(priming, () => request(`${priming.url}/healthz`), { what: 'GET /healthz' });
         await stopServer(priming);
-        const minted = spawnSync(process.execPath, [REFRESHD_BIN, 'sessions', 'create', '--api', 'session', '--sub', 'cold-start', '--data-dir', dataDir], { encoding: 'utf8' });
+        const minted = spawnSync(process.execPath, [REFRESHD_BIN, 'sessions', 'create', '--api', SESSION_API, '--sub', 'cold-start', '--data-dir', dataDir], { encoding: 'utf8' });
         if (minted.status !== 0) throw new Error(`sessions create failed: ${minted.stderr}`);
-        const token = (JSON.parse(minted.stdout) as { refresh_token: string }).refresh_token;
+        const call = this.sessionCall((JSON.parse(minted.stdout) as { refresh_token: string }).refresh_token);
         const port = await freePort();
         const argv = this.refreshd(['serve', '--port', String(port), '--data-dir', dataDir, '--insecure-cookies', '--log-level', this.options.serverLogLevel]);
         progress(`cold start ${i + 1}/${this.options.coldRepeats}`);
@@ -581,7 +644,7 @@ class Bench {
           firstOk(server, () => request(`${server.url}/healthz`), { what: 'GET /healthz' }),
           firstOk(
             server,
-            () => request(`${server.url}${REFRESH_PATHS.session}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ refresh_token: token }) }),
+            () => request(`${server.url}${call.path}`, call),
             { what: 'a refresh' },
           ),
         ]);
@@ -630,7 +693,7 @@ class Bench {
           const server = startServer({ name: id, argv: pinned(this.pinning, this.pinning.all, argv), port, logPath: this.logPath(id) });
           if (workers > 1) await logLine(server, 'all workers listening');
           await firstOk(server, () => request(`${server.url}/healthz`), { what: 'GET /healthz' });
-          await this.measure(id, server, 'session', (count) => mintSessions(server.url, 'session', count), { halfRate: false });
+          await this.measure(id, server, this.sessionWorkload, (count) => mintSessions(server.url, this.session.entry, count), { halfRate: false });
           const loadCpu = row.peak?.loadGeneratorCpuPercent;
           row.note = `server and load generator share the cores${loadCpu === undefined ? '' : `; the load generator used ${Math.round(loadCpu)}% of a core`}`;
           const exit = await stopServer(server);
@@ -688,7 +751,7 @@ class Bench {
           const server = startServer({ name: id, argv, port, logPath: this.logPath(id) });
           if (workers > 1) await logLine(server, 'all workers listening');
           await firstOk(server, () => request(`${server.url}/healthz`), { what: 'GET /healthz' });
-          await this.measure(id, server, 'session', (count) => mintSessions(server.url, 'session', count), {
+          await this.measure(id, server, this.sessionWorkload, (count) => mintSessions(server.url, this.session.entry, count), {
             halfRate: false,
             aroundPeak: (measured) => databaseMeter(url, database.serverPid, measured),
           });
@@ -713,15 +776,18 @@ class Bench {
   /** One serve run under `--cpu-prof`, summarised by self time. */
   async cpuProfile(): Promise<void> {
     if (!this.options.profile) return;
-    const api = this.options.profileApi;
+    const entry = this.apis.find((api) => api.name === this.options.profileApi) as CatalogueEntry;
+    const api = entry.name;
     const profileDir = path.join(this.workDir, 'cpu-profile');
     try {
+      const plan = this.plans.get(api) as RefreshPlan | Error;
+      if (plan instanceof Error) throw plan;
       const server = await this.startServe(`profile-${api}`, this.pinning.server, [], ['--cpu-prof', `--cpu-prof-dir=${profileDir}`]);
       const { connections } = this.options;
-      const base = { url: server.url, workloadKey: `profile-${server.pid}`, kind: api, connections, serverPid: server.pid } as const;
+      const base = { url: server.url, workloadKey: `profile-${server.pid}`, workload: { kind: 'refresh', plan } as WorkloadSpec, connections, serverPid: server.pid } as const;
       progress(`profile: serve ${api} under --cpu-prof, ${this.options.durationSeconds} s`);
-      await this.load.run({ ...base, mode: 'closed', durationSeconds: this.options.warmupSeconds, seeds: await mintSessions(server.url, api, connections + SEED_MARGIN) });
-      const seeds = await mintSessions(server.url, api, connections + SEED_MARGIN);
+      await this.load.run({ ...base, mode: 'closed', durationSeconds: this.options.warmupSeconds, seeds: await mintSessions(server.url, entry, connections + SEED_MARGIN) });
+      const seeds = await mintSessions(server.url, entry, connections + SEED_MARGIN);
       const fromUs = Number(process.hrtime.bigint() / 1000n);
       const run = await this.load.run({ ...base, mode: 'closed', durationSeconds: this.options.durationSeconds, seeds });
       const toUs = Number(process.hrtime.bigint() / 1000n);
@@ -769,7 +835,7 @@ async function main(): Promise<void> {
   try {
     await bench.nodeHttp();
     await bench.baseline();
-    for (const api of REFRESH_APIS) await bench.serve(api);
+    for (const api of bench.apis) await bench.serve(api);
     await bench.prism();
     await bench.mock();
     await bench.coldStart();

@@ -99,8 +99,8 @@ function declaredResponsesFirst(operation: CompiledOperation, mocker: OperationM
   return {
     ...problemDialect,
     validationFailed: (problems, context) => declared([422, 400], () => problemDialect.validationFailed(problems, context)),
-    notAuthenticated: (context) => declared([401], () => problemDialect.notAuthenticated(context)),
-    unsupportedMediaType: (context) => declared([415, 422, 400], () => problemDialect.unsupportedMediaType(context)),
+    notAuthenticated: (context, challenge) => declared([401], () => problemDialect.notAuthenticated(context, challenge)),
+    unsupportedMediaType: (context, accepted) => declared([415, 422, 400], () => problemDialect.unsupportedMediaType(context, accepted)),
   };
 }
 
@@ -120,7 +120,7 @@ function checkServable(apis: readonly CompiledApi[]): void {
  * The mock's app: same documents, validation and dialects as `serve`, no store and no keys;
  * or, with `documents`, those documents, answering in the problem dialect unless one names its own.
  */
-export function buildMockApp(options: MockAppOptions = {}): Promise<BuiltApp> {
+export async function buildMockApp(options: MockAppOptions = {}): Promise<BuiltApp> {
   const files = options.documents && options.documents.length > 0 ? describeDocumentFiles(options.documents) : undefined;
   const dialects = new Set(files?.map((file) => file.dialect));
   return buildApp({

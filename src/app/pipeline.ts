@@ -86,7 +86,7 @@ export class Pipeline {
     const path = decodedPath(rawPath);
     if (path === '/') return undefined;
     const alternate = toggled(path);
-    const match = this.router.matchExact(alternate) ?? (rawPath === '/' ? undefined : this.router.matchTemplate(toggled(rawPath)));
+    const match = this.router.matchExact(alternate) ?? this.router.matchTemplate(toggled(rawPath));
     const operation = match?.route.values().next().value as CompiledOperation | undefined;
     return operation?.requestProfile.redirectsSlashes ? alternate : undefined;
   }

@@ -33,7 +33,7 @@ export async function main(argv: string[]): Promise<void> {
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (error) {
-    console.error(`refreshd: ${(error as Error).message}`);
+    console.error(`refreshd: ${(error as Error).message.replace(/^refreshd: /, '')}`);
     process.exitCode = 1;
   }
 }

@@ -50,7 +50,9 @@ function mintHint(options: Record<string, any>, config: ServeConfig, built: Buil
   if (options.keyFile !== undefined) flags.push(`--key-file ${options.keyFile}`);
   if (config.issuer !== 'refreshd') flags.push(`--issuer ${config.issuer}`);
   if (options.specsDir !== undefined) flags.push(`--specs-dir ${options.specsDir}`);
-  const api = built.catalogue.get(built.apis[0].name);
+  // The first api served whose refresh needs nothing but the token (almanac's needs an access token too).
+  const served = built.apis.filter((api) => built.catalogue.names.includes(api.name)).map((api) => built.catalogue.get(api.name));
+  const api = served.find((entry) => Object.values(entry.declaration.refresh).every((refresh) => refresh.bearer === undefined)) ?? served[0];
   // A subject the api accepts: an api whose clients send it as a UUID4 gets one.
   const sub = api.declaration.subject === 'uuid4' ? randomUUID() : 'alice';
   return `refreshd sessions create --api ${api.name} --sub ${sub} ${flags.join(' ')}`;

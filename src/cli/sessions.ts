@@ -32,7 +32,7 @@ export function sessionsCommand(): Command {
         .option('--org <id...>', 'organizations the session may be scoped to (almanac)'),
     ).action(async (options) => {
       const subject = mintableSubject(catalogueOf(options.specsDir).get(options.api).declaration.subject, options.sub);
-      if (!subject.ok) throw new Error(`${options.api} subjects must be UUID4s (the client sends \`sub\` as one): ${subject.problem.msg}`);
+      if (!subject.ok) throw new Error(`${options.api} subjects must be UUID4s (its overlay declares x-refreshd.subject: uuid4): ${subject.problem.msg}`);
       const sub = subject.sub;
       await withEngine(options, async (engine) => {
         // A token the server cannot verify is worse than none: refuse before minting.

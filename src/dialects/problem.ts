@@ -91,6 +91,9 @@ const UNPROCESSABLE_DETAIL = 'Your request is not valid and no HTTP validation r
 const UNAUTHORIZED_DETAIL =
   'Your request does not fullfil the security requirements and no HTTP unauthorized response was found in the spec, so Prism is generating this error for you.';
 
+/** Prism's `WWW-Authenticate` for the schemes whose challenge it words its own way (none for an apiKey). */
+const PRISM_CHALLENGES: Readonly<Record<string, string>> = { Basic: 'Basic realm="*"', APIKey: '' };
+
 /**
  * Prism's generic error format: `application/problem+json` bodies with Prism 5's types,
  * titles and details (`@stoplight/prism-http`'s mocker, router and validator errors), for a
@@ -104,12 +107,19 @@ export const problemDialect: Dialect = {
     prismProblem(422, 'UNPROCESSABLE_ENTITY', 'Invalid request', UNPROCESSABLE_DETAIL, { members: { validation: problems.map(problemValidation) } }),
   malformedJson: (parsed) => plainProblem(400, `The request body is not valid JSON: ${String(parsed.ctx?.error)} at position ${parsed.loc[1]}`),
   undecodableBody: () => plainProblem(400, 'The request body cannot be decoded'),
-  unsupportedMediaType: () => prismProblem(415, 'INVALID_CONTENT_TYPE', 'Invalid content type', 'Supported content types: application/json'),
-  notAuthenticated: () =>
-    prismProblem(401, 'UNAUTHORIZED', 'Invalid security scheme used', UNAUTHORIZED_DETAIL, {
-      members: { headers: { 'WWW-Authenticate': 'Bearer' } },
-      headers: { 'www-authenticate': 'Bearer' },
-    }),
+  unsupportedMediaType: (_context, accepted = ['application/json']) =>
+    prismProblem(415, 'INVALID_CONTENT_TYPE', 'Invalid content type', `Supported content types: ${accepted.join(',')}`),
+  notAuthenticated: (_context, challenge = 'Bearer') => {
+    const prismChallenge = PRISM_CHALLENGES[challenge] ?? challenge;
+    // Prism repeats its challenge in the body; for an apiKey scheme it has none to send.
+    return prismProblem(
+      401,
+      'UNAUTHORIZED',
+      'Invalid security scheme used',
+      UNAUTHORIZED_DETAIL,
+      prismChallenge === '' ? {} : { members: { headers: { 'WWW-Authenticate': prismChallenge } }, headers: { 'www-authenticate': prismChallenge } },
+    );
+  },
   domainError: (error) =>
     plainProblem(error.status, error.publicMessage, error.code === 'bearer_invalid' || error.code === 'bearer_missing' ? { 'www-authenticate': 'Bearer' } : undefined),
   routeNotFound: () => prismProblem(404, 'NO_PATH_MATCHED_ERROR', 'Route not resolved, no path matched', 'The route has not been found in the specification file'),

@@ -118,6 +118,10 @@ export function validateDefinition(document: OpenApiDocument, tolerated: readonl
     walk(copy, TOLERABLE_DEVIATIONS[name as DeviationName]);
   }
   let errors: string[];
+  if (document.swagger !== undefined && document.openapi === undefined) {
+    throw new DocumentLoadError(file, `a Swagger ${String(document.swagger)} document: only OpenAPI 3.0.x and 3.1.x are served (convert it first)`);
+  }
+  if (document.openapi === undefined) throw new DocumentLoadError(file, 'not an OpenAPI document (no "openapi" field)');
   if (version.startsWith('3.1.')) errors = validateOpenApi31(copy);
   else if (version.startsWith('3.0.')) errors = validateOpenApi30(copy);
   else throw new DocumentLoadError(file, `unsupported OpenAPI version "${version}" (3.0.x and 3.1.x are supported)`);

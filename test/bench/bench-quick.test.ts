@@ -1,15 +1,16 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { COLD_START_IDS, ROW_IDS, type BenchReport } from '../../scripts/bench/report';
+import { COLD_START_IDS, rowIds, type BenchReport } from '../../scripts/bench/report';
+import { catalogueOf } from '../../src/spec/catalogue';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
-/** Runs `npm run bench -- --quick` (its script, directly) and collects what it prints. */
-function runQuickBench(out: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+/** Runs `npm run bench -- --quick [flags]` (its script, directly) and collects what it prints. */
+function runQuickBench(out: string, flags: string[] = []): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(path.join(ROOT, 'node_modules', '.bin', 'tsx'), [path.join(ROOT, 'scripts', 'bench', 'run.ts'), '--quick', '--out', out], {
+    const child = spawn(path.join(ROOT, 'node_modules', '.bin', 'tsx'), [path.join(ROOT, 'scripts', 'bench', 'run.ts'), '--quick', '--out', out, ...flags], {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -48,7 +49,9 @@ describe('npm run bench -- --quick', () => {
   });
 
   it('writes JSON with every row, measured or skipped with a reason, never failed', () => {
-    expect(report.rows.map((row) => row.id)).toEqual([...ROW_IDS]);
+    // One serve row per api the project's documents declare, between the reference rows and the session document's.
+    expect(report.rows.map((row) => row.id)).toEqual(rowIds(catalogueOf(path.join(ROOT, 'specs')).names));
+    expect(report.rows.find((row) => row.id === 'serve-watchr')?.label).toBe('serve: watchr refresh (cookie)');
     expect(report.coldStarts.map((cold) => cold.id)).toEqual([...COLD_START_IDS]);
     for (const row of report.rows) {
       expect({ id: row.id, status: row.status }).toEqual({ id: row.id, status: expect.stringMatching(/^(ok|skipped)$/) });
@@ -61,5 +64,33 @@ describe('npm run bench -- --quick', () => {
     }
     expect(report.budget.length).toBeGreaterThan(0);
     expect(report.config.quick).toBe(true);
+  });
+});
+
+describe('npm run bench -- --quick --specs-dir <a folder holding the sixth api>', () => {
+  let dir: string;
+  let run: { code: number | null; stdout: string; stderr: string };
+  let report: BenchReport;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'refreshd-bench-sixth-'));
+    const specsDir = path.join(dir, 'specs');
+    mkdirSync(path.join(specsDir, 'overlays'), { recursive: true });
+    const fixture = path.join(ROOT, 'test', 'fixtures', 'sixth-api');
+    copyFileSync(path.join(fixture, 'widgets.yaml'), path.join(specsDir, 'widgets.yaml'));
+    copyFileSync(path.join(fixture, 'overlays', 'widgets.overlay.yaml'), path.join(specsDir, 'overlays', 'widgets.overlay.yaml'));
+    run = await runQuickBench(path.join(dir, 'bench.json'), ['--specs-dir', specsDir, '--only', 'serve-widgets']);
+    if (run.code === 0) report = JSON.parse(readFileSync(path.join(dir, 'bench.json'), 'utf8')) as BenchReport;
+  }, 120_000);
+
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("benches the api the folder's documents declare, every refresh answered 200", () => {
+    if (run.code !== 0) throw new Error(`bench exited ${run.code}:\n${run.stderr.slice(-4000)}`);
+    const row = report.rows.find((r) => r.id === 'serve-widgets');
+    expect(row).toEqual(expect.objectContaining({ status: 'ok', api: 'widgets', label: 'serve: widgets refresh (form, + api key)' }));
+    expect(row?.peak?.statusCounts['200']).toBeGreaterThan(0);
+    expect({ peak: row?.peak?.non200, half: row?.half?.non200, errors: row?.peak?.errors }).toEqual({ peak: 0, half: 0, errors: 0 });
+    expect(report.rows.filter((r) => r.api !== undefined).map((r) => r.id)).toEqual(['serve-widgets']);
   });
 });

@@ -27,7 +27,7 @@ describe('refreshd serve + sessions, end to end', () => {
   it('generates a key on first start, file mode 0600, and says so in a warning record', () => {
     expect(server.records()).toContainEqual(expect.objectContaining({ level: 40, msg: expect.stringMatching(/generated an HS256 key in the data dir/) }));
     expect(statSync(path.join(dataDir, 'signing-key.jwk.json')).mode & 0o777).toBe(0o600);
-    expect(server.records()).toContainEqual(expect.objectContaining({ hint: expect.stringMatching(/sessions create --api watchr --sub alice/) }));
+    expect(server.records()).toContainEqual(expect.objectContaining({ hint: expect.stringMatching(/sessions create --api galileo --sub alice/) }));
   });
 
   const mint = (api: string, sub: string, extra: string[] = []) => {

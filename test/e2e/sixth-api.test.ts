@@ -21,9 +21,9 @@ copyFileSync(path.join(FIXTURE, 'widgets.yaml'), path.join(specsDir, 'widgets.ya
 copyFileSync(path.join(FIXTURE, 'overlays', 'widgets.overlay.yaml'), path.join(specsDir, 'overlays', 'widgets.overlay.yaml'));
 
 const tenantPath = (user: string, tenant = 'acme') => `/tenants/${tenant}/users/${user}/token`;
+/** A response's JSON body, untyped (the tests check its shape). */
+const json = (res: Response): Promise<any> => res.json();
 const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
-/** A response's JSON body, as the test reads it (fetch types it `unknown`). */
-const jsonOf = (res: Response): Promise<any> => res.json();
 
 let serve: RunningCli;
 
@@ -56,7 +56,7 @@ async function mint(sub: string): Promise<{ refresh_token: string; sub: string }
     body: JSON.stringify({ api: 'widgets', sub }),
   });
   expect(res.status).toBe(201);
-  return jsonOf(res);
+  return json(res);
 }
 
 function refresh(user: string, token: string, options: { key?: string | null; tenant?: string; contentType?: string; body?: string } = {}) {
@@ -83,7 +83,7 @@ describe('serve: the sixth api from two YAML files', () => {
     const first = await refresh(user, session.refresh_token);
     expect(first.status).toBe(200);
     expect(first.headers.get('cache-control')).toBe('no-store');
-    const body = await jsonOf(first);
+    const body = await json(first);
     expect(body).toEqual({ access_token: expect.any(String), token_type: 'Bearer', expires_in: 3600, refresh_token: expect.any(String) });
     expect(body.refresh_token).not.toBe(session.refresh_token);
 
@@ -94,8 +94,8 @@ describe('serve: the sixth api from two YAML files', () => {
     const reused = await refresh(user, session.refresh_token);
     expect(reused.status).toBe(401);
     expect(reused.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-    expect(await reused.json()).toMatchObject({ type: 'about:blank', title: 'Unauthorized', status: 401 });
-    const afterReuse = await refresh(user, (await jsonOf(second)).refresh_token);
+    expect(await json(reused)).toMatchObject({ type: 'about:blank', title: 'Unauthorized', status: 401 });
+    const afterReuse = await refresh(user, (await json(second)).refresh_token);
     expect(afterReuse.status).toBe(401);
   });
 
@@ -122,30 +122,30 @@ describe('serve: the sixth api from two YAML files', () => {
     const session = await mint(user);
     const badTenant = await refresh(user, session.refresh_token, { tenant: 'Not_A_Tenant' });
     expect(badTenant.status).toBe(422);
-    const problem = await jsonOf(badTenant);
+    const problem = await json(badTenant);
     expect(problem).toMatchObject({ type: 'https://stoplight.io/prism/errors#UNPROCESSABLE_ENTITY', status: 422 });
     expect(problem.validation).toEqual([expect.objectContaining({ location: ['path', 'tenant'], code: 'pattern' })]);
 
     const badGrant = await refresh(user, session.refresh_token, { body: form({ grant_type: 'password', refresh_token: session.refresh_token }) });
     expect(badGrant.status).toBe(422);
-    expect((await jsonOf(badGrant)).validation).toEqual([expect.objectContaining({ location: ['body', 'grant_type'], code: 'enum' })]);
+    expect((await json(badGrant)).validation).toEqual([expect.objectContaining({ location: ['body', 'grant_type'], code: 'enum' })]);
 
-    const json = await refresh(user, session.refresh_token, { contentType: 'application/json', body: JSON.stringify({ grant_type: 'refresh_token', refresh_token: session.refresh_token }) });
-    expect(json.status).toBe(415);
+    const asJson = await refresh(user, session.refresh_token, { contentType: 'application/json', body: JSON.stringify({ grant_type: 'refresh_token', refresh_token: session.refresh_token }) });
+    expect(asJson.status).toBe(415);
     // None of these used the token up.
     expect((await refresh(user, session.refresh_token)).status).toBe(200);
   });
 
   test('/docs and /openapi serve it', async () => {
-    const list = await jsonOf(await fetch(`${serve.url}/openapi`));
+    const list = await json(await fetch(`${serve.url}/openapi`));
     expect(list.apis).toEqual([
       { name: 'widgets', title: 'Widgets token refresh', spec: '/openapi/widgets.json' },
       { name: 'admin', title: 'refreshd admin', spec: '/openapi/admin.json' },
     ]);
     // The admin api lists the apis this server has: widgets only.
-    const admin = await jsonOf(await fetch(`${serve.url}/openapi/admin.json`));
+    const admin = await json(await fetch(`${serve.url}/openapi/admin.json`));
     expect(admin.components.schemas.ApiName.enum).toEqual(['widgets']);
-    const served = await jsonOf(await fetch(`${serve.url}/openapi/widgets.json`));
+    const served = await json(await fetch(`${serve.url}/openapi/widgets.json`));
     expect(served.servers[0]).toEqual({ url: '/', description: 'This refreshd server' });
     expect(served.paths['/tenants/{tenant}/users/{user_id}/token'].post.responses['503']).toBeDefined();
     const docs = await fetch(`${serve.url}/docs/widgets`);
@@ -154,11 +154,28 @@ describe('serve: the sixth api from two YAML files', () => {
   });
 
   test('contract: every check passes against it', () => {
-    const result = runCli(['contract', serve.url, '--specs-dir', specsDir, '--admin-token', ADMIN_TOKEN, '--api-key', `widgets=${API_KEY}`, '--grace-seconds', '0', '--examples', '20', '--seed', '1']);
+    const result = runCli(['contract', serve.url, '--specs-dir', specsDir, '--admin-token', ADMIN_TOKEN, '--api-key', `widgets=${API_KEY}`, '--grace-seconds', '0', '--examples', '20', '--seed', '1', '--report', 'json']);
     expect(result.stderr).not.toMatch(/error/i);
-    expect(result.stdout).toMatch(/widgets/);
     // The key and the admin token went into requests, never into the output.
     for (const secret of [API_KEY, ADMIN_TOKEN]) expect(result.stdout + result.stderr).not.toContain(secret);
+    const report = JSON.parse(result.stdout);
+    expect(report.apis.map((api: { api: string }) => api.api)).toEqual(['widgets']);
+    // Every check ran and passed, the token-aware ones too (real key, real tokens, rotation);
+    // only the required-header check has nothing to judge: the document requires no header.
+    const statuses = Object.fromEntries(report.apis[0].checks.map((check: { check: string; status: string }) => [check.check, check.status]));
+    expect(statuses).toEqual({
+      not_a_server_error: 'pass',
+      status_code_conformance: 'pass',
+      content_type_conformance: 'pass',
+      response_schema_conformance: 'pass',
+      response_headers_conformance: 'pass',
+      negative_data_rejection: 'pass',
+      positive_data_acceptance: 'pass',
+      missing_required_header: 'skipped',
+      unsupported_method: 'pass',
+      ignored_auth: 'pass',
+      rotation: 'pass',
+    });
     expect(result.status).toBe(0);
   }, 120_000);
 });
@@ -173,7 +190,7 @@ describe('mock and sessions: the same folder', () => {
         body: form({ grant_type: 'refresh_token', refresh_token: 'x' }),
       });
       expect(ok.status).toBe(200);
-      expect(await ok.json()).toMatchObject({ token_type: 'Bearer', expires_in: 3600 });
+      expect(await json(ok)).toMatchObject({ token_type: 'Bearer', expires_in: 3600 });
       const bad = await fetch(`${mock.url}${tenantPath('not-a-uuid')}`, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-widget-key': 'anything' },
