@@ -154,11 +154,28 @@ describe('serve: the sixth api from two YAML files', () => {
   });
 
   test('contract: every check passes against it', () => {
-    const result = runCli(['contract', serve.url, '--specs-dir', specsDir, '--admin-token', ADMIN_TOKEN, '--api-key', `widgets=${API_KEY}`, '--grace-seconds', '0', '--examples', '20', '--seed', '1']);
+    const result = runCli(['contract', serve.url, '--specs-dir', specsDir, '--admin-token', ADMIN_TOKEN, '--api-key', `widgets=${API_KEY}`, '--grace-seconds', '0', '--examples', '20', '--seed', '1', '--report', 'json']);
     expect(result.stderr).not.toMatch(/error/i);
-    expect(result.stdout).toMatch(/widgets/);
     // The key and the admin token went into requests, never into the output.
     for (const secret of [API_KEY, ADMIN_TOKEN]) expect(result.stdout + result.stderr).not.toContain(secret);
+    const report = JSON.parse(result.stdout);
+    expect(report.apis.map((api: { api: string }) => api.api)).toEqual(['widgets']);
+    // Every check ran and passed, the token-aware ones too (real key, real tokens, rotation);
+    // only the required-header check has nothing to judge: the document requires no header.
+    const statuses = Object.fromEntries(report.apis[0].checks.map((check: { check: string; status: string }) => [check.check, check.status]));
+    expect(statuses).toEqual({
+      not_a_server_error: 'pass',
+      status_code_conformance: 'pass',
+      content_type_conformance: 'pass',
+      response_schema_conformance: 'pass',
+      response_headers_conformance: 'pass',
+      negative_data_rejection: 'pass',
+      positive_data_acceptance: 'pass',
+      missing_required_header: 'skipped',
+      unsupported_method: 'pass',
+      ignored_auth: 'pass',
+      rotation: 'pass',
+    });
     expect(result.status).toBe(0);
   }, 120_000);
 });
