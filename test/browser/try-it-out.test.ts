@@ -181,3 +181,83 @@ function findAccessToken(body: any): string {
   expect(token).toEqual(expect.any(String));
   return token;
 }
+
+/**
+ * The sixth api (test/fixtures/sixth-api: path parameters, a form body, an API key), served from
+ * a specs folder holding only its two YAML files: its page works like the five's.
+ */
+describe('/docs "Try it out" on an api added as YAML (widgets), in Chromium', () => {
+  const API_KEY = 'widget-key-for-the-browser';
+  let h: RealHarness;
+  let server: Server;
+  let baseUrl: string;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    const { copyFileSync, mkdirSync, mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const path = await import('node:path');
+    const fixture = path.join(__dirname, '..', 'fixtures', 'sixth-api');
+    const specsDir = mkdtempSync(path.join(tmpdir(), 'refreshd-docs-widgets-'));
+    mkdirSync(path.join(specsDir, 'overlays'));
+    copyFileSync(path.join(fixture, 'widgets.yaml'), path.join(specsDir, 'widgets.yaml'));
+    copyFileSync(path.join(fixture, 'overlays', 'widgets.overlay.yaml'), path.join(specsDir, 'overlays', 'widgets.overlay.yaml'));
+    h = await startReal({ specsDir, apiKeys: [API_KEY] });
+    server = createServer(h.built.handler);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    browser = await launchChromium();
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    server?.closeAllConnections();
+    await new Promise((resolve) => server?.close(resolve));
+    expect(h.violations).toEqual([]);
+    await h?.close();
+  });
+
+  it('Authorize with the API key, fill the path and the form, Execute: a wrong token gets the 401 problem, the minted one a 200 with rotated tokens', async () => {
+    const sub = '0b9f3a52-1c2d-4e5f-8a6b-7c8d9e0f1a2b';
+    const minted = await h.tokens.mintSession({ api: 'widgets', sub });
+    const path = `/tenants/acme/users/${sub}/token`;
+    const { page, seen } = await newIsolatedPage(browser, baseUrl);
+    try {
+      await page.goto(`${baseUrl}/docs/widgets`);
+      await page.locator('.auth-wrapper button.authorize').click();
+      await page.locator('.modal-ux input').first().fill(API_KEY);
+      await page.locator('.modal-ux .auth-btn-wrapper button.authorize').click();
+      await page.locator('.modal-ux button.btn-done').click();
+      await page.locator('.opblock-summary').first().click();
+      await page.locator('button.try-out__btn').click();
+      await page.locator('tr[data-param-name="tenant"] input').fill('acme');
+      await page.locator('tr[data-param-name="user_id"] input').fill(sub);
+      await page.locator('tr[data-property-name="grant_type"] select').selectOption('refresh_token');
+
+      const execute = async () => {
+        const [response] = await Promise.all([
+          page.waitForResponse((r) => new URL(r.url()).pathname === path && r.request().method() === 'POST'),
+          page.locator('button.execute').click(),
+        ]);
+        await page.locator('.live-responses-table .response .response-col_status').filter({ hasText: String(response.status()) }).first().waitFor({ state: 'visible', timeout: 10_000 });
+        return { status: response.status(), body: await response.json(), request: response.request() };
+      };
+
+      await page.locator('tr[data-property-name="refresh_token"] input').fill(WRONG_TOKEN);
+      const refused = await execute();
+      expect(refused.status).toBe(401);
+      expect(refused.body).toMatchObject({ type: 'about:blank', title: 'Unauthorized', status: 401 });
+
+      await page.locator('tr[data-property-name="refresh_token"] input').fill(minted.refreshToken);
+      const accepted = await execute();
+      expect(accepted.status).toBe(200);
+      expect(accepted.request.headers()['x-widget-key']).toBe(API_KEY);
+      expect(accepted.request.headers()['content-type']).toMatch(/^application\/x-www-form-urlencoded/);
+      expect(accepted.body).toEqual({ access_token: expect.any(String), token_type: 'Bearer', expires_in: 3600, refresh_token: expect.any(String) });
+      expect(claimsOf(accepted.body.refresh_token)).toMatchObject({ token_type: 'refresh', sid: minted.sessionId, aud: 'widgets', sub });
+      expect(foreignRequests(seen.requests, baseUrl)).toEqual([]);
+    } finally {
+      await page.context().close();
+    }
+  }, 60_000);
+});
