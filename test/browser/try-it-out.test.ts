@@ -78,27 +78,43 @@ const DRIVERS: PageDriver[] = [
   },
 ];
 
+/** The real app on a port, and Chromium: what each describe drives. */
+interface BrowserTarget {
+  h: RealHarness;
+  baseUrl: string;
+  browser: Browser;
+  stop(): Promise<void>;
+}
+
+async function startBrowserTarget(overrides: Parameters<typeof startReal>[0] = {}): Promise<BrowserTarget> {
+  const h = await startReal(overrides);
+  const server: Server = createServer(h.built.handler);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const browser = await launchChromium();
+  return {
+    h,
+    baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    browser,
+    stop: async () => {
+      await browser.close();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      expect(h.violations).toEqual([]);
+      await h.close();
+    },
+  };
+}
+
 describe('/docs "Try it out" against refreshd serve, in Chromium', () => {
-  let h: RealHarness;
-  let server: Server;
+  let target: BrowserTarget;
   let baseUrl: string;
   let browser: Browser;
 
   beforeAll(async () => {
-    h = await startReal();
-    server = createServer(h.built.handler);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    browser = await launchChromium();
+    target = await startBrowserTarget();
+    ({ baseUrl, browser } = target);
   }, 60_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    server?.closeAllConnections();
-    await new Promise((resolve) => server?.close(resolve));
-    expect(h.violations).toEqual([]);
-    await h?.close();
-  });
+  afterAll(() => target?.stop());
 
   async function mintThroughAdminApi(api: string, sub: string): Promise<Minted> {
     const res = await fetch(`${baseUrl}/admin/sessions`, {
@@ -188,8 +204,8 @@ function findAccessToken(body: any): string {
  */
 describe('/docs "Try it out" on an api added as YAML (widgets), in Chromium', () => {
   const API_KEY = 'widget-key-for-the-browser';
+  let target: BrowserTarget;
   let h: RealHarness;
-  let server: Server;
   let baseUrl: string;
   let browser: Browser;
 
@@ -202,20 +218,10 @@ describe('/docs "Try it out" on an api added as YAML (widgets), in Chromium', ()
     mkdirSync(path.join(specsDir, 'overlays'));
     copyFileSync(path.join(fixture, 'widgets.yaml'), path.join(specsDir, 'widgets.yaml'));
     copyFileSync(path.join(fixture, 'overlays', 'widgets.overlay.yaml'), path.join(specsDir, 'overlays', 'widgets.overlay.yaml'));
-    h = await startReal({ specsDir, apiKeys: [API_KEY] });
-    server = createServer(h.built.handler);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    browser = await launchChromium();
+    target = await startBrowserTarget({ specsDir, apiKeys: [API_KEY] });
+    ({ h, baseUrl, browser } = target);
   }, 60_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    server?.closeAllConnections();
-    await new Promise((resolve) => server?.close(resolve));
-    expect(h.violations).toEqual([]);
-    await h?.close();
-  });
+  afterAll(() => target?.stop());
 
   it('Authorize with the API key, fill the path and the form, Execute: a wrong token gets the 401 problem, the minted one a 200 with rotated tokens', async () => {
     const sub = '0b9f3a52-1c2d-4e5f-8a6b-7c8d9e0f1a2b';
