@@ -16,8 +16,7 @@ function findProjectRoot(start: string): string {
 }
 
 export const PROJECT_ROOT = findProjectRoot(__dirname);
-/** The project's own documents: the five apis and the admin api. */
-export const PROJECT_SPECS_DIR = path.join(PROJECT_ROOT, 'specs');
-export const SPECS_DIR = PROJECT_SPECS_DIR;
+/** The project's own documents: the five apis and the admin api (`--specs-dir` may name another folder for the apis). */
+export const SPECS_DIR = path.join(PROJECT_ROOT, 'specs');
 export const OVERLAYS_DIR = path.join(SPECS_DIR, 'overlays');
 export const GENERATED_DIR = path.join(PROJECT_ROOT, 'generated');

@@ -24,7 +24,7 @@ import { startEmbeddedPostgres, withPgClient } from '../embedded-postgres';
 import { cpuSeconds, machineBusySeconds, peakRssMiB, processTree, rssMiB } from './procfs';
 import { formatProfileSummary, summarizeProfile } from './profile-summary';
 import { catalogueOf, type CatalogueEntry } from '../../src/spec/catalogue';
-import { PROJECT_SPECS_DIR } from '../../src/paths';
+import { SPECS_DIR } from '../../src/paths';
 import type { LoadMessage, RunRequest, RunResult, SessionSeed, WorkloadSpec } from './protocol';
 import { loadRefreshPlan, type RefreshPlan } from './refresh-plan';
 import {
@@ -96,7 +96,7 @@ function parseOptions(argv: string[]): Options {
     serverLogLevel: 'info',
     profile: false,
     profileApi: SESSION_API,
-    specsDir: PROJECT_SPECS_DIR,
+    specsDir: SPECS_DIR,
     build: true,
     keep: false,
   };
@@ -324,7 +324,7 @@ class Bench {
     this.workDir = mkdtempSync(path.join(os.tmpdir(), 'refreshd-bench-'));
     const credentials = { apiKey: API_KEY, adminToken: ADMIN_TOKEN };
     this.apis = catalogueOf(options.specsDir).apis;
-    const sessionEntry = catalogueOf(PROJECT_SPECS_DIR).get(SESSION_API);
+    const sessionEntry = catalogueOf(SPECS_DIR).get(SESSION_API);
     this.session = { entry: sessionEntry, plan: loadRefreshPlan(sessionEntry, credentials) };
     const labels: Record<string, string> = {
       'node-http': 'node:http POST + JSON.parse (reference floor)',

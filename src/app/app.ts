@@ -28,8 +28,6 @@ export interface AppOptions {
   /** Debug mode: the envelope's `error` carries internal details. */
   debug?: boolean;
   onResponseViolation?: (violation: ResponseViolation) => void;
-  /** api → check of a fixed bearer credential, before validation (the admin api's token). */
-  bearerVerifiers?: ReadonlyMap<string, (credential: string) => boolean>;
   /** api → security scheme name → check of the credential it found, before validation. */
   securityVerifiers?: SecurityVerifiers;
   /** Extra routes (JWKS, admin API) mounted before the api pipeline. */
@@ -88,7 +86,6 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
     maxBodyBytes,
     debug: options.debug ?? false,
     onResponseViolation: options.onResponseViolation,
-    bearerVerifiers: options.bearerVerifiers,
     securityVerifiers: options.securityVerifiers,
     onStoreUnavailable: (api) => metrics.storeUnavailable.inc({ api }),
   });

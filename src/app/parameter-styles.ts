@@ -1,3 +1,4 @@
+import { admittedTypes } from '../schema/keywords';
 import type { ParameterSpec } from '../spec/registry';
 
 /**
@@ -13,26 +14,8 @@ type Schema = Record<string, any>;
 /** Where a parameter's value is read: its shape, and whether its texts need coercing. */
 export type ParameterShape = 'scalar' | 'array' | 'object';
 
-/** The types a schema names (3.1 `type` lists, 3.0 `nullable`, `anyOf`/`oneOf` branches, `enum`); undefined: any. */
-function namedTypes(schema: Schema | undefined): Set<string> | undefined {
-  if (!schema || typeof schema !== 'object') return undefined;
-  const types = new Set<string>();
-  if (schema.type !== undefined) for (const type of [schema.type].flat()) types.add(String(type));
-  if (schema.nullable === true) types.add('null');
-  for (const keyword of ['anyOf', 'oneOf']) {
-    if (!Array.isArray(schema[keyword])) continue;
-    for (const branch of schema[keyword]) {
-      const branchTypes = namedTypes(branch);
-      if (!branchTypes) return undefined;
-      branchTypes.forEach((type) => types.add(type));
-    }
-  }
-  if (Array.isArray(schema.enum)) for (const value of schema.enum) types.add(value === null ? 'null' : typeof value);
-  return types.size === 0 ? undefined : types;
-}
-
 export function parameterShape(schema: Schema | undefined): ParameterShape {
-  const types = namedTypes(schema);
+  const types = admittedTypes(schema);
   if (types?.size === 1 && types.has('array')) return 'array';
   if (types?.size === 1 && types.has('object')) return 'object';
   return 'scalar';
@@ -40,7 +23,7 @@ export function parameterShape(schema: Schema | undefined): ParameterShape {
 
 /** Whether a text for `schema` may need coercing: the schema names types and none of them is string. */
 export function coercesText(schema: Schema | undefined): boolean {
-  const types = namedTypes(schema);
+  const types = admittedTypes(schema);
   return types !== undefined && !types.has('string');
 }
 
@@ -48,9 +31,9 @@ const NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
 
 /** One text as the scalar `schema` names: a number, a boolean, null, else the text itself. */
 export function coerceText(schema: Schema | undefined, text: string): unknown {
-  const types = namedTypes(schema);
+  const types = admittedTypes(schema);
   if (!types || types.has('string')) return text;
-  if ((types.has('integer') || types.has('number')) && NUMBER.test(text)) return Number(text);
+  if (types.has('number') && NUMBER.test(text)) return Number(text);
   if (types.has('boolean') && (text === 'true' || text === 'false')) return text === 'true';
   if (types.has('null') && (text === '' || text === 'null')) return null;
   return text;

@@ -32,8 +32,6 @@ export interface PipelineOptions {
   onResponseViolation?: (violation: ResponseViolation) => void;
   /** api → security scheme → check of the credential it found (a fixed token), run right after its presence is checked. */
   securityVerifiers?: SecurityVerifiers;
-  /** api → check of a fixed bearer credential (the admin token), for every http bearer scheme of the api. */
-  bearerVerifiers?: ReadonlyMap<string, CredentialVerifier>;
   /** Called when the store could not serve a request of `api` (answered with the dialect's 503). */
   onStoreUnavailable?: (api: string) => void;
 }
@@ -63,13 +61,6 @@ export class Pipeline {
     }
     this.router = new Router(operations);
     for (const [api, schemes] of options.securityVerifiers ?? []) this.verifiers.set(api, new Map(schemes));
-    for (const [api, verify] of options.bearerVerifiers ?? []) {
-      const schemes = this.verifiers.get(api) ?? new Map<string, CredentialVerifier>();
-      for (const operation of operations.filter((op) => op.api === api)) {
-        for (const scheme of operation.security.flat()) if (scheme.type === 'http' && scheme.scheme === 'bearer' && !schemes.has(scheme.name)) schemes.set(scheme.name, verify);
-      }
-      this.verifiers.set(api, schemes);
-    }
   }
 
   /** Where a raw request path (query removed) leads; undefined when it is not an api path (so not the pipeline's to answer). */

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { catalogueOf, type ApiDeclaration, type Catalogue, type CredentialCheck } from '../spec/catalogue';
 import type { CredentialVerifier, SecurityVerifiers } from './security';
 import type { ApiDescriptor } from '../spec/registry';
-import { PROJECT_SPECS_DIR } from '../paths';
+import { SPECS_DIR } from '../paths';
 import { StoreNotFoundError, type TokenStore } from '../store/contract';
 import { describeStore, isSharedStore, openStore, storeConfig, type StoreConfig, type StoreSettings } from '../store/factory';
 import { DATA_DIR_KEY_FILE, generateSigningKey, loadKeySet, loadOrCreateDataDirKey, readDataDirKey, KeySet, type KeyConfig } from '../tokens/keys';
@@ -68,8 +68,8 @@ export const JWKS_MAX_AGE_SECONDS = 300;
  * apis come from), listing in its `ApiName` the apis of `catalogue`.
  */
 export function adminApi(catalogue: Catalogue): ApiDescriptor {
-  const admin = catalogueOf(PROJECT_SPECS_DIR).admin;
-  if (!admin) throw new Error(`refreshd: ${PROJECT_SPECS_DIR} holds no admin document (x-refreshd.role: admin)`);
+  const admin = catalogueOf(SPECS_DIR).admin;
+  if (!admin) throw new Error(`refreshd: ${SPECS_DIR} holds no admin document (x-refreshd.role: admin)`);
   return {
     ...admin,
     amend: (document) => {

@@ -1,5 +1,5 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { catalogueOf } from '../spec/catalogue';
+import { API_NAME, catalogueOf } from '../spec/catalogue';
 
 /** A flag that also reads `REFRESHD_<NAME>` from the environment. */
 export function envOption(flags: string, description: string, env: string, defaultValue?: string): Option {
@@ -76,12 +76,10 @@ function describeBounds(bounds: IntegerBounds): string {
 
 export const parsePort = integerParser({ min: 0, max: 65535 });
 
-const API_NAME_SHAPE = /^[a-z][a-z0-9_-]*$/;
-
 /** An api name as written; whether the documents hold it is checked by {@link checkApiNames}. */
 export function parseApiName(name: string): string {
   const trimmed = name.trim();
-  if (!API_NAME_SHAPE.test(trimmed)) throw new InvalidArgumentError(`"${name}" is not an api name (lower-case letters, digits, - and _)`);
+  if (!API_NAME.test(trimmed)) throw new InvalidArgumentError(`"${name}" is not an api name (lower-case letters, digits, - and _)`);
   return trimmed;
 }
 

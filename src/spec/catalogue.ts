@@ -217,7 +217,7 @@ export function describeApi(name: string, specsDir = SPECS_DIR, overlaysDir = pa
 }
 
 /** Api names are path segments and metric labels: lower-case letters, digits, `-` and `_`. */
-const API_NAME = /^[a-z][a-z0-9_-]{0,62}$/;
+export const API_NAME = /^[a-z][a-z0-9_-]{0,62}$/;
 
 /** Every api of a specs folder, in name order, and the admin api when one is declared there. */
 export interface Catalogue {
