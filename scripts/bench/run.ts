@@ -773,7 +773,10 @@ class Bench {
     }
   }
 
-  /** One serve run under `--cpu-prof`, summarised by self time. */
+  /**
+   * One serve process under `--cpu-prof`: a closed-loop run at peak, then an open-loop run at half
+   * of that rate, each summarised by self time over its own window of the one profile.
+   */
   async cpuProfile(): Promise<void> {
     if (!this.options.profile) return;
     const entry = this.apis.find((api) => api.name === this.options.profileApi) as CatalogueEntry;
@@ -785,20 +788,36 @@ class Bench {
       const server = await this.startServe(`profile-${api}`, this.pinning.server, [], ['--cpu-prof', `--cpu-prof-dir=${profileDir}`]);
       const { connections } = this.options;
       const base = { url: server.url, workloadKey: `profile-${server.pid}`, workload: { kind: 'refresh', plan } as WorkloadSpec, connections, serverPid: server.pid } as const;
-      progress(`profile: serve ${api} under --cpu-prof, ${this.options.durationSeconds} s`);
-      await this.load.run({ ...base, mode: 'closed', durationSeconds: this.options.warmupSeconds, seeds: await mintSessions(server.url, entry, connections + SEED_MARGIN) });
-      const seeds = await mintSessions(server.url, entry, connections + SEED_MARGIN);
-      const fromUs = Number(process.hrtime.bigint() / 1000n);
-      const run = await this.load.run({ ...base, mode: 'closed', durationSeconds: this.options.durationSeconds, seeds });
-      const toUs = Number(process.hrtime.bigint() / 1000n);
+      const seeds = () => mintSessions(server.url, entry, connections + SEED_MARGIN);
+      const nowUs = () => Number(process.hrtime.bigint() / 1000n);
+      progress(`profile: serve ${api} under --cpu-prof, ${this.options.durationSeconds} s at peak, ${this.options.halfRateSeconds} s at half of it`);
+      await this.load.run({ ...base, mode: 'closed', durationSeconds: this.options.warmupSeconds, seeds: await seeds() });
+      const peakSeeds = await seeds();
+      const peakWindow = { fromUs: nowUs(), toUs: 0 };
+      const peak = await this.load.run({ ...base, mode: 'closed', durationSeconds: this.options.durationSeconds, seeds: peakSeeds });
+      peakWindow.toUs = nowUs();
+      const rate = peak.requestsPerSecond / 2;
+      const halfSeeds = await seeds();
+      const halfWindow = { fromUs: nowUs(), toUs: 0 };
+      const half = await this.load.run({ ...base, mode: 'paced', rate, durationSeconds: this.options.halfRateSeconds, seeds: halfSeeds });
+      halfWindow.toUs = nowUs();
       await stopServer(server);
       const file = readdirSync(profileDir).find((name) => name.endsWith('.cpuprofile'));
       if (!file) throw new Error('no .cpuprofile written');
-      // Only the measured run: start-up (document compilation) would otherwise dominate a short profile.
-      const summary = summarizeProfile(path.join(profileDir, file), 30, { fromUs, toUs });
-      this.profile = { api, requestsPerSecondUnderProfiler: run.requestsPerSecond, ...summary };
+      // Only the measured runs: start-up (document compilation) would otherwise dominate a short profile.
+      const atPeak = summarizeProfile(path.join(profileDir, file), 30, peakWindow);
+      const atHalf = summarizeProfile(path.join(profileDir, file), 30, halfWindow);
+      const perRequest = (summary: typeof atPeak, responses: number) => (responses > 0 ? (summary.totalMs * (1 - summary.idlePercent / 100) * 1000) / responses : Number.NaN);
+      this.profile = {
+        api,
+        peak: { requestsPerSecondUnderProfiler: peak.requestsPerSecond, busyMicrosPerRequest: perRequest(atPeak, peak.responses), ...atPeak },
+        half: { rate, responses: half.responses, busyMicrosPerRequest: perRequest(atHalf, half.responses), ...atHalf },
+      };
       this.options.keep = true;
-      process.stdout.write(`\n${formatProfileSummary(summary)}\n`);
+      const heading = (what: string, summary: typeof atPeak, responses: number) =>
+        `${what}: ${responses} refreshes, main thread busy ${perRequest(summary, responses).toFixed(0)} µs per refresh`;
+      process.stdout.write(`\n${heading('at peak', atPeak, peak.responses)}\n${formatProfileSummary(atPeak)}\n`);
+      process.stdout.write(`\n${heading(`at half of peak (${Math.round(rate)} req/s)`, atHalf, half.responses)}\n${formatProfileSummary(atHalf)}\n`);
     } catch (error) {
       progress(`FAILED profile: ${(error as Error).message}`);
       this.profile = { error: (error as Error).message };

@@ -10,10 +10,21 @@ export function defaultLogFormat(): LogFormat {
 }
 
 /**
+ * JSON lines are gathered up to this many bytes before one write(2), and written at the latest
+ * {@link LOG_FLUSH_INTERVAL_MS} after they were logged. Without it every access-log line is its own
+ * write handed to libuv's thread pool: at a moderate request rate each request then pays for that
+ * hand-off and the thread switch on its core (a write per line showed as 13 % of the main thread's
+ * busy time at half of peak rate; at peak the writes batch themselves while one is in flight).
+ */
+const LOG_BUFFER_BYTES = 8 * 1024;
+const LOG_FLUSH_INTERVAL_MS = 100;
+
+/**
  * The process logger, the only writer of stdout in `serve` and `mock`: JSON lines, or
- * pino-pretty's human lines with `format: 'pretty'`. Written asynchronously so a request never
- * waits on a write(2); callers flush it before exiting ({@link flushLogger}). Nothing logged
- * anywhere in refreshd carries a token, cookie, Authorization header or key.
+ * pino-pretty's human lines with `format: 'pretty'`. Written asynchronously and in batches so a
+ * request never waits on a write(2); callers flush it before exiting ({@link flushLogger}). A line
+ * reaches stdout within {@link LOG_FLUSH_INTERVAL_MS}. Nothing logged anywhere in refreshd carries
+ * a token, cookie, Authorization header or key.
  */
 export function createLogger(level: string, format: LogFormat = 'json'): Logger {
   if (format === 'pretty') {
@@ -22,7 +33,16 @@ export function createLogger(level: string, format: LogFormat = 'json'): Logger 
     const pretty = require('pino-pretty') as typeof import('pino-pretty');
     return pino({ level }, pretty({ destination: 1, sync: false, colorize: Boolean(process.stdout.isTTY), ignore: 'pid,hostname' }));
   }
-  return pino({ level }, pino.destination({ dest: 1, sync: false }));
+  const destination = pino.destination({ dest: 1, sync: false, minLength: LOG_BUFFER_BYTES });
+  // Unreferenced: it never holds the process open. `flush` waits for a write already in flight, and throws once the destination is closed.
+  const flusher = setInterval(() => {
+    try {
+      destination.flush();
+    } catch {
+      clearInterval(flusher);
+    }
+  }, LOG_FLUSH_INTERVAL_MS).unref();
+  return pino({ level }, destination);
 }
 
 export function flushLogger(logger: Logger): Promise<void> {

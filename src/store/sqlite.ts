@@ -88,18 +88,29 @@ const WAL_AUTOCHECKPOINT_PAGES = 10000;
  * The checkpointer thread's program. Inline rather than a file of its own, so the same code runs
  * from the compiled build and under ts-jest. PASSIVE never waits for the writer nor takes its
  * lock; a checkpoint already running elsewhere (another process's) makes either mode return
- * early, which is fine: the next turn catches up.
+ * early, which is fine: the next turn catches up. While its RESTART holds writers off, the
+ * shared `restarting` flag is 1, so this process's writer waits for it to end instead of
+ * meeting SQLITE_BUSY and polling.
  */
 const CHECKPOINTER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.driverPath);
 const db = new Database(workerData.filePath, { fileMustExist: true });
+const restarting = new Int32Array(workerData.restarting);
 db.pragma('busy_timeout = ' + workerData.restartWaitMs);
 let timer;
 const checkpoint = () => {
   try {
     const [{ log }] = db.pragma('wal_checkpoint(PASSIVE)');
-    if (log >= workerData.restartAfterFrames) db.pragma('wal_checkpoint(RESTART)');
+    if (log >= workerData.restartAfterFrames) {
+      Atomics.store(restarting, 0, 1);
+      try {
+        db.pragma('wal_checkpoint(RESTART)');
+      } finally {
+        Atomics.store(restarting, 0, 0);
+        Atomics.notify(restarting, 0);
+      }
+    }
   } catch {}
   timer = setTimeout(checkpoint, workerData.intervalMs);
 };
@@ -107,7 +118,14 @@ timer = setTimeout(checkpoint, workerData.intervalMs);
 parentPort.once('message', () => { clearTimeout(timer); db.close(); parentPort.close(); });
 `;
 
-function startCheckpointer(filePath: string): Worker {
+/** The checkpointer thread, and the flag it raises while its RESTART holds this process's writer off. */
+interface Checkpointer {
+  worker: Worker;
+  restarting: Int32Array;
+}
+
+function startCheckpointer(filePath: string): Checkpointer {
+  const restarting = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
   const worker = new Worker(CHECKPOINTER_SOURCE, {
     eval: true,
     workerData: {
@@ -116,12 +134,33 @@ function startCheckpointer(filePath: string): Worker {
       intervalMs: BACKGROUND_CHECKPOINT_INTERVAL_MS,
       restartAfterFrames: RESTART_AFTER_FRAMES,
       restartWaitMs: RESTART_WAIT_MS,
+      restarting: restarting.buffer,
     },
   });
   worker.unref();
   // A checkpointer that dies leaves the event loop's own checkpoints in charge: slower, never wrong.
-  worker.on('error', () => undefined);
-  return worker;
+  worker.on('error', () => {
+    Atomics.store(restarting, 0, 0);
+  });
+  return { worker, restarting };
+}
+
+/**
+ * Resolves when the checkpointer's RESTART, if one is running, has let writers in again: at once
+ * when none is. A timer bounds the wait (and keeps the process alive meanwhile, which
+ * `Atomics.waitAsync` alone does not).
+ */
+function restartEnded(checkpointer: Checkpointer | undefined): Promise<void> | undefined {
+  if (!checkpointer || Atomics.load(checkpointer.restarting, 0) === 0) return undefined;
+  const waited = Atomics.waitAsync(checkpointer.restarting, 0, 1);
+  if (!waited.async) return undefined;
+  return new Promise((resolve) => {
+    const bound = setTimeout(resolve, RESTART_WAIT_MS * 2);
+    void waited.value.then(() => {
+      clearTimeout(bound);
+      resolve();
+    });
+  });
 }
 
 type SessionRow = SessionRowOf<string>;
@@ -224,7 +263,7 @@ class SqliteTokenStore implements TokenStore {
   constructor(
     db: Database.Database,
     private readonly busyTimeoutMs: number,
-    private readonly checkpointer?: Worker,
+    private readonly checkpointer?: Checkpointer,
   ) {
     this.db = db;
     const statements = {
@@ -249,6 +288,8 @@ class SqliteTokenStore implements TokenStore {
              WHERE s.id = refresh_tokens.session_id AND s.revoked_at IS NULL
                AND NOT EXISTS (SELECT 1 FROM subject_stamps st WHERE st.sub = s.sub AND st.state_hash <> s.state_hash))`,
       ),
+      // For a rotation that has just read the token, its session and the stamp in the same write transaction: nothing can have changed since.
+      markReadTokenUsed: db.prepare<[number, string, string]>('UPDATE refresh_tokens SET used_at = ?, successor_jti = ? WHERE jti = ? AND used_at IS NULL'),
       setSessionScope: db.prepare<[string | null, string]>('UPDATE sessions SET organization_id = ? WHERE id = ?'),
       revokeSession: db.prepare<[number, string, string]>(
         'UPDATE sessions SET revoked_at = ?, revoke_reason = ? WHERE id = ? AND revoked_at IS NULL',
@@ -310,24 +351,30 @@ class SqliteTokenStore implements TokenStore {
       statements.insertRefreshToken.run(refreshTokenParams(firstToken));
     });
 
+    const storeSuccessor = (input: ConsumeRefreshTokenInput) => {
+      statements.insertRefreshToken.run(refreshTokenParams(input.successor));
+      if (input.organizationId !== undefined) {
+        statements.setSessionScope.run(input.organizationId, input.successor.sessionId);
+      }
+    };
     const consumeOne = (input: ConsumeRefreshTokenInput): ConsumeRefreshTokenResult => {
       const { changes } = statements.markUsed.run(input.nowMs, input.successor.jti, input.jti);
       if (changes === 1) {
-        statements.insertRefreshToken.run(refreshTokenParams(input.successor));
-        if (input.organizationId !== undefined) {
-          statements.setSessionScope.run(input.organizationId, input.successor.sessionId);
-        }
+        storeSuccessor(input);
         return { outcome: 'consumed' };
       }
       const row = statements.findRefreshToken.get(input.jti);
       if (!row) return { outcome: 'not_found' };
       return row.used_at !== null ? { outcome: 'already_used', token: toRefreshToken(row) } : { outcome: 'session_inactive' };
     };
+    // Runs inside a write transaction (IMMEDIATE): what it reads cannot change before it writes.
     const rotateOne = (input: RotateRefreshTokenInput): RotateRefreshTokenResult => {
       const row = statements.findRefreshContext.get(input.jti);
       const context = row ? toRefreshContext(row) : null;
       if (!context || !rotationExpectationsHold(context, input)) return { consumed: false, context };
-      return { consumed: consumeOne(input).outcome === 'consumed', context };
+      const consumed = statements.markReadTokenUsed.run(input.nowMs, input.successor.jti, input.jti).changes === 1;
+      if (consumed) storeSuccessor(input);
+      return { consumed, context };
     };
     this.consumeOne = consumeOne;
     this.rotateOne = rotateOne;
@@ -368,7 +415,8 @@ class SqliteTokenStore implements TokenStore {
         if (code.startsWith('SQLITE_BUSY')) {
           deadline ||= performance.now() + this.busyTimeoutMs;
           if (performance.now() < deadline) {
-            await lockBackoff(attempt);
+            // Our own checkpointer's RESTART says when it ends; another process's lock is polled for.
+            await (restartEnded(this.checkpointer) ?? lockBackoff(attempt));
             continue;
           }
         }
@@ -441,6 +489,8 @@ class SqliteTokenStore implements TokenStore {
   };
 
   private async commitGroup(group: PendingRotation[]): Promise<void> {
+    // While the checkpointer restarts the WAL the write lock is its: wait for it rather than be refused.
+    await restartEnded(this.checkpointer);
     try {
       const outcomes = await this.guarded(() => this.rotationGroupTransaction.immediate(group));
       group.forEach((pending, index) => pending.resolve(outcomes[index] as never));
@@ -556,10 +606,11 @@ class SqliteTokenStore implements TokenStore {
     await Promise.all(this.flushing);
     this.closed = true;
     if (this.checkpointer) {
-      const stopped = new Promise((resolve) => this.checkpointer?.once('exit', resolve));
+      const { worker } = this.checkpointer;
+      const stopped = new Promise((resolve) => worker.once('exit', resolve));
       // Unreferenced while it runs, so it never holds the process open; referenced while awaited, so the wait is not cut short.
-      this.checkpointer.ref();
-      this.checkpointer.postMessage('stop');
+      worker.ref();
+      worker.postMessage('stop');
       await stopped;
     }
     this.db.close();

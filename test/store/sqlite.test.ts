@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SQLITE_MIGRATIONS, SQLITE_SCHEMA_VERSION } from '../../src/store/migrations';
@@ -108,6 +108,47 @@ describe('sqlite store specifics', () => {
         found = sessionsInMainFile(`copy-${attempt}.sqlite`);
       }
       expect(found).toEqual(['s1']);
+    } finally {
+      await store.close();
+    }
+  });
+
+  /** `count` rotations of one token chain, `perTurn` asked for in each turn of the event loop; resolves to how many were consumed. */
+  async function rotateChain(store: ReturnType<typeof openSqliteStore>, count: number, perTurn: number): Promise<number> {
+    const claims = { jti: 't0', sub: 'alice', typ: 'refresh', padding: 'x'.repeat(400) };
+    await store.createSession(
+      { id: 's1', api: 'watchr', sub: 'alice', organizations: [], organizationId: null, createdAtMs: 0, absoluteExpiresAtMs: 1e13, stateHash: 'h' },
+      { jti: 't0', sessionId: 's1', parentJti: null, issuedAtMs: 0, expiresAtMs: 1e13, kid: 'k', claims },
+    );
+    let consumed = 0;
+    for (let n = 0; n < count; n += perTurn) {
+      const turn = [];
+      for (let i = n; i < n + perTurn; i++) {
+        const successor = { jti: `t${i + 1}`, sessionId: 's1', parentJti: `t${i}`, issuedAtMs: 0, expiresAtMs: 1e13, kid: 'k', claims };
+        turn.push(store.consumeRefreshToken({ jti: `t${i}`, nowMs: 1, successor }));
+      }
+      for (const result of await Promise.all(turn)) if (result.outcome === 'consumed') consumed += 1;
+    }
+    return consumed;
+  }
+
+  test('with background checkpoints, a steady stream of rotations keeps the WAL short (the checkpointer restarts it) and every rotation commits', async () => {
+    const store = openSqliteStore(file, { backgroundCheckpoints: true });
+    try {
+      // About 20000 WAL frames if nothing restarted the log; the checkpointer restarts it every 1000 or so.
+      expect(await rotateChain(store, 6000, 1)).toBe(6000);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(statSync(`${file}-wal`).size).toBeLessThan(16 * 1024 * 1024);
+    } finally {
+      await store.close();
+    }
+  });
+
+  test('without background checkpoints the same stream leaves a long WAL (the test above can fail)', async () => {
+    const store = openSqliteStore(file);
+    try {
+      expect(await rotateChain(store, 6000, 1)).toBe(6000);
+      expect(statSync(`${file}-wal`).size).toBeGreaterThanOrEqual(16 * 1024 * 1024);
     } finally {
       await store.close();
     }
