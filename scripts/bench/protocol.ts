@@ -66,6 +66,17 @@ export interface RunResult {
   foreignCpuPercent?: number;
   /** The load generator's own CPU in percent of one core (closed runs; a paced run busy-polls its core). */
   loadGeneratorCpuPercent?: number;
+  /** refreshd servers: how late their event loop ran (`refreshd_event_loop_delay_seconds`) over this run, in ms. */
+  eventLoopDelayMs?: EventLoopDelay;
+}
+
+/** Quantiles of the event-loop delay over one run, in ms. */
+export interface EventLoopDelay {
+  p50: number;
+  p90: number;
+  p99: number;
+  p999: number;
+  max: number;
 }
 
 export type LoadMessage =

@@ -25,7 +25,7 @@ import { cpuSeconds, machineBusySeconds, peakRssMiB, processTree, rssMiB } from 
 import { formatProfileSummary, summarizeProfile } from './profile-summary';
 import { catalogueOf, type CatalogueEntry } from '../../src/spec/catalogue';
 import { SPECS_DIR } from '../../src/paths';
-import type { LoadMessage, RunRequest, RunResult, SessionSeed, WorkloadSpec } from './protocol';
+import type { EventLoopDelay, LoadMessage, RunRequest, RunResult, SessionSeed, WorkloadSpec } from './protocol';
 import { loadRefreshPlan, type RefreshPlan } from './refresh-plan';
 import {
   budgetLines,
@@ -241,6 +241,23 @@ class LoadGenerator {
   close(): void {
     if (this.child.connected) this.child.disconnect();
   }
+}
+
+/**
+ * A refreshd server's event-loop delay since the previous scrape of its `/metrics` (each scrape
+ * starts a new window, so calling this before a run starts that run's): undefined for a server
+ * without the metric (the references, Prism).
+ */
+async function eventLoopDelay(url: string): Promise<EventLoopDelay | undefined> {
+  const reply = await request(`${url}/metrics`).catch(() => undefined);
+  if (reply?.status !== 200) return undefined;
+  const quantile = (q: string) => {
+    const line = reply.body.split('\n').find((l) => l.startsWith(`refreshd_event_loop_delay_seconds{quantile="${q}"} `));
+    return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(' ') + 1)) * 1000;
+  };
+  const [p50, p90, p99, p999, max] = ['0.5', '0.9', '0.99', '0.999', '1'].map(quantile);
+  if ([p50, p90, p99, p999, max].some((value) => value === undefined || Number.isNaN(value))) return undefined;
+  return { p50, p90, p99, p999, max } as EventLoopDelay;
 }
 
 /** Mints sessions through the admin api, a few requests at a time, for subjects of the form the api declares. */
@@ -481,7 +498,9 @@ class Bench {
     const sampler = setInterval(() => {
       rssUnderLoad = Math.max(rssUnderLoad, rssMiB(processTree(server.pid)) ?? 0);
     }, 100);
+    await eventLoopDelay(server.url);
     const peak = await this.load.run({ ...base, mode: 'closed', durationSeconds: this.options.durationSeconds, seeds: peakSeeds }).finally(() => clearInterval(sampler));
+    peak.eventLoopDelayMs = await eventLoopDelay(server.url);
     row.peak = peak;
     if (rssUnderLoad > 0) row.rssUnderLoadMiB = rssUnderLoad;
     if (peak.serverCpuSeconds !== undefined && peak.responses > 0) row.cpuMicrosPerRequest = (peak.serverCpuSeconds * 1e6) / peak.responses;
@@ -489,14 +508,17 @@ class Bench {
     if (options.halfRate !== false && peak.requestsPerSecond > 0) {
       const rate = peak.requestsPerSecond / 2;
       progress(`${id}: ${Math.round(rate)} req/s (half of peak) for ${this.options.halfRateSeconds} s`);
+      const halfSeeds = await seeds();
+      await eventLoopDelay(server.url);
       const half = await this.load.run({
         ...base,
         mode: 'paced',
         rate,
         durationSeconds: this.options.halfRateSeconds,
         pacedWarmupSeconds: Math.min(2, this.options.warmupSeconds),
-        seeds: await seeds(),
+        seeds: halfSeeds,
       });
+      half.eventLoopDelayMs = await eventLoopDelay(server.url);
       row.half = { ...half, rate };
     }
     row.peakRssMiB = peakRssMiB(processTree(server.pid));

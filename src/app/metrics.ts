@@ -4,6 +4,7 @@
  * sum over every worker (prom-client's AggregatorRegistry), so totals are the server's.
  */
 import cluster from 'node:cluster';
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { AggregatorRegistry, collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { TokenEvents } from '../tokens/service';
 import { REFRESHD_VERSION } from '../version';
@@ -21,6 +22,40 @@ export interface ServerMetrics {
   tokenEvents: TokenEvents;
 }
 
+/** How often the event-loop delay monitor's timer is due. */
+const EVENT_LOOP_SAMPLE_MS = 10;
+const EVENT_LOOP_QUANTILES = [0.5, 0.9, 0.99, 0.999, 1] as const;
+let eventLoopMonitor: IntervalHistogram | undefined;
+
+/**
+ * `refreshd_event_loop_delay_seconds{quantile}`: how late the event loop ran a timer due every
+ * 10 ms, over the time since the previous scrape (each scrape starts a new window); quantile 1 is
+ * the longest. Node's histogram holds the whole interval between two runs of the timer; the
+ * interval itself is taken off here, so an idle loop reads 0. prom-client's
+ * `nodejs_eventloop_lag_p99_seconds` and siblings keep it in (they never read below 0.01). Under
+ * `--workers N` the highest worker's value is shown.
+ */
+function eventLoopDelayGauge(registers: Registry[]): void {
+  eventLoopMonitor ??= monitorEventLoopDelay({ resolution: EVENT_LOOP_SAMPLE_MS });
+  const monitor = eventLoopMonitor;
+  monitor.enable();
+  const intervalNs = EVENT_LOOP_SAMPLE_MS * 1e6;
+  new Gauge({
+    name: 'refreshd_event_loop_delay_seconds',
+    help: 'How late the event loop ran a timer due every 10 ms, since the previous scrape, by quantile (1 = the longest)',
+    labelNames: ['quantile'],
+    registers,
+    aggregator: 'max',
+    collect() {
+      for (const quantile of EVENT_LOOP_QUANTILES) {
+        const ns = monitor.count === 0 ? 0 : quantile === 1 ? monitor.max : monitor.percentile(quantile * 100);
+        this.set({ quantile: String(quantile) }, Math.max(0, ns - intervalNs) / 1e9);
+      }
+      monitor.reset();
+    },
+  });
+}
+
 /**
  * A fresh set of counters. The refresh counters of `apis` start at 0 for every outcome, so a
  * rate or an alert has a series from the first scrape on.
@@ -34,6 +69,7 @@ export function createServerMetrics(apis: readonly string[] = []): ServerMetrics
     AggregatorRegistry.setRegistries(registry);
   }
   const registers = [registry];
+  eventLoopDelayGauge(registers);
   new Gauge({ name: 'refreshd_build_info', help: 'The running refreshd (value 1)', labelNames: ['version', 'node'], registers, aggregator: 'first' }).set(
     { version: REFRESHD_VERSION, node: process.version },
     1,

@@ -65,6 +65,16 @@ describe('npm run bench -- --quick', () => {
     expect(report.budget.length).toBeGreaterThan(0);
     expect(report.config.quick).toBe(true);
   });
+
+  it("reports refreshd's event-loop delay over each run of a serve row, and none for the references", () => {
+    const delay = { p50: expect.any(Number), p90: expect.any(Number), p99: expect.any(Number), p999: expect.any(Number), max: expect.any(Number) };
+    const session = report.rows.find((row) => row.id === 'serve-session');
+    expect(session?.peak?.eventLoopDelayMs).toEqual(delay);
+    expect(session?.half?.eventLoopDelayMs).toEqual(delay);
+    expect(session?.half?.eventLoopDelayMs?.max).toBeGreaterThanOrEqual(session?.half?.eventLoopDelayMs?.p50 ?? Infinity);
+    expect(report.rows.find((row) => row.id === 'node-http')?.half?.eventLoopDelayMs).toBeUndefined();
+    expect(run.stdout).toContain('event-loop delay ms at ½ peak: p50 / p99 / max');
+  });
 });
 
 describe('npm run bench -- --quick --specs-dir <a folder holding the sixth api>', () => {

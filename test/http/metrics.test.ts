@@ -59,3 +59,23 @@ it('every api has its refresh series from the first scrape, and build_info names
   }
   expect((await h.http.get('/metrics')).text).toMatch(/^refreshd_build_info\{version="\d+\.\d+\.\d+",node="v\d+[^"]*"\} 1$/m);
 });
+
+it('the event-loop delay is exported by quantile, over the window since the previous scrape', async () => {
+  await series('refreshd_event_loop_delay_seconds', 'quantile="1"'); // starts a window
+  await new Promise((resolve) => setTimeout(resolve, 30));
+  const blockedUntil = Date.now() + 150;
+  while (Date.now() < blockedUntil) {
+    // the event loop is held, as a synchronous stall in a handler would hold it
+  }
+  await new Promise((resolve) => setTimeout(resolve, 30));
+  const text = (await h.http.get('/metrics')).text;
+  for (const quantile of ['0.5', '0.9', '0.99', '0.999', '1']) {
+    expect(text).toMatch(new RegExp(`^refreshd_event_loop_delay_seconds\\{quantile="${quantile}"\\} [0-9.e-]+$`, 'm'));
+  }
+  const longest = Number(/^refreshd_event_loop_delay_seconds\{quantile="1"\} (\S+)$/m.exec(text)?.[1]);
+  expect(longest).toBeGreaterThanOrEqual(0.1);
+  expect(longest).toBeLessThan(1);
+  // The next window no longer holds the stall.
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  expect(await series('refreshd_event_loop_delay_seconds', 'quantile="1"')).toBeLessThan(0.1);
+});
