@@ -21,6 +21,7 @@
  *   one fails its next refresh, on every api.
  */
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { timeOrderedUuid } from './ids';
 import {
   StoreUnavailableError,
   type NewRefreshToken,
@@ -477,7 +478,7 @@ export class TokenService {
     return {
       sub: session.sub,
       sid: session.id,
-      jti: randomUUID(),
+      jti: timeOrderedUuid(),
       iat: nowSeconds,
       nbf: nowSeconds,
       // Rotation never extends a session past its absolute end.

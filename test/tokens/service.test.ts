@@ -59,6 +59,10 @@ describe('minting and rotating', () => {
 
     expect(rotated.sessionId).toBe(minted.sessionId);
     expect(claimsOf(rotated.refreshToken).jti).not.toBe(claimsOf(minted.refreshToken).jti);
+    // Time-ordered ids (UUIDv7, src/tokens/ids.ts): new rows land at the edge of the stores' jti index.
+    for (const token of [minted.refreshToken, minted.accessToken, rotated.refreshToken, rotated.accessToken]) {
+      expect(claimsOf(token).jti).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    }
     expect(rotated.accessTtlSeconds).toBe(3600);
     expect(rotated.refreshExpiresAtMs).toBe(T0_MS + (60 + 180 * DAY_SECONDS) * 1000);
     expect(harness.service.verifyAccessToken('watchr', rotated.accessToken)).toMatchObject({ sub: 'alice', sid: minted.sessionId });
