@@ -133,9 +133,9 @@ describe('sqlite store specifics', () => {
   }
 
   test('with background checkpoints, a steady stream of rotations keeps the WAL short (the checkpointer restarts it) and every rotation commits', async () => {
-    const store = openSqliteStore(file, { backgroundCheckpoints: true });
+    const store = openSqliteStore(file, { backgroundCheckpoints: true, walRestartFrames: 1000 });
     try {
-      // About 20000 WAL frames if nothing restarted the log; the checkpointer restarts it every 1000 or so.
+      // About 10000 WAL frames if nothing restarted the log; the checkpointer restarts it every 1000 or so.
       expect(await rotateChain(store, 6000, 1)).toBe(6000);
       await new Promise((resolve) => setTimeout(resolve, 300));
       expect(statSync(`${file}-wal`).size).toBeLessThan(16 * 1024 * 1024);
