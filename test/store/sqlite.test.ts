@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { copyFileSync, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SQLITE_MIGRATIONS, SQLITE_SCHEMA_VERSION } from '../../src/store/migrations';
@@ -139,6 +139,28 @@ describe('sqlite store specifics', () => {
       expect(await rotateChain(store, 6000, 1)).toBe(6000);
       await new Promise((resolve) => setTimeout(resolve, 300));
       expect(statSync(`${file}-wal`).size).toBeLessThan(16 * 1024 * 1024);
+    } finally {
+      await store.close();
+    }
+  });
+
+  /** The nice value of every thread of this process (Linux: nice is per thread). */
+  function threadNiceValues(): number[] {
+    return readdirSync('/proc/self/task').map((tid) => Number(readFileSync(`/proc/self/task/${tid}/stat`, 'utf8').split(') ')[1].split(' ')[16]));
+  }
+
+  test('the checkpointer thread runs at a lower priority than the event loop (nice 5), the rest of the process unchanged', async () => {
+    const before = threadNiceValues();
+    expect(before).not.toContain(5);
+    const store = openSqliteStore(file, { backgroundCheckpoints: true });
+    try {
+      let after: number[] = [];
+      for (let attempt = 0; attempt < 100 && !after.includes(5); attempt++) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        after = threadNiceValues();
+      }
+      expect(after.filter((nice) => nice === 5)).toHaveLength(1);
+      expect(Number(readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ')[16])).toBe(before[0]);
     } finally {
       await store.close();
     }
