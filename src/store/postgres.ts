@@ -188,11 +188,12 @@ const CONSUME_SQL = `
  * conditions hold on it (a rotation's as in ROTATE_SQL, a consume's as in CONSUME_SQL) the first
  * in call order for each token is its `winner`, so two entries for one token never both consume
  * it; `consumed` is the same conditional UPDATE as the single statements' (re-checked on the
- * row's newest version), taking the rows in jti order, so that two instances' groups lock shared
- * tokens in one order. Only the winners that consumed store their successor and change their
- * session's scope (the last in call order, for a session changed twice). One row per entry, in
- * call order: whether it consumed, and its token's context as the statement read it (all null
- * for an unknown token).
+ * row's newest version), joined from the winners in jti order, so that two instances' groups
+ * sharing tokens lock them in one order (the planner's nested loop keeps it; should a deadlock
+ * still happen, the group is retried entry by entry). Only the winners that consumed store their
+ * successor and change their session's scope (the last in call order, for a session changed
+ * twice). One row per entry, in call order: whether it consumed, and its token's context as
+ * the statement read it (all null for an unknown token).
  */
 const ROTATE_GROUP_SQL = `
   WITH entry AS (
