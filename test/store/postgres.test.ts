@@ -261,6 +261,38 @@ describe('the rotations asked for in one turn of the event loop', () => {
     expect(await store.findRefreshToken('s3-t2')).not.toBeNull();
   });
 
+  test('a deadlock of the group with another transaction is not a failure of its entries: each is tried again alone, and both consume', async () => {
+    await chain('s1', 't1');
+    await chain('s2', 'u1');
+    const patient = await openPostgresStore({ url, statementTimeoutMs: 20_000 });
+    try {
+      await withPgClient(url, async (other) => {
+        await other.query('BEGIN');
+        // This transaction never runs the deadlock check first: the group's (after the default 1 s) does, and is the one cancelled.
+        await other.query("SET LOCAL deadlock_timeout = '1min'");
+        await other.query("UPDATE sessions SET organization_id = NULL WHERE id = 's1'");
+        const sent = countStatements();
+        const rotations = Promise.all([
+          patient.rotateRefreshToken({ ...rotation('t1', 's1', 't2', { requestedOrganizationId: 'org-a' }), organizationId: 'org-a' }),
+          patient.rotateRefreshToken(rotation('u1', 's2', 'u2')),
+        ]);
+        // Once the group holds t1 and waits for the session's row, take t1 too: each waits for the other.
+        await withPgClient(url, async (watcher) => {
+          const waiting = async () => (await watcher.query("SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted AND locktype = 'transactionid'")).rows[0].n > 0;
+          while (!(await waiting())) await new Promise((resolve) => setTimeout(resolve, 10));
+        });
+        await other.query("UPDATE refresh_tokens SET kid = kid WHERE jti = 't1'");
+        await other.query('ROLLBACK');
+        await expect(rotations).resolves.toMatchObject([{ consumed: true }, { consumed: true }]);
+        expect(sent()).toBe(1 + 2);
+      });
+      expect(await store.findSession('s1')).toMatchObject({ organizationId: 'org-a' });
+      expect(await store.findRefreshToken('u2')).not.toBeNull();
+    } finally {
+      await patient.close();
+    }
+  });
+
   test('a database that cannot answer fails the whole group as unavailable, writes nothing, and is not asked again entry by entry', async () => {
     for (const id of ['s1', 's2', 's3']) await chain(id, `${id}-t1`);
     await withPgClient(url, async (client) => {
