@@ -228,7 +228,11 @@ export function budgetLines(rows: readonly Row[], coldStarts: readonly ColdStart
   return lines;
 }
 
-/** The PostgreSQL lines: refreshd's CPU against SQLite's, one round trip per refresh, two instances against one. */
+/**
+ * The PostgreSQL lines: refreshd's CPU against SQLite's, one round trip per refresh, two instances
+ * against one. The round trips hold at one statement per refresh or fewer: the rotations of one
+ * turn of the event loop share one.
+ */
 function postgresBudgetLines(ok: (id: RowId) => Row | undefined): BudgetLine[] {
   const lines: BudgetLine[] = [];
   const sqlite = ok('serve-workers-1');
@@ -245,7 +249,7 @@ function postgresBudgetLines(ok: (id: RowId) => Row | undefined): BudgetLine[] {
       ? {
           line: 'one database round trip per refresh (PostgreSQL)',
           measured: counted.map((row) => `${row.id} ${(row.storeRoundTripsPerRequest as number).toFixed(3)}`).join(', '),
-          holds: counted.every((row) => Math.round(row.storeRoundTripsPerRequest as number) === 1),
+          holds: counted.every((row) => (row.storeRoundTripsPerRequest as number) <= 1),
         }
       : { line: 'one database round trip per refresh (PostgreSQL)', measured: 'not measured', holds: null },
   );

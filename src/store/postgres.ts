@@ -1,7 +1,8 @@
 /**
  * The shared store: PostgreSQL through node-postgres (`pg`) with a pool, for any number of
  * refreshd instances on any number of machines. Every operation on the request path is one
- * statement, so one round trip; a rotation decides its single winner under READ COMMITTED with a
+ * statement, so one round trip, and the rotations asked for during one turn of the event loop
+ * share one statement; a rotation decides its single winner under READ COMMITTED with a
  * conditional UPDATE inside that statement, never with SELECT … FOR UPDATE: of concurrent
  * statements on one token, the first to lock the row updates it, and the others, re-checking the
  * row once it commits, find it used.
@@ -24,6 +25,7 @@ import type {
   RefreshTokenRecord,
   RotateRefreshTokenInput,
   RotateRefreshTokenResult,
+  RotationExpectations,
   SessionFilter,
   SessionRecord,
   SessionRevokeReason,
@@ -159,7 +161,7 @@ const ROTATE_SQL = `
     RETURNING t.jti
   ),
   ${SUCCESSOR_CTES}
-  SELECT (SELECT count(*) FROM consumed)::int AS consumed, c.* FROM context c`;
+  SELECT EXISTS (SELECT 1 FROM consumed) AS consumed, c.* FROM context c`;
 
 /**
  * The unconditional consume: the same conditional write as SQLite's (unused, session unrevoked,
@@ -177,7 +179,82 @@ const CONSUME_SQL = `
     RETURNING t.jti
   ),
   ${SUCCESSOR_CTES}
-  SELECT (SELECT count(*) FROM consumed)::int AS consumed, t.* FROM refresh_tokens t WHERE t.jti = $1::text`;
+  SELECT EXISTS (SELECT 1 FROM consumed) AS consumed, t.* FROM refresh_tokens t WHERE t.jti = $1::text`;
+
+/**
+ * The rotations and consumes of one turn of the event loop in one statement: entry k is element k
+ * of each array, $1–$17 as in {@link ROTATE_SQL} and $18 whether it is a rotation (false: a
+ * consume, whose expectations are null). It reads every token's context; of the entries whose
+ * conditions hold on it (a rotation's as in ROTATE_SQL, a consume's as in CONSUME_SQL) the first
+ * in call order for each token is its `winner`, so two entries for one token never both consume
+ * it; `consumed` is the same conditional UPDATE as the single statements' (re-checked on the
+ * row's newest version), joined from the winners in jti order, so that two instances' groups
+ * sharing tokens lock them in one order (the planner's nested loop keeps it; should a deadlock
+ * still happen, the group is retried entry by entry). Only the winners that consumed store their
+ * successor and change their session's scope (the last in call order, for a session changed
+ * twice). One row per entry, in call order: whether it consumed, and its token's context as
+ * the statement read it (all null for an unknown token).
+ */
+const ROTATE_GROUP_SQL = `
+  WITH entry AS (
+    SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::text[], $8::text[], $9::boolean[],
+                         $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::bigint[], $18::boolean[])
+      WITH ORDINALITY AS e(jti, now_ms, successor_jti, session_id, issued_at, expires_at, kid, claims, write_scope,
+                           scope, expected_session_id, expected_api, expected_sub, expected_stamp, expected_scope, requested_scope,
+                           uncapped_expires_at, rotation, ord)
+  ),
+  context AS (${REFRESH_CONTEXT_SELECT} WHERE t.jti = ANY ($1::text[])),
+  winner AS (
+    SELECT DISTINCT ON (e.jti) e.*
+    FROM entry e JOIN context c ON c.jti = e.jti
+    WHERE c.used_at IS NULL AND c.s_id IS NOT NULL AND c.s_revoked_at IS NULL
+      AND CASE WHEN e.rotation THEN
+            c.session_id = e.expected_session_id AND e.now_ms < c.s_absolute_expires_at
+            AND c.s_api = e.expected_api AND c.s_sub = e.expected_sub
+            AND c.s_state_hash = e.expected_stamp AND c.subject_stamp = e.expected_stamp
+            AND c.s_organization_id IS NOT DISTINCT FROM e.expected_scope
+            AND (e.requested_scope IS NULL OR e.requested_scope = ANY (c.s_organizations))
+            AND e.expires_at = LEAST(e.uncapped_expires_at, c.s_absolute_expires_at - c.s_absolute_expires_at % 1000)
+          ELSE c.subject_stamp IS NULL OR c.subject_stamp = c.s_state_hash END
+    ORDER BY e.jti, e.ord
+  ),
+  consumed AS (
+    UPDATE refresh_tokens t SET used_at = w.now_ms, successor_jti = w.successor_jti
+    FROM winner w
+    WHERE t.jti = w.jti AND t.used_at IS NULL
+    RETURNING w.ord
+  ),
+  successor AS (
+    INSERT INTO refresh_tokens (jti, session_id, parent_jti, issued_at, expires_at, kid, claims)
+    SELECT e.successor_jti, e.session_id, e.jti, e.issued_at, e.expires_at, e.kid, e.claims::json
+    FROM entry e JOIN consumed k ON k.ord = e.ord
+  ),
+  scope AS (
+    UPDATE sessions s SET organization_id = latest.scope
+    FROM (SELECT DISTINCT ON (e.session_id) e.session_id, e.scope
+          FROM entry e JOIN consumed k ON k.ord = e.ord
+          WHERE e.write_scope ORDER BY e.session_id, e.ord DESC) latest
+    WHERE s.id = latest.session_id
+  )
+  SELECT k.ord IS NOT NULL AS consumed, c.*
+  FROM entry e LEFT JOIN context c ON c.jti = e.jti LEFT JOIN consumed k ON k.ord = e.ord
+  ORDER BY e.ord`;
+
+/** What a rotation or consume statement returns for one entry: whether it consumed, and the token (with its context, for a rotation) as it read it. */
+type RotationRow = RefreshContextRow & { consumed: boolean };
+
+/** A consume or a rotation (with its expectations) waiting for its group's statement. */
+interface PendingRotation {
+  input: ConsumeRefreshTokenInput;
+  expected: RotationExpectations | null;
+  resolve: (result: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
+/** Of a group statement's errors, those after which each entry alone may still succeed: a deadlock, a serialization failure. */
+const RETRY_ALONE_SQLSTATE = /^40/;
+
+const FIND_REFRESH_TOKEN_SQL = 'SELECT * FROM refresh_tokens WHERE jti = $1::text';
 
 /** node-postgres returns bigint as a string (it may exceed 2^53); refreshd's are milliseconds, far below. */
 const types = {
@@ -188,17 +265,27 @@ const types = {
 class PostgresTokenStore implements TokenStore {
   private closed = false;
   private readonly inFlight = new Set<Promise<unknown>>();
+  private pendingRotations: PendingRotation[] = [];
 
   constructor(private readonly pool: pg.Pool) {}
 
   /** One statement on any pooled connection; named statements are prepared once per connection. */
   private query<R extends pg.QueryResultRow>(name: string | undefined, text: string, values: unknown[] = []): Promise<pg.QueryResult<R>> {
     if (this.closed) return Promise.reject(new StoreUnavailableError('the store is closed'));
-    const running = this.pool.query<R>({ name, text, values }).catch((error: unknown) => {
+    return this.tracked(this.send<R>(name, text, values));
+  }
+
+  /** A statement sent whether or not the store is closing: for work that `close` waits for. */
+  private send<R extends pg.QueryResultRow>(name: string | undefined, text: string, values: unknown[] = []): Promise<pg.QueryResult<R>> {
+    return this.pool.query<R>({ name, text, values }).catch((error: unknown) => {
       throw toStoreError(error);
     });
-    const tracked = running.finally(() => this.inFlight.delete(tracked)).catch(() => undefined);
-    this.inFlight.add(tracked);
+  }
+
+  /** `running`, which `close` waits for before the connections go. */
+  private tracked<T>(running: Promise<T>): Promise<T> {
+    const settled = running.finally(() => this.inFlight.delete(settled)).catch(() => undefined);
+    this.inFlight.add(settled);
     return running;
   }
 
@@ -223,9 +310,7 @@ class PostgresTokenStore implements TokenStore {
     })().catch((error: unknown) => {
       throw toStoreError(error);
     });
-    const tracked = running.finally(() => this.inFlight.delete(tracked)).catch(() => undefined);
-    this.inFlight.add(tracked);
-    return running;
+    return this.tracked(running);
   }
 
   async createSession(session: NewSession, firstToken: NewRefreshToken): Promise<void> {
@@ -262,7 +347,7 @@ class PostgresTokenStore implements TokenStore {
 
   async findRefreshToken(jti: string): Promise<RefreshTokenRecord | null> {
     if (holdsNul(jti)) return null;
-    const { rows } = await this.query<RefreshTokenRow>('refreshd_find_refresh_token', 'SELECT * FROM refresh_tokens WHERE jti = $1::text', [jti]);
+    const { rows } = await this.query<RefreshTokenRow>('refreshd_find_refresh_token', FIND_REFRESH_TOKEN_SQL, [jti]);
     return rows.length === 0 ? null : toRefreshToken(rows[0]);
   }
 
@@ -275,33 +360,96 @@ class PostgresTokenStore implements TokenStore {
   async consumeRefreshToken(input: ConsumeRefreshTokenInput): Promise<ConsumeRefreshTokenResult> {
     assertSuccessorOf(input);
     if (holdsNul(input.jti)) return { outcome: 'not_found' };
-    const { rows } = await this.query<RefreshTokenRow & { consumed: number }>('refreshd_consume', CONSUME_SQL, consumeValues(input));
-    if (rows.length === 0) return { outcome: 'not_found' };
-    if (rows[0].consumed === 1) return { outcome: 'consumed' };
-    if (rows[0].used_at !== null) return { outcome: 'already_used', token: toRefreshToken(rows[0]) };
-    // Unused in this statement's snapshot, yet not consumed: either the session is inactive, or a
-    // concurrent rotation committed after the snapshot was taken. A new statement sees which.
-    const now = await this.findRefreshToken(input.jti);
-    if (now === null) return { outcome: 'not_found' };
-    return now.usedAtMs !== null ? { outcome: 'already_used', token: now } : { outcome: 'session_inactive' };
+    return this.enqueueRotation(input, null);
   }
 
   async rotateRefreshToken(input: RotateRefreshTokenInput): Promise<RotateRefreshTokenResult> {
     assertSuccessorOf(input);
     if (holdsNul(input.jti)) return { consumed: false, context: null };
-    const expected = input.expected;
-    const { rows } = await this.query<RefreshContextRow & { consumed: number }>('refreshd_rotate', ROTATE_SQL, [
-      ...consumeValues(input),
-      expected.sessionId,
-      expected.api,
-      expected.sub,
-      expected.stateHash,
-      expected.organizationId,
-      expected.requestedOrganizationId,
-      expected.uncappedExpiresAtMs,
-    ]);
-    if (rows.length === 0) return { consumed: false, context: null };
-    return { consumed: rows[0].consumed === 1, context: toRefreshContext(rows[0]) };
+    return this.enqueueRotation(input, input.expected);
+  }
+
+  /**
+   * Rotations go to the database in groups: every consume or rotation asked for during one turn
+   * of the event loop is sent at the end of that turn (setImmediate) as one statement, so a burst
+   * of refreshes pays for one message, one round trip and one result instead of one each. Each
+   * caller still gets the outcome its own statement would have given it.
+   */
+  private enqueueRotation<T>(input: ConsumeRefreshTokenInput, expected: RotationExpectations | null): Promise<T> {
+    if (this.closed) return Promise.reject(new StoreUnavailableError('the store is closed'));
+    return new Promise<T>((resolve, reject) => {
+      this.pendingRotations.push({ input, expected, resolve: resolve as (result: unknown) => void, reject });
+      if (this.pendingRotations.length === 1) setImmediate(this.flushRotations);
+    });
+  }
+
+  private readonly flushRotations = (): void => {
+    const group = this.pendingRotations;
+    if (group.length === 0) return;
+    this.pendingRotations = [];
+    void this.tracked(this.commitGroup(group));
+  };
+
+  /** Settles every entry of `group`; never rejects. */
+  private async commitGroup(group: PendingRotation[]): Promise<void> {
+    if (group.length > 1) {
+      try {
+        const { rows } = await this.pool.query<RotationRow>({ name: 'refreshd_rotate_group', text: ROTATE_GROUP_SQL, values: groupValues(group) });
+        await Promise.all(group.map((pending, index) => this.outcome(pending, rows[index]).then(pending.resolve, pending.reject)));
+        return;
+      } catch (error) {
+        // Nothing of a failed statement was written. Unavailable: so is each entry alone (the api's 503).
+        const failure = toStoreError(error);
+        if (failure instanceof StoreUnavailableError && !RETRY_ALONE_SQLSTATE.test(String((error as { code?: unknown }).code))) {
+          for (const pending of group) pending.reject(failure);
+          return;
+        }
+      }
+    }
+    // One entry that fails the statement (a successor that cannot be stored, a deadlock between two
+    // instances' groups) must not fail the others: each alone, in call order, with its own statement.
+    let unavailable: StoreUnavailableError | undefined;
+    for (const pending of group) {
+      if (unavailable) {
+        pending.reject(unavailable);
+        continue;
+      }
+      await this.alone(pending).then(pending.resolve, (error: unknown) => {
+        if (error instanceof StoreUnavailableError) unavailable = error;
+        pending.reject(error);
+      });
+    }
+  }
+
+  /** One entry in today's single statement: {@link CONSUME_SQL} or {@link ROTATE_SQL}. */
+  private async alone(pending: PendingRotation): Promise<unknown> {
+    const { input, expected } = pending;
+    const { rows } =
+      expected === null
+        ? await this.send<RotationRow>('refreshd_consume', CONSUME_SQL, consumeValues(input))
+        : await this.send<RotationRow>('refreshd_rotate', ROTATE_SQL, [...consumeValues(input), ...expectationValues(expected)]);
+    return this.outcome(pending, rows[0]);
+  }
+
+  /** What the caller gets from its statement's row (undefined, or a null `jti` in a group: the token is unknown). */
+  private async outcome(pending: PendingRotation, row: RotationRow | undefined): Promise<unknown> {
+    const found = row !== undefined && row.jti !== null ? row : undefined;
+    if (pending.expected !== null) {
+      return found === undefined ? { consumed: false, context: null } : { consumed: found.consumed, context: toRefreshContext(found) };
+    }
+    return this.consumeOutcome(pending.input.jti, found);
+  }
+
+  private async consumeOutcome(jti: string, row: RotationRow | undefined): Promise<ConsumeRefreshTokenResult> {
+    if (row === undefined) return { outcome: 'not_found' };
+    if (row.consumed) return { outcome: 'consumed' };
+    if (row.used_at !== null) return { outcome: 'already_used', token: toRefreshToken(row) };
+    // Unused in this statement's snapshot, yet not consumed: either the session is inactive, or a
+    // concurrent rotation (or an earlier entry of its group) consumed it. A new statement sees which.
+    const { rows } = await this.send<RefreshTokenRow>('refreshd_find_refresh_token', FIND_REFRESH_TOKEN_SQL, [jti]);
+    if (rows.length === 0) return { outcome: 'not_found' };
+    const now = toRefreshToken(rows[0]);
+    return now.usedAtMs !== null ? { outcome: 'already_used', token: now } : { outcome: 'session_inactive' };
   }
 
   async revokeSession(sessionId: string, nowMs: number, reason: SessionRevokeReason): Promise<boolean> {
@@ -457,8 +605,9 @@ class PostgresTokenStore implements TokenStore {
 
   async close(): Promise<void> {
     if (this.closed) return;
-    this.closed = true;
     // What was asked for before close is answered (committed or refused) before the connections go.
+    this.flushRotations();
+    this.closed = true;
     await Promise.all(this.inFlight);
     await this.pool.end();
   }
@@ -470,6 +619,30 @@ function assertSuccessorOf(input: ConsumeRefreshTokenInput): void {
 
 function refreshTokenValues(token: NewRefreshToken): unknown[] {
   return [token.jti, token.sessionId, token.parentJti, token.issuedAtMs, token.expiresAtMs, token.kid, JSON.stringify(token.claims)];
+}
+
+/** $11–$17 of {@link ROTATE_SQL}; nulls for a consume in a group. */
+function expectationValues(expected: RotationExpectations | null): unknown[] {
+  if (expected === null) return [null, null, null, null, null, null, null];
+  return [
+    expected.sessionId,
+    expected.api,
+    expected.sub,
+    expected.stateHash,
+    expected.organizationId,
+    expected.requestedOrganizationId,
+    expected.uncappedExpiresAtMs,
+  ];
+}
+
+/** The arrays of {@link ROTATE_GROUP_SQL}: each entry's values of the single statements, and whether it is a rotation. */
+function groupValues(group: PendingRotation[]): unknown[][] {
+  const columns: unknown[][] = Array.from({ length: 18 }, () => []);
+  for (const { input, expected } of group) {
+    const values = [...consumeValues(input), ...expectationValues(expected), expected !== null];
+    values.forEach((value, index) => columns[index].push(value));
+  }
+  return columns;
 }
 
 /** $1–$10 of {@link CONSUME_SQL} and {@link ROTATE_SQL}. */
