@@ -187,9 +187,11 @@ export function loadDocument(
     tolerated = (overlay['x-refreshd-tolerated-deviations'] as string[] | undefined) ?? [];
     appliedOverlay = overlayFile;
   }
+  const applied: string[] = [];
   for (const profile of profiles) {
     const profileFile = path.join(overlaysDir, profile, `${name}.overlay.yaml`);
     if (!existsSync(profileFile)) continue;
+    applied.push(profile);
     try {
       applyOverlay(document as OpenApiDocument, readYaml(profileFile) as OverlayDocument, profileFile);
     } catch (error) {
@@ -198,7 +200,8 @@ export function loadDocument(
   }
   // `npm run generate` records the digest of each document it validated; an unchanged
   // document skips the meta-schema compile at start-up, any edited one is validated again.
+  // A profile with no overlay for this document leaves it as it was: its record is the document's own.
   const digest = documentDigest(document, tolerated);
-  if (validatedDigests[validatedDigestKey(name, profiles)] !== digest) validateDefinition(document as OpenApiDocument, tolerated, file);
+  if (validatedDigests[validatedDigestKey(name, applied)] !== digest) validateDefinition(document as OpenApiDocument, tolerated, file);
   return { name, file, overlayFile: appliedOverlay, document: document as OpenApiDocument, digest };
 }
