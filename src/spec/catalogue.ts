@@ -1,7 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import Ajv from 'ajv';
-import YAML from 'yaml';
+import type Ajv from 'ajv';
 import { dialectNamed, DIALECT_NAMES } from '../dialects';
 import { SPECS_DIR } from '../paths';
 import { DocumentLoadError } from './documents';
@@ -139,7 +138,11 @@ let checkDeclaration: ReturnType<Ajv['compile']> | undefined;
 
 /** Checks an `x-refreshd` value and fills in its defaults; a malformed one stops start-up naming `file`. */
 export function readDeclaration(value: unknown, file: string): ApiDeclaration {
-  checkDeclaration ??= new Ajv({ allErrors: true, strict: false }).compile(DECLARATION_SCHEMA);
+  if (!checkDeclaration) {
+    // Loaded here, not at the top: a command that never reads a declaration (--help, keys) never needs Ajv.
+    const AjvClass: typeof Ajv = require('ajv').default;
+    checkDeclaration = new AjvClass({ allErrors: true, strict: false }).compile(DECLARATION_SCHEMA);
+  }
   const raw = value ?? {};
   if (!checkDeclaration(raw)) {
     const problems = (checkDeclaration.errors ?? []).map((e) => {
@@ -177,7 +180,7 @@ function checkTemplate(node: unknown, where: string, file: string): void {
 function readYamlFile(file: string): Record<string, unknown> {
   let parsed: unknown;
   try {
-    parsed = YAML.parse(readFileSync(file, 'utf8'), { maxAliasCount: 1000 });
+    parsed = (require('yaml') as typeof import('yaml')).parse(readFileSync(file, 'utf8'), { maxAliasCount: 1000 });
   } catch (error) {
     throw new DocumentLoadError(file, (error as Error).message);
   }

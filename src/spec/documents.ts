@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import YAML from 'yaml';
+import type YAML from 'yaml';
 import type Ajv2020 from 'ajv/dist/2020';
-import OpenAPISchemaValidator from 'openapi-schema-validator';
+import type OpenAPISchemaValidator from 'openapi-schema-validator';
 import { GENERATED_DIR, OVERLAYS_DIR, SPECS_DIR } from '../paths';
 import { applyOverlay, type OverlayDocument } from './overlay';
 
@@ -105,7 +105,9 @@ function validateOpenApi31(document: OpenApiDocument): string[] {
 }
 
 function validateOpenApi30(document: OpenApiDocument): string[] {
-  const { errors } = new OpenAPISchemaValidator({ version: 3 }).validate(document as any);
+  // Loaded here, not at the top: a start-up with only validated documents never needs it.
+  const Validator: typeof OpenAPISchemaValidator = require('openapi-schema-validator').default;
+  const { errors } = new Validator({ version: 3 }).validate(document as any);
   return errors.map((e: any) => `${e.instancePath || '/'} ${e.message}`);
 }
 
@@ -137,7 +139,9 @@ function readYaml(file: string): unknown {
   } catch (error) {
     throw new DocumentLoadError(file, (error as Error).message);
   }
-  const parsed = YAML.parseDocument(text, { uniqueKeys: true });
+  // Loaded here, not at the top: a command that reads no document (--help, keys) never needs it.
+  const parseDocument: typeof YAML.parseDocument = require('yaml').parseDocument;
+  const parsed = parseDocument(text, { uniqueKeys: true });
   if (parsed.errors.length > 0) throw new DocumentLoadError(file, parsed.errors[0].message);
   // toJSON expands anchors into copies; JSON round-trip leaves no shared objects behind.
   return JSON.parse(JSON.stringify(parsed.toJS({ maxAliasCount: 1000 })));
