@@ -1,9 +1,9 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import type Ajv from 'ajv';
 import { dialectNamed, DIALECT_NAMES } from '../dialects';
 import { SPECS_DIR } from '../paths';
-import { DocumentLoadError } from './documents';
+import { DocumentLoadError, readYaml } from './documents';
 import type { FormatSemantics } from './formats';
 import type { ApiDescriptor } from './registry';
 
@@ -179,12 +179,7 @@ function checkTemplate(node: unknown, where: string, file: string): void {
 }
 
 function readYamlFile(file: string): Record<string, unknown> {
-  let parsed: unknown;
-  try {
-    parsed = (require('yaml') as typeof import('yaml')).parse(readFileSync(file, 'utf8'), { maxAliasCount: 1000 });
-  } catch (error) {
-    throw new DocumentLoadError(file, (error as Error).message);
-  }
+  const parsed = readYaml(file);
   if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new DocumentLoadError(file, 'the YAML is not a mapping');
   return parsed as Record<string, unknown>;
 }
