@@ -1,4 +1,4 @@
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export const LOG_FORMATS = ['json', 'pretty'] as const;
@@ -27,6 +27,9 @@ const LOG_FLUSH_INTERVAL_MS = 100;
  * a token, cookie, Authorization header or key.
  */
 export function createLogger(level: string, format: LogFormat = 'json'): Logger {
+  // Loaded here, not at the top: the commands that only print (sessions, keys, --help) never log.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const pino = require('pino') as typeof import('pino');
   if (format === 'pretty') {
     // Loaded only when asked for: the JSON path stays free of it.
     // eslint-disable-next-line @typescript-eslint/no-require-imports

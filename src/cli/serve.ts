@@ -1,10 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Command, Option } from 'commander';
 import type { BuiltApp } from '../app/app';
-import { announceReady, announcesStartup, isClusterWorker, runClusterPrimary, startServing } from '../app/cluster';
 import { createLogger, defaultLogFormat, LOG_FORMATS, LOG_LEVELS, type LogFormat } from '../app/logger';
-import { assertCanListen, deferredApp, listen } from '../app/listen';
-import { buildRealApp, openTokenEngine, schedulePurge, type ServeConfig } from '../app/real-server';
+import type { ServeConfig } from '../app/real-server';
 import { addEngineOptions, engineConfig } from './engine-options';
 import { apiNamesOption, booleanEnvOption, envOption, integerParser, parsePort } from './options';
 
@@ -79,6 +77,10 @@ export function serveCommand(): Command {
   );
   return addEngineOptions(command).action(async (options) => {
     checkAdminToken(options.adminToken);
+    // Loaded here, not at the top: every command line defines serve, only serve runs the server.
+    const { announceReady, announcesStartup, isClusterWorker, runClusterPrimary, startServing } = await import('../app/cluster');
+    const { assertCanListen, deferredApp, listen } = await import('../app/listen');
+    const { buildRealApp, openTokenEngine, schedulePurge } = await import('../app/real-server');
     const config: ServeConfig = {
       ...engineConfig(options),
       apis: options.apis,

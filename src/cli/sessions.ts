@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { assertServedSigningKey, openTokenEngine, type TokenEngine } from '../app/real-server';
+import type { TokenEngine } from '../app/real-server';
 import { mintableSubject, mintedSessionView, sessionSummaryView } from '../handler-kit/sessions';
 import { catalogueOf } from '../spec/catalogue';
 import { addEngineOptions, engineConfig } from './engine-options';
@@ -10,6 +10,8 @@ import { apiNamesOption } from './options';
  * `--data-dir` or a missing `--key-file` is an error, not a new empty store or a new key.
  */
 async function withEngine<T>(options: Record<string, any>, command: (engine: TokenEngine) => Promise<T>, signs = false): Promise<T> {
+  // Loaded here, not at the top: every command line defines sessions, only sessions opens the engine here.
+  const { openTokenEngine } = await import('../app/real-server');
   const engine = await openTokenEngine({ ...engineConfig(options), secureCookies: true }, { mode: 'existing', signs });
   try {
     return await command(engine);
@@ -36,6 +38,7 @@ export function sessionsCommand(): Command {
       const sub = subject.sub;
       await withEngine(options, async (engine) => {
         // A token the server cannot verify is worse than none: refuse before minting.
+        const { assertServedSigningKey } = await import('../app/real-server');
         await assertServedSigningKey(engine);
         const minted = await engine.tokens.mintSession({ api: options.api, sub, organizations: options.org ?? [] });
         print(mintedSessionView(minted));

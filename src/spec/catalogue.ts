@@ -1,10 +1,9 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import Ajv from 'ajv';
-import YAML from 'yaml';
+import type Ajv from 'ajv';
 import { dialectNamed, DIALECT_NAMES } from '../dialects';
 import { SPECS_DIR } from '../paths';
-import { DocumentLoadError } from './documents';
+import { DocumentLoadError, readYaml } from './documents';
 import type { FormatSemantics } from './formats';
 import type { ApiDescriptor } from './registry';
 
@@ -99,7 +98,7 @@ const SLOT_SCHEMA = {
   properties: { in: { enum: ['cookie', 'header', 'query', 'path', 'body'] }, name: { type: 'string', minLength: 1 } },
 };
 
-const DECLARATION_SCHEMA = {
+export const DECLARATION_SCHEMA = {
   type: 'object',
   additionalProperties: false,
   properties: {
@@ -139,7 +138,12 @@ let checkDeclaration: ReturnType<Ajv['compile']> | undefined;
 
 /** Checks an `x-refreshd` value and fills in its defaults; a malformed one stops start-up naming `file`. */
 export function readDeclaration(value: unknown, file: string): ApiDeclaration {
-  checkDeclaration ??= new Ajv({ allErrors: true, strict: false }).compile(DECLARATION_SCHEMA);
+  if (!checkDeclaration) {
+    // Loaded here, not at the top: a command that never reads a declaration (--help, keys) never needs Ajv.
+    const AjvClass: typeof Ajv = require('ajv').default;
+    // The schema is refreshd's own, checked against its meta-schema by the tests, not at every start.
+    checkDeclaration = new AjvClass({ allErrors: true, strict: false, validateSchema: false }).compile(DECLARATION_SCHEMA);
+  }
   const raw = value ?? {};
   if (!checkDeclaration(raw)) {
     const problems = (checkDeclaration.errors ?? []).map((e) => {
@@ -175,12 +179,7 @@ function checkTemplate(node: unknown, where: string, file: string): void {
 }
 
 function readYamlFile(file: string): Record<string, unknown> {
-  let parsed: unknown;
-  try {
-    parsed = YAML.parse(readFileSync(file, 'utf8'), { maxAliasCount: 1000 });
-  } catch (error) {
-    throw new DocumentLoadError(file, (error as Error).message);
-  }
+  const parsed = readYaml(file);
   if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new DocumentLoadError(file, 'the YAML is not a mapping');
   return parsed as Record<string, unknown>;
 }

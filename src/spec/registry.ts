@@ -149,22 +149,72 @@ export function withoutExtensions(schema: unknown, copies = new Map<object, unkn
  * The Ajv instances one start-up compiles its validators in: one per format semantics and
  * set of options (openapi-backend's request bodies; its parameters and response headers;
  * refreshd's responses), each configured as it always was. A new Ajv instance compiles the
- * JSON Schema meta-schema the first time it checks a schema (~20 ms on a cold process), and
+ * JSON Schema meta-schema the first time it checks a schema (~30 ms on a cold process), and
  * openapi-backend makes one for every validator it builds. Validators are compiled from
  * copies of the document's schemas, so an instance shares nothing between them but the
  * meta-schema and the formats.
+ *
+ * Instances that would check a schema against its meta-schema the same way (same format
+ * semantics, same options once the ones Ajv ignores for meta-schemas are set aside) check
+ * it with the first one's compiled meta-schema: the same verdict and the same message, one
+ * compile instead of three per format semantics.
  */
+const identities = new WeakMap<object, number>();
+let nextIdentity = 0;
+
+/** Stands for an object or function by identity: options holding the same one (Ajv's URI resolver, a RegExp engine) match. */
+function identity(value: object): string {
+  if (!identities.has(value)) identities.set(value, nextIdentity++);
+  return `#${identities.get(value)}`;
+}
+
+/**
+ * Ajv options as a key: keys in order, plain values as they are, one level of nested options,
+ * objects that print themselves (the code reference ajv-formats puts in `code.formats`) by what
+ * they print, anything else by identity.
+ */
+function optionsKey(options: Record<string, unknown>, depth = 0): string {
+  const entries = Object.keys(options)
+    .sort()
+    .map((key) => {
+      const value = options[key];
+      if (typeof value === 'function') return [key, identity(value)];
+      if (!value || typeof value !== 'object') return [key, value];
+      if (depth === 0 && Object.getPrototypeOf(value) === Object.prototype) return [key, optionsKey(value as Record<string, unknown>, 1)];
+      const prints = typeof value.toString === 'function' && value.toString !== Object.prototype.toString;
+      return [key, prints ? `printed:${String(value)}` : identity(value)];
+    });
+  return JSON.stringify(entries);
+}
+
 export class AjvPool {
   private readonly instances = new Map<string, Ajv>();
+  private readonly metaSchemaCheckers = new Map<string, Ajv>();
 
-  /** The instance kept under `key`, or `create()`'s, which is kept from now on. */
-  get(key: string, create: () => Ajv): Ajv {
+  /** The instance kept under `key`, or `create()`'s (for documents of `formats`), which is kept from now on. */
+  get(key: string, formats: FormatSemantics, create: () => Ajv): Ajv {
     let ajv = this.instances.get(key);
     if (!ajv) {
       ajv = create();
+      this.shareMetaSchema(ajv, formats);
       this.instances.set(key, ajv);
     }
     return ajv;
+  }
+
+  private shareMetaSchema(ajv: Ajv, formats: FormatSemantics): void {
+    // Ajv compiles meta-schemas without these three (its META_IGNORE_OPTIONS).
+    const { coerceTypes: _coerce, useDefaults: _defaults, removeAdditional: _remove, ...metaOptions } = ajv.opts;
+    const key = `${formats}:${optionsKey(metaOptions)}`;
+    const checker = this.metaSchemaCheckers.get(key);
+    if (!checker) return void this.metaSchemaCheckers.set(key, ajv);
+    ajv.validateSchema = (schema, throwOrLogError) => {
+      try {
+        return checker.validateSchema(schema, throwOrLogError);
+      } finally {
+        ajv.errors = checker.errors;
+      }
+    };
   }
 }
 
@@ -290,7 +340,7 @@ export async function compileApi(
   if (descriptor.missingOperationIds === 'generate') nameOperations(loaded.document);
   descriptor.amend?.(loaded.document);
   const pool = declaresSchemaIds(loaded.document) ? undefined : ajvPool;
-  const pooled = (kind: string, create: () => Ajv): Ajv => (pool ? pool.get(`${descriptor.formats}:${kind}`, create) : create());
+  const pooled = (kind: string, create: () => Ajv): Ajv => (pool ? pool.get(`${descriptor.formats}:${kind}`, descriptor.formats, create) : create());
   // openapi-backend makes a fresh instance (its options, its formats) and hands it over here;
   // its parameter and response-header validators take the same options (coerceTypes).
   const customizeAjv = (ajv: Ajv, options: object) => pooled(`openapi-backend:${JSON.stringify(options)}`, () => addDocumentFormats(ajv, descriptor.formats));

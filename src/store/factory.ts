@@ -5,7 +5,8 @@
  */
 import path from 'node:path';
 import type { TokenStore } from './contract';
-import { describeDatabaseUrl, migratePostgresUrl, openPostgresStore, type PostgresStoreOptions } from './postgres';
+import { describeDatabaseUrl } from './database-url';
+import type { PostgresStoreOptions } from './postgres';
 import { migrateSqliteFile, openSqliteStore, type SqliteStoreOptions } from './sqlite';
 
 export interface SqliteStoreConfig extends SqliteStoreOptions {
@@ -77,12 +78,13 @@ export interface OpenStoreOptions {
 /** Opens the configured store, migrated (or checked) as `options` say. */
 export async function openStore(config: StoreConfig, options: OpenStoreOptions = {}): Promise<TokenStore> {
   const migrations = options.migrations ?? 'apply';
-  if (config.backend === 'postgres') return openPostgresStore({ ...config, migrations });
+  // The PostgreSQL driver is loaded only by a process configured for it.
+  if (config.backend === 'postgres') return (await import('./postgres')).openPostgresStore({ ...config, migrations });
   const { backend: _backend, filePath, ...sqliteOptions } = config;
   return openSqliteStore(filePath, { ...sqliteOptions, migrations });
 }
 
 /** Creates the configured store if needed and applies the migrations it lacks; says from which schema version to which. */
 export async function migrateStore(config: StoreConfig): Promise<{ from: number; to: number }> {
-  return config.backend === 'postgres' ? migratePostgresUrl(config) : migrateSqliteFile(config.filePath);
+  return config.backend === 'postgres' ? (await import('./postgres')).migratePostgresUrl(config) : migrateSqliteFile(config.filePath);
 }

@@ -34,6 +34,7 @@ import type {
   TokenStore,
 } from './contract';
 import { StoreUnavailableError } from './contract';
+import { describeDatabaseUrl } from './database-url';
 import { POSTGRES_MIGRATIONS } from './migrations';
 import {
   REFRESH_CONTEXT_SELECT,
@@ -93,21 +94,6 @@ function toStoreError(error: unknown): unknown {
     return new StoreUnavailableError(`postgres ${code || message}`.slice(0, 200));
   }
   return error;
-}
-
-/**
- * The URL without its password, for logs and banners. An unparsable URL is reported by kind only:
- * it may hold the password in a place the parser did not recognise.
- */
-export function describeDatabaseUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    parsed.password = '';
-    parsed.search = '';
-    return parsed.toString();
-  } catch {
-    return 'postgres://(unparsable url)';
-  }
 }
 
 /** PostgreSQL text cannot hold U+0000: no stored value can contain it. */

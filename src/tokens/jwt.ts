@@ -29,11 +29,19 @@
  * Other header parameters are ignored, as RFC 7515 §4 requires.
  */
 import { createHmac, sign as cryptoSign, timingSafeEqual, verify as cryptoVerify } from 'node:crypto';
-import jwt from 'jsonwebtoken';
+import type jsonwebtoken from 'jsonwebtoken';
 import { TokenError } from './errors';
 import type { KeySet, SigningKey } from './keys';
 
 export type JwtClaims = Record<string, unknown>;
+
+let jsonwebtokenModule: typeof jsonwebtoken | undefined;
+
+/** jsonwebtoken, loaded by the first RS256 or ES256 key that signs or verifies: HS256 and EdDSA never need it. */
+function jwt(): typeof jsonwebtoken {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (jsonwebtokenModule ??= require('jsonwebtoken') as typeof jsonwebtoken);
+}
 
 export interface VerifiedJws {
   header: { alg: string; kid: string; typ: typeof MINTED_TYP };
@@ -116,7 +124,7 @@ export function signJwt(claims: JwtClaims, key: SigningKey): string {
     return `${signingInput}.${signature.toString('base64url')}`;
   }
   // Claims carry explicit iat/nbf/exp, so jsonwebtoken never reads the wall clock here.
-  return jwt.sign(claims, key.signingKey, { algorithm: key.alg, keyid: key.kid });
+  return jwt().sign(claims, key.signingKey, { algorithm: key.alg, keyid: key.kid });
 }
 
 /**
@@ -166,7 +174,7 @@ export function verifyJws(token: string, keys: KeySet, nowSeconds: number): Veri
   } else {
     try {
       // Time claims are the service's to judge, with the same injected clock for every algorithm.
-      jwt.verify(token, key.verificationKey, {
+      jwt().verify(token, key.verificationKey, {
         algorithms: [key.alg],
         clockTimestamp: nowSeconds,
         ignoreExpiration: true,

@@ -3,7 +3,8 @@ import { withPgClient } from '../../scripts/embedded-postgres';
 import { StoreUnavailableError, type ConsumeRefreshTokenInput, type RotateRefreshTokenInput, type TokenStore } from '../../src/store/contract';
 import { storeConfig } from '../../src/store/factory';
 import { POSTGRES_SCHEMA_VERSION } from '../../src/store/migrations';
-import { describeDatabaseUrl, openPostgresStore } from '../../src/store/postgres';
+import { describeDatabaseUrl } from '../../src/store/database-url';
+import { openPostgresStore } from '../../src/store/postgres';
 import { useTestPostgres } from '../support/postgres';
 
 /** What the shared contract suite cannot say about PostgreSQL: migrations, locks, timeouts, URLs. */

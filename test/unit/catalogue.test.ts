@@ -1,9 +1,10 @@
+import Ajv from 'ajv';
 import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { buildApp } from '../../src/app/app';
 import { bindHandlers } from '../../src/app/handlers';
-import { catalogueOf, discoverApis, readDeclaration } from '../../src/spec/catalogue';
+import { catalogueOf, DECLARATION_SCHEMA, discoverApis, readDeclaration } from '../../src/spec/catalogue';
 import { SPECS_DIR } from '../../src/paths';
 import { PUBLISHED_APIS } from '../support/apis';
 
@@ -45,6 +46,11 @@ describe('the apis are the documents of the specs folder', () => {
 });
 
 describe('x-refreshd is checked when it is read', () => {
+  test('the schema it is checked against is a valid JSON Schema (checked here, not at every start-up)', () => {
+    const ajv = new Ajv({ allErrors: true, strict: false });
+    expect(ajv.validateSchema(DECLARATION_SCHEMA)).toBe(true);
+  });
+
   test('defaults: the problem dialect, JSON Schema formats, any subject', () => {
     expect(readDeclaration(undefined, 'x.yaml')).toEqual({ dialect: 'problem', formats: 'json-schema', requestProfile: undefined, subject: 'any', role: 'token', security: {}, refresh: {} });
   });

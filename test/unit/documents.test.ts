@@ -1,10 +1,11 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import yaml from 'yaml';
 import os from 'node:os';
 import path from 'node:path';
 import { applyOverlay, parseTarget } from '../../src/spec/overlay';
 import request from 'supertest';
 import { buildMockApp } from '../../src/app/mock-server';
-import { DocumentLoadError, loadDocument, readValidatedDigests, THIS_SERVER } from '../../src/spec/documents';
+import { documentDigest, DocumentLoadError, loadDocument, parseYaml, profilesOf, readValidatedDigests, readYaml, THIS_SERVER } from '../../src/spec/documents';
 import { compileApi } from '../../src/spec/registry';
 import { catalogueOf } from '../../src/spec/catalogue';
 import { PUBLISHED_APIS } from '../support/apis';
@@ -61,6 +62,51 @@ describe('documents', () => {
     writeFileSync(path.join(dir, 'session.yaml'), readFileSync(path.join(__dirname, '..', '..', 'specs', 'session.yaml')));
     // Same document, but without its overlay (and so without its tolerated deviations): a different digest.
     expect(() => loadDocument('session', dir, dir, readValidatedDigests())).toThrow(/not a valid OpenAPI 3\.0\.1 document/);
+  });
+
+  it('takes the recorded digest of the document itself under a profile that has no overlay for it', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'refreshd-spec-'));
+    // Not a valid document: only a recorded digest lets it load without the meta-schema check.
+    writeFileSync(path.join(dir, 'broken.yaml'), 'openapi: 3.1.0\ninfo: {title: x}\npaths: {}\n');
+    const recorded = { broken: documentDigest({ openapi: '3.1.0', info: { title: 'x' }, paths: {} }, []) };
+    expect(() => loadDocument('broken', dir, dir, recorded, ['insecure-cookies'])).not.toThrow();
+    // A profile that does change the document is checked again.
+    mkdirSync(path.join(dir, 'insecure-cookies'));
+    writeFileSync(path.join(dir, 'insecure-cookies', 'broken.overlay.yaml'), "overlay: 1.0.0\ninfo: {title: t, version: '1'}\nactions: [{target: $.info, update: {summary: s}}]\n");
+    expect(() => loadDocument('broken', dir, dir, recorded, ['insecure-cookies'])).toThrow(/not a valid OpenAPI 3\.1\.0 document/);
+  });
+
+  describe('YAML read at start-up', () => {
+    const specsFiles = (): string[] => {
+      const dir = path.join(__dirname, '..', '..', 'specs');
+      const overlays = path.join(dir, 'overlays');
+      return [
+        ...readdirSync(dir).filter((name) => name.endsWith('.yaml')).map((name) => path.join(dir, name)),
+        ...readdirSync(overlays).filter((name) => name.endsWith('.yaml')).map((name) => path.join(overlays, name)),
+        ...profilesOf('watchr').map((profile) => path.join(overlays, profile, 'watchr.overlay.yaml')),
+      ];
+    };
+    afterEach(() => jest.restoreAllMocks());
+
+    it('every file of specs/ is read from the parse npm run generate recorded, without the yaml parser', () => {
+      const parse = jest.spyOn(yaml, 'parseDocument');
+      const files = specsFiles();
+      expect(files.length).toBeGreaterThan(10);
+      for (const file of files) expect(readYaml(file)).toEqual(parseYaml(readFileSync(file, 'utf8'), file));
+      // parseYaml above is the only caller: once per file.
+      expect(parse).toHaveBeenCalledTimes(files.length);
+      for (const name of [...PUBLISHED_APIS, 'admin']) loadDocument(name, undefined, undefined, readValidatedDigests(), profilesOf(name));
+      expect(parse).toHaveBeenCalledTimes(files.length);
+    });
+
+    it('an edited file is parsed again', () => {
+      const dir = mkdtempSync(path.join(os.tmpdir(), 'refreshd-spec-'));
+      const file = path.join(dir, 'session.yaml');
+      writeFileSync(file, `${readFileSync(path.join(__dirname, '..', '..', 'specs', 'session.yaml'), 'utf8')}x-edited: true\n`);
+      const parse = jest.spyOn(yaml, 'parseDocument');
+      expect(readYaml(file)).toMatchObject({ openapi: '3.0.1', 'x-edited': true });
+      expect(parse).toHaveBeenCalledTimes(1);
+    });
   });
 
   it('records a digest for every served document', () => {
