@@ -239,7 +239,7 @@ export interface TokenStore {
   consumeRefreshToken(input: ConsumeRefreshTokenInput): Promise<ConsumeRefreshTokenResult>;
 
   /**
-   * A whole rotation in one call (one statement, one round trip, on PostgreSQL): reads the
+   * A whole rotation in one call (on PostgreSQL, the rotations of one event-loop turn share one statement and one round trip): reads the
    * token's context and, only if {@link rotationExpectationsHold} for it, consumes the token and
    * stores the successor exactly as {@link consumeRefreshToken} does (the same single-winner
    * conditional write, and the same session and stamp conditions at the moment of writing).
