@@ -35,6 +35,7 @@ import type {
 } from './contract';
 import { StoreUnavailableError } from './contract';
 import { describeDatabaseUrl } from './database-url';
+import { TurnGroups } from './turn-groups';
 import { POSTGRES_MIGRATIONS } from './migrations';
 import {
   REFRESH_CONTEXT_SELECT,
@@ -251,7 +252,7 @@ const types = {
 class PostgresTokenStore implements TokenStore {
   private closed = false;
   private readonly inFlight = new Set<Promise<unknown>>();
-  private pendingRotations: PendingRotation[] = [];
+  private readonly rotations = new TurnGroups<PendingRotation>((group) => this.tracked(this.commitGroup(group)));
 
   constructor(private readonly pool: pg.Pool) {}
 
@@ -363,18 +364,8 @@ class PostgresTokenStore implements TokenStore {
    */
   private enqueueRotation<T>(input: ConsumeRefreshTokenInput, expected: RotationExpectations | null): Promise<T> {
     if (this.closed) return Promise.reject(new StoreUnavailableError('the store is closed'));
-    return new Promise<T>((resolve, reject) => {
-      this.pendingRotations.push({ input, expected, resolve: resolve as (result: unknown) => void, reject });
-      if (this.pendingRotations.length === 1) setImmediate(this.flushRotations);
-    });
+    return new Promise<T>((resolve, reject) => this.rotations.add({ input, expected, resolve: resolve as (result: unknown) => void, reject }));
   }
-
-  private readonly flushRotations = (): void => {
-    const group = this.pendingRotations;
-    if (group.length === 0) return;
-    this.pendingRotations = [];
-    void this.tracked(this.commitGroup(group));
-  };
 
   /** Settles every entry of `group`; never rejects. */
   private async commitGroup(group: PendingRotation[]): Promise<void> {
@@ -592,7 +583,7 @@ class PostgresTokenStore implements TokenStore {
   async close(): Promise<void> {
     if (this.closed) return;
     // What was asked for before close is answered (committed or refused) before the connections go.
-    this.flushRotations();
+    this.rotations.flush();
     this.closed = true;
     await Promise.all(this.inFlight);
     await this.pool.end();

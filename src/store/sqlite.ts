@@ -40,6 +40,7 @@ import {
   type SessionRow as SessionRowOf,
 } from './rows';
 import { SQLITE_MIGRATIONS } from './migrations';
+import { TurnGroups } from './turn-groups';
 
 export interface SqliteStoreOptions {
   /** How long an operation keeps retrying while another connection holds the lock, in ms. Default 5000. */
@@ -157,6 +158,7 @@ function startCheckpointer(filePath: string, restartAfterFrames: number): Checkp
   // A checkpointer that dies leaves the event loop's own checkpoints in charge: slower, never wrong.
   worker.on('error', () => {
     Atomics.store(restarting, 0, 0);
+    Atomics.notify(restarting, 0);
   });
   return { worker, restarting };
 }
@@ -274,8 +276,7 @@ class SqliteTokenStore implements TokenStore {
   private readonly rotationGroupTransaction;
   private readonly consumeOne;
   private readonly rotateOne;
-  private pendingRotations: PendingRotation[] = [];
-  private readonly flushing = new Set<Promise<void>>();
+  private readonly rotations = new TurnGroups<PendingRotation>((group) => this.commitGroup(group));
   private readonly revokeSubjectTransaction;
   private readonly purgeTransaction;
 
@@ -492,24 +493,13 @@ class SqliteTokenStore implements TokenStore {
     if (input.successor.parentJti !== input.jti) {
       return Promise.reject(new Error('the successor must name the consumed token as its parent'));
     }
-    return new Promise<T>((resolve, reject) => {
-      this.pendingRotations.push({ apply, resolve: resolve as (result: never) => void, reject });
-      if (this.pendingRotations.length === 1) setImmediate(this.flushRotations);
-    });
+    return new Promise<T>((resolve, reject) => this.rotations.add({ apply, resolve: resolve as (result: never) => void, reject }));
   }
-
-  private readonly flushRotations = (): Promise<void> => {
-    const group = this.pendingRotations;
-    if (group.length === 0) return Promise.resolve();
-    this.pendingRotations = [];
-    const flushed = this.commitGroup(group).finally(() => this.flushing.delete(flushed));
-    this.flushing.add(flushed);
-    return flushed;
-  };
 
   private async commitGroup(group: PendingRotation[]): Promise<void> {
     // While the checkpointer restarts the WAL the write lock is its: wait for it rather than be refused.
-    await restartEnded(this.checkpointer);
+    const restart = restartEnded(this.checkpointer);
+    if (restart) await restart;
     try {
       const outcomes = await this.guarded(() => this.rotationGroupTransaction.immediate(group));
       group.forEach((pending, index) => pending.resolve(outcomes[index] as never));
@@ -621,8 +611,7 @@ class SqliteTokenStore implements TokenStore {
   async close(): Promise<void> {
     if (this.closed) return;
     // Rotations already asked for are committed (or refused) before the connection goes.
-    void this.flushRotations();
-    await Promise.all(this.flushing);
+    await this.rotations.drain();
     this.closed = true;
     if (this.checkpointer) {
       const { worker } = this.checkpointer;
