@@ -88,8 +88,11 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
     onResponseViolation: options.onResponseViolation,
     securityVerifiers: options.securityVerifiers,
     onStoreUnavailable: (api) => metrics.storeUnavailable.inc({ api }),
+    onAnswered: (api, status, seconds) => {
+      metrics.latency.observe({ api }, seconds);
+      metrics.requests.inc({ api, status: String(status) });
+    },
   });
-  const { requests, latency } = metrics;
   const documents = new Map(apis.map((api) => [api.name, JSON.stringify(servedDocument(api.loaded.document))]));
 
   /**
@@ -111,12 +114,6 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
       res.end();
       return;
     }
-    const { api } = match;
-    const stopTimer = latency.startTimer({ api });
-    res.on('finish', () => {
-      stopTimer();
-      requests.inc({ api, status: String(res.statusCode) });
-    });
     pipeline.handle(req, res, match).catch((error: Error) => {
       logger.error({ err: { name: error.name, stack: error.stack } }, 'pipeline failed');
       if (!res.headersSent) {

@@ -5,7 +5,8 @@ import { buildMockResponders, dereferenceDocument, formatPreferenceApplied, isMo
 import { describeDocumentFiles, DocumentFileError } from '../spec/document-files';
 import type { CompiledApi, CompiledOperation } from '../spec/registry';
 import { buildApp, type BuiltApp } from './app';
-import type { HandlerReply } from '../handler-kit/http';
+import type { HandlerReply, HandlerRequest } from '../handler-kit/http';
+import { constantBody } from '../handler-kit/constant-body';
 import { listen } from './listen';
 import type { Responder } from './pipeline';
 import type { ResponseViolation } from './response-validation';
@@ -42,6 +43,9 @@ function preferenceProblem(status: number, detail: string, dialect: Dialect): Ha
   };
 }
 
+/** How many distinct `Prefer` headers an operation keeps a ready answer for (clients send a handful). */
+const MAX_CONSTANT_REPLIES = 64;
+
 /**
  * One responder per operation, answering from the document alone (Prism's negotiation).
  * A preference the mock cannot honour is refused, never ignored: a client test that asked
@@ -57,22 +61,36 @@ function mockResponders(apis: BuiltApp['apis'], defaults: MockAppOptions['defaul
       const mocker = mocks.byOperationId(operation.operationId);
       if (!mocker) throw new Error(`refreshd mock: ${api.name}: no mock for ${operation.operationId}`);
       if (api.dialect === problemDialect) operation.dialect = declaredResponsesFirst(operation, mocker);
-      responders.set(operation.operationId, (request): HandlerReply => {
+      const answer = (request: HandlerRequest): { reply: HandlerReply; constant: boolean } => {
         const where = `${operation.method} ${operation.path}`;
         const parsed = parsePrefer(request.headers.prefer);
-        if (!parsed.ok) return preferenceProblem(400, `${where}: ${parsed.error.message}`, api.dialect);
+        if (!parsed.ok) return { reply: preferenceProblem(400, `${where}: ${parsed.error.message}`, api.dialect), constant: true };
         const asked = parsed.prefer;
-        const result = mocker.respond({ ...defaults, ...asked });
+        const prefer = { ...defaults, ...asked };
+        const result = mocker.respond(prefer);
         if (isMockFailure(result)) {
           const status = result.httpStatus < 500 ? result.httpStatus : 400;
-          return preferenceProblem(status, `${where}: ${result.message}`, api.dialect);
+          return { reply: preferenceProblem(status, `${where}: ${result.message}`, api.dialect), constant: true };
         }
         const headers: Record<string, string> = { ...result.headers };
         // The five apis answer JSON only, which the pipeline labels; another document's media type is said.
         if (result.contentType !== '' && result.contentType !== 'application/json') headers['content-type'] = result.contentType;
         const applied = formatPreferenceApplied({ ...asked, seed: result.seed });
         if (applied) headers['preference-applied'] = applied;
-        return { status: result.status, body: result.body, headers };
+        // A dynamic body is drawn anew for each request; anything else follows from the Prefer header alone.
+        return { reply: { status: result.status, body: result.body, headers }, constant: prefer.dynamic !== true };
+      };
+      // Static answers by Prefer header: made, frozen, checked and serialized once (src/handler-kit/constant-body.ts).
+      const constants = new Map<string, HandlerReply>();
+      responders.set(operation.operationId, (request): HandlerReply => {
+        const key = request.headers.prefer ?? '';
+        const known = constants.get(key);
+        if (known) return known;
+        const { reply, constant } = answer(request);
+        if (!constant || constants.size >= MAX_CONSTANT_REPLIES) return reply;
+        const frozen = Object.freeze({ ...reply, body: constantBody(reply.body), headers: Object.freeze(reply.headers) });
+        constants.set(key, frozen);
+        return frozen;
       });
     }
   }

@@ -9,6 +9,7 @@ import type { BodyRefusal, DecodedBody } from '../request-profiles/profile';
 import type { CompiledApi, CompiledOperation, ParameterSpec, SecuritySchemeSpec } from '../spec/registry';
 import { isTokenError, TokenError } from '../tokens/errors';
 import { StoreUnavailableError } from '../store/contract';
+import { constantPayload } from '../handler-kit/constant-body';
 import { RequestProblemError, type HandlerReply, type HandlerRequest } from '../handler-kit/http';
 import { unsupportedVersionProblem } from './api-versions';
 import { closesConnectionAfterAnswer } from './edge';
@@ -34,6 +35,8 @@ export interface PipelineOptions {
   securityVerifiers?: SecurityVerifiers;
   /** Called when the store could not serve a request of `api` (answered with the dialect's 503). */
   onStoreUnavailable?: (api: string) => void;
+  /** Called for every request answered, once its answer is handed to the socket. */
+  onAnswered?: (api: string, status: number, seconds: number) => void;
 }
 
 const ABSENT: DecodedBody = { kind: 'absent' };
@@ -129,6 +132,8 @@ export class Pipeline {
       reply = anyOperation.dialect.internalError(context);
       this.send(res, reply, anyOperation, context);
     }
+    const seconds = Number(process.hrtime.bigint() - startedAt) / 1e9;
+    this.options.onAnswered?.(anyOperation.api, reply.status, seconds);
     this.options.logger.info(
       {
         api: anyOperation.api,
@@ -137,7 +142,7 @@ export class Pipeline {
         path,
         status: reply.status,
         correlationId: context.correlationId,
-        durationMs: Number(process.hrtime.bigint() - startedAt) / 1e6,
+        durationMs: seconds * 1e3,
         ...(context.internalDetail ? { detail: context.internalDetail } : {}),
       },
       'request',
@@ -318,7 +323,7 @@ export class Pipeline {
       return;
     }
     // Only error bodies can carry a Python-rendered echo; the 200 path stays on plain JSON.stringify.
-    const payload = reply.status >= 400 ? stringifyWithRaw(reply.body) : JSON.stringify(reply.body);
+    const payload = constantPayload(reply.body) ?? (reply.status >= 400 ? stringifyWithRaw(reply.body) : JSON.stringify(reply.body));
     if (!res.hasHeader('content-type')) res.setHeader('content-type', 'application/json');
     res.setHeader('content-length', Buffer.byteLength(payload));
     res.end(payload);

@@ -1,6 +1,7 @@
 import type { ErrorReply } from '../dialects/dialect';
 import type { CompiledOperation, ResponseSpec } from '../spec/registry';
 import type { HandlerReply } from '../handler-kit/http';
+import { passes } from '../handler-kit/constant-body';
 
 export interface ResponseViolation {
   api: string;
@@ -19,13 +20,17 @@ export function findResponseSpec(operation: CompiledOperation, status: number): 
   );
 }
 
-/** The values of one header in a reply or a received response (names compared case-insensitively). */
-function headerValues(headers: HandlerReply['headers'], name: string): string[] {
-  const values: string[] = [];
-  for (const [key, value] of Object.entries(headers ?? {})) {
-    if (key.toLowerCase() === name) values.push(...([] as string[]).concat(value));
+/** A reply's headers by lower-cased name, each with its values (a reply may name one header in two spellings). */
+function headersByName(headers: HandlerReply['headers']): Map<string, string[]> {
+  const byName = new Map<string, string[]>();
+  for (const key in headers) {
+    const value = headers[key];
+    const name = key.toLowerCase();
+    const values = byName.get(name);
+    if (values) values.push(...([] as string[]).concat(value));
+    else byName.set(name, typeof value === 'string' ? [value] : [...value]);
   }
-  return values;
+  return byName;
 }
 
 /**
@@ -43,18 +48,19 @@ export function validateReply(operation: CompiledOperation, reply: ErrorReply | 
   });
   const spec = findResponseSpec(operation, reply.status);
   if (!spec) return violation(`status ${reply.status} is not declared`);
+  const sent = headersByName(reply.headers);
   for (const header of spec.headers) {
-    const values = headerValues(reply.headers, header.name);
+    const values = sent.get(header.name) ?? [];
     if (values.length === 0 && header.required) return violation(`required header ${header.name} is missing`);
     if (header.validate && values.some((value) => !header.validate?.(value))) return violation(`header ${header.name} does not match its schema`);
   }
   if (reply.body === undefined) {
     return spec.bodies.size === 0 ? undefined : violation('the document declares a body and none was sent');
   }
-  const mediaType = (headerValues(reply.headers, 'content-type')[0] ?? 'application/json').split(';')[0].trim().toLowerCase();
+  const mediaType = (sent.get('content-type')?.[0] ?? 'application/json').split(';')[0].trim().toLowerCase();
   if (!spec.bodies.has(mediaType)) return violation(`content type ${mediaType} is not declared`);
   const validate = spec.bodies.get(mediaType);
-  if (validate && !validate(reply.body)) {
+  if (validate && !passes(validate, reply.body)) {
     const first = validate.errors?.[0];
     return violation(`body does not match the schema: ${first?.instancePath || '/'} ${first?.message}`);
   }

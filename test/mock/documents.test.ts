@@ -91,6 +91,34 @@ describe('a document mocked from a file', () => {
   });
 });
 
+describe('the answers the mock keeps ready', () => {
+  it('refuses an example that breaks its own schema on every request, not only the first', async () => {
+    const broken = { ...NOTES, paths: { '/notes': { get: { responses: { '200': { description: 'ok', content: { 'application/json': { schema: NOTE, example: { text: '' } } } } } } } } };
+    const violations: ResponseViolation[] = [];
+    const built = await buildMockApp({ documents: [writeDocument('broken.json', broken)], onResponseViolation: (v) => violations.push(v) });
+    const http = request(built.handler);
+    for (let i = 0; i < 3; i++) {
+      const res = await http.get('/notes');
+      expect(res.status).toBe(500);
+    }
+    expect(violations.map((v) => v.reason)).toEqual(Array(3).fill('body does not match the schema: /text must NOT have fewer than 1 characters'));
+  });
+
+  it('draws a dynamic body anew for each request, and keeps one static answer per Prefer', async () => {
+    const built = await buildMockApp({ documents: [writeDocument('notes-dynamic.json', NOTES)] });
+    const http = request(built.handler);
+    const bodies = new Set<string>();
+    for (let i = 0; i < 4; i++) bodies.add(JSON.stringify((await http.get('/notes').set('Prefer', 'dynamic=true')).body));
+    expect(bodies.size).toBeGreaterThan(1);
+    const asked = await http.post('/notes').set('Authorization', 'Bearer t').set('Prefer', 'code=422').send({ text: 'hi' });
+    const again = await http.post('/notes').set('Authorization', 'Bearer t').set('Prefer', 'code=422').send({ text: 'hi' });
+    const plain = await http.post('/notes').set('Authorization', 'Bearer t').send({ text: 'hi' });
+    expect([asked.status, again.status, plain.status]).toEqual([422, 422, 201]);
+    expect(again.text).toBe(asked.text);
+    expect(plain.body).toEqual({ text: 'hi' });
+  });
+});
+
 it('answers in the dialect an overlay beside the document names under x-refreshd', async () => {
   const file = writeDocument('fastapi-notes/notes.yaml', NOTES);
   writeDocument('fastapi-notes/overlays/notes.overlay.yaml', { overlay: '1.0.0', info: { title: 'x', version: '1' }, actions: [], 'x-refreshd': { dialect: 'fastapi' } });
