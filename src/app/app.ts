@@ -1,9 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import express from 'express';
+import type express from 'express';
 import pino, { type Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { ErrorReply } from '../dialects/dialect';
-import { createDocsRouter } from '../docs/router';
+import type { createDocsRouter } from '../docs/router';
 import { catalogueOf, type Catalogue } from '../spec/catalogue';
 import { servedDocument } from '../spec/documents';
 import { compileApis, type ApiDescriptor, type CompiledApi } from '../spec/registry';
@@ -52,10 +52,10 @@ export interface AppOptions {
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
 export interface BuiltApp {
-  /** Serve this: the api pipeline first, express (docs, health, metrics, admin extras) for the rest. */
+  /** Serve this: the api pipeline and the probes first, express (docs, admin extras, 404s) for the rest. */
   handler: RequestHandler;
-  /** The express part alone (no api operations). */
-  app: express.Express;
+  /** The express part alone (no api operations), built when first read. */
+  readonly app: express.Express;
   apis: CompiledApi[];
   metrics: Registry;
   /** The apis the documents folder holds (served or not). */
@@ -67,8 +67,9 @@ export interface BuiltApp {
 }
 
 /**
- * Builds the express app (does not listen): the documents at /openapi, the docs, health,
- * metrics, then every api operation through the spec-first {@link Pipeline}.
+ * Builds the app (does not listen): every api operation through the spec-first {@link Pipeline},
+ * health, readiness, metrics and the documents at /openapi on node:http, and express, built on
+ * the first request that needs it, for the docs, the extra routes and every other path.
  */
 export async function buildApp(options: AppOptions): Promise<BuiltApp> {
   const logger = options.logger ?? pino({ level: 'silent' });
@@ -95,9 +96,45 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
   });
   const documents = new Map(apis.map((api) => [api.name, JSON.stringify(servedDocument(api.loaded.document))]));
 
+  const probes: Probes = {
+    health: (): Answer => jsonAnswer(200, { status: 'ok' }),
+    readiness: async (): Promise<Answer> => {
+      const answer = options.ready ? await options.ready().catch(() => false) : true;
+      const { ready, detail } = typeof answer === 'boolean' ? { ready: answer, detail: {} } : answer;
+      return jsonAnswer(ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', ...detail });
+    },
+    metrics: async (): Promise<Answer> => {
+      try {
+        return { status: 200, contentType: METRICS_CONTENT_TYPE, body: await scrapeMetrics(metrics.registry) };
+      } catch (error) {
+        logger.warn({ err: { message: (error as Error).message } }, 'metrics scrape failed');
+        return jsonAnswer(503, { detail: 'Metrics unavailable' });
+      }
+    },
+    documentIndex: (): Answer => jsonAnswer(200, { apis: apis.map((api) => ({ name: api.name, title: api.title, spec: `/openapi/${api.name}.json` })) }),
+    document: (text: string): Answer => ({ status: 200, contentType: JSON_CONTENT_TYPE, body: text }),
+  };
+
+  /**
+   * What the front door answers without express, by exact raw path: the probes and the served
+   * documents. Any other spelling of these paths (`/HEALTHZ`, `/healthz/`, `/openapi/%73ession.json`),
+   * any other method, and any conditional request (express may answer it 304) is express's, as before.
+   */
+  const frontDoorAnswers = new Map<string, () => Answer | Promise<Answer>>([
+    ['/healthz', probes.health],
+    ['/readyz', probes.readiness],
+    ['/metrics', probes.metrics],
+    ['/openapi', probes.documentIndex],
+    ...[...documents].filter(([name]) => DOCUMENT_NAME.test(name)).map(([name, text]): [string, () => Answer] => [`/openapi/${name}.json`, () => probes.document(text)]),
+  ]);
+
+  let expressApp: express.Express | undefined;
+  /** Express and the docs are loaded by the first request that needs them (issue 15's cold start). */
+  const app = (): express.Express => (expressApp ??= buildExpressApp({ options, logger, apis, documents, probes }));
+
   /**
    * The front door. Api paths go straight to the pipeline on node:http, bypassing express
-   * (its routing alone costs ~190 µs a request here); everything else is express's.
+   * (its routing alone costs ~190 µs a request here); so do the probes; everything else is express's.
    */
   const handler: RequestHandler = (req, res) => {
     const url = req.url ?? '/';
@@ -106,8 +143,10 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
     const rawPath = mark === -1 ? url : url.slice(0, mark);
     const match = pipeline.route(rawPath);
     if (match === undefined) {
+      const answer = frontDoorAnswers.get(rawPath);
+      if (answer !== undefined && answersAtFrontDoor(req)) return void answerAtFrontDoor(req, res, answer, logger);
       const redirect = pipeline.slashRedirect(rawPath);
-      if (!redirect) return void app(req, res);
+      if (!redirect) return void app()(req, res);
       req.resume();
       // Starlette rebuilds the absolute URL from the request's Host.
       res.writeHead(307, { location: `http://${req.headers.host ?? 'localhost'}${redirect}${mark === -1 ? '' : url.slice(mark)}`, 'content-length': '0' });
@@ -123,37 +162,101 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
     });
   };
 
+  return {
+    handler,
+    get app() {
+      return app();
+    },
+    apis,
+    catalogue,
+    metrics: metrics.registry,
+    answerAtEdge: (failure, request) => pipeline.answerAtEdge(failure, request),
+    maxBodyBytes,
+  };
+}
+
+/** An answer of the front door or of express, as text. */
+interface Answer {
+  status: number;
+  /** As sent: express's `res.type(…).send(text)` leaves these unchanged. */
+  contentType: string;
+  body: string;
+}
+
+/** The Content-Type express's `res.json` sends. */
+const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
+/** The names `/openapi/<name>.json` serves (express's route below reads the same pattern). */
+const DOCUMENT_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+
+const jsonAnswer = (status: number, value: unknown): Answer => ({ status, contentType: JSON_CONTENT_TYPE, body: JSON.stringify(value) });
+
+/** GET or HEAD, unconditional: what express answers with the route's answer as it is (no 304, no automatic OPTIONS). */
+function answersAtFrontDoor(req: IncomingMessage): boolean {
+  return (req.method === 'GET' || req.method === 'HEAD') && req.headers['if-none-match'] === undefined && req.headers['if-modified-since'] === undefined;
+}
+
+/** Sends `answer` byte for byte as express's `res.status(…).type(…).send(…)` does (headers in its order and spelling). */
+function answerAtFrontDoor(req: IncomingMessage, res: ServerResponse, answer: () => Answer | Promise<Answer>, logger: Logger): void {
+  const send = ({ status, contentType, body }: Answer) => {
+    res.statusCode = status;
+    res.setHeader('Content-Type', contentType);
+    res.setHeader('Content-Length', Buffer.byteLength(body));
+    if (req.method === 'HEAD') res.end();
+    else res.end(body, 'utf8');
+  };
+  req.resume();
+  Promise.resolve()
+    .then(answer)
+    .then(send, () => {
+      // What express's error handler below sends for a route that throws.
+      logger.warn({ status: 500 }, 'request failed outside the api pipeline');
+      if (!res.headersSent) send(jsonAnswer(500, { detail: 'Internal Server Error' }));
+    });
+}
+
+/** The answers the front door and express share. */
+interface Probes {
+  health: () => Answer;
+  readiness: () => Promise<Answer>;
+  metrics: () => Promise<Answer>;
+  documentIndex: () => Answer;
+  document: (text: string) => Answer;
+}
+
+interface ExpressParts {
+  options: AppOptions;
+  logger: Logger;
+  apis: CompiledApi[];
+  documents: Map<string, string>;
+  probes: Probes;
+}
+
+/**
+ * The express part: the probes and documents again (for what the front door leaves to it), the
+ * docs, the extra routes, the 404 and express's own failures.
+ */
+function buildExpressApp({ options, logger, apis, documents, probes }: ExpressParts): express.Express {
+  // Loaded here, not at the top: a start-up, and a server that only refreshes, never needs them.
+  const express: typeof import('express') = require('express');
+  const docsRouter: typeof createDocsRouter = require('../docs/router').createDocsRouter;
+  const send = (res: express.Response, { status, contentType, body }: Answer) => void res.status(status).type(contentType).send(body);
+
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
 
-  app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok' });
-  });
-  app.get('/readyz', async (_req, res) => {
-    const answer = options.ready ? await options.ready().catch(() => false) : true;
-    const { ready, detail } = typeof answer === 'boolean' ? { ready: answer, detail: {} } : answer;
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', ...detail });
-  });
-  app.get('/metrics', async (_req, res) => {
-    try {
-      res.type(METRICS_CONTENT_TYPE).send(await scrapeMetrics(metrics.registry));
-    } catch (error) {
-      logger.warn({ err: { message: (error as Error).message } }, 'metrics scrape failed');
-      res.status(503).json({ detail: 'Metrics unavailable' });
-    }
-  });
+  app.get('/healthz', (_req, res) => send(res, probes.health()));
+  app.get('/readyz', async (_req, res) => send(res, await probes.readiness()));
+  app.get('/metrics', async (_req, res) => send(res, await probes.metrics()));
   app.get('/openapi/:file', (req, res, next) => {
     const match = /^([A-Za-z0-9][A-Za-z0-9_.-]*)\.json$/.exec(req.params.file);
     const document = match ? documents.get(match[1]) : undefined;
     if (!document) return next();
-    res.type('application/json').send(document);
+    send(res, probes.document(document));
   });
-  app.get('/openapi', (_req, res) => {
-    res.json({ apis: apis.map((api) => ({ name: api.name, title: api.title, spec: `/openapi/${api.name}.json` })) });
-  });
+  app.get('/openapi', (_req, res) => send(res, probes.documentIndex()));
   app.use(
-    createDocsRouter(
+    docsRouter(
       apis.map((api) => ({
         name: api.name,
         title: String(api.loaded.document.info?.title ?? ''),
@@ -181,5 +284,5 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
     logger.warn({ status }, 'request failed outside the api pipeline');
     res.status(status >= 400 && status < 500 ? status : 500).json({ detail: status >= 400 && status < 500 ? 'Bad Request' : 'Internal Server Error' });
   });
-  return { handler, app, apis, catalogue, metrics: metrics.registry, answerAtEdge: (failure, request) => pipeline.answerAtEdge(failure, request), maxBodyBytes };
+  return app;
 }

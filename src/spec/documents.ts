@@ -37,6 +37,12 @@ export interface LoadedDocument {
   document: OpenApiDocument;
   /** SHA-256 of the document + overlay and the deviations it tolerates. */
   digest: string;
+  /**
+   * Whether `npm run generate` recorded this digest: the document passed its OpenAPI meta-schema
+   * there and every validator compiled from it, each schema checked against the JSON Schema
+   * meta-schema (`checkedDigest` in src/spec/registry.ts). False: start-up makes those checks itself.
+   */
+  recorded: boolean;
 }
 
 /** The entry `servers` gets first in every served document: this server, wherever it is reached. */
@@ -246,6 +252,7 @@ export function loadDocument(
   // document skips the meta-schema compile at start-up, any edited one is validated again.
   // A profile with no overlay for this document leaves it as it was: its record is the document's own.
   const digest = documentDigest(document, tolerated);
-  if (validatedDigests[validatedDigestKey(name, applied)] !== digest) validateDefinition(document as OpenApiDocument, tolerated, file);
-  return { name, file, overlayFile: appliedOverlay, document: document as OpenApiDocument, digest };
+  const recorded = validatedDigests[validatedDigestKey(name, applied)] === digest;
+  if (!recorded) validateDefinition(document as OpenApiDocument, tolerated, file);
+  return { name, file, overlayFile: appliedOverlay, document: document as OpenApiDocument, digest, recorded };
 }

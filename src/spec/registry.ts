@@ -297,21 +297,41 @@ function securityOf(document: OpenApiDocument, operation: Record<string, any>, f
 const needsBearer = (security: SecuritySchemeSpec[][]): boolean =>
   security.length > 0 && security.every((alternative) => alternative.some((scheme) => scheme.type === 'http' && scheme.scheme === 'bearer'));
 
-/** Each declared media type of a request body, with its validator (the JSON one is openapi-backend's). */
-function bodyMedia(content: Record<string, any>, required: boolean, jsonValidator: ValidateFunction | undefined, ajv: Ajv, where: string): BodyMedia[] {
-  return Object.entries<any>(content).map(([declared, media]) => {
+/** Each declared media type of a request body; `validators()` gives their validators, in the same order. */
+function bodyMedia(content: Record<string, any>, validators: () => Array<ValidateFunction | undefined>): BodyMedia[] {
+  return Object.keys(content).map((declared, index) => {
     const mediaType = declared.split(';')[0].trim().toLowerCase();
-    const schema = media?.schema ?? {};
-    let validate = declared === 'application/json' ? jsonValidator : undefined;
-    if (declared !== 'application/json' && media?.schema) {
-      try {
-        validate = ajv.compile({ type: 'object', properties: { requestBody: withoutExtensions(media.schema) }, required: required ? ['requestBody'] : [] });
-      } catch (error) {
-        throw new Error(`${where} request body ${declared}: schema does not compile: ${(error as Error).message}`);
-      }
-    }
-    return { mediaType, kind: mediaKind(mediaType), schema, validate };
+    return {
+      mediaType,
+      kind: mediaKind(mediaType),
+      schema: content[declared]?.schema ?? {},
+      get validate() {
+        return validators()[index];
+      },
+    };
   });
+}
+
+/** The validator of each declared media type of a request body (the JSON one is openapi-backend's), in declaration order. */
+function bodyMediaValidators(content: Record<string, any>, required: boolean, jsonValidator: ValidateFunction | undefined, ajv: Ajv, where: string): Array<ValidateFunction | undefined> {
+  return Object.entries<any>(content).map(([declared, media]) => {
+    if (declared === 'application/json') return jsonValidator;
+    if (!media?.schema) return undefined;
+    try {
+      return ajv.compile({ type: 'object', properties: { requestBody: withoutExtensions(media.schema) }, required: required ? ['requestBody'] : [] });
+    } catch (error) {
+      throw new Error(`${where} request body ${declared}: schema does not compile: ${(error as Error).message}`);
+    }
+  });
+}
+
+/** What is compiled from one operation's schemas. */
+interface OperationValidators {
+  bodyValidator?: ValidateFunction;
+  parametersValidator: ValidateFunction;
+  /** One per {@link OperationBody.media}, in the same order. */
+  bodyMedia: Array<ValidateFunction | undefined>;
+  responses: Map<string, ResponseSpec>;
 }
 
 /**
@@ -320,6 +340,12 @@ function bodyMedia(content: Record<string, any>, required: boolean, jsonValidato
  * openapi-backend on its own only warns and leaves itself half-initialised. Validators are
  * compiled in `ajvPool`'s instances; {@link compileApis} shares one pool between the apis
  * of a start-up.
+ *
+ * A document whose checks `npm run generate` recorded ({@link checkedDigest}), used as recorded
+ * (not amended, no operationId made up), has each operation's validators compiled the first time
+ * one of them is read, without checking its schemas against the JSON Schema meta-schema again:
+ * both were proven for exactly this document when the record was made. Any other document is
+ * checked and compiled in full here, so a bad schema stops start-up.
  */
 export async function compileApi(
   descriptor: ApiDescriptor,
@@ -339,14 +365,16 @@ export async function compileApi(
   );
   if (descriptor.missingOperationIds === 'generate') nameOperations(loaded.document);
   descriptor.amend?.(loaded.document);
+  const recorded = loaded.recorded && descriptor.amend === undefined && descriptor.missingOperationIds !== 'generate';
   const pool = declaresSchemaIds(loaded.document) ? undefined : ajvPool;
-  const pooled = (kind: string, create: () => Ajv): Ajv => (pool ? pool.get(`${descriptor.formats}:${kind}`, descriptor.formats, create) : create());
+  const pooled = (kind: string, create: () => Ajv): Ajv =>
+    pool ? pool.get(`${descriptor.formats}:${recorded ? 'recorded' : 'checked'}:${kind}`, descriptor.formats, create) : create();
   // openapi-backend makes a fresh instance (its options, its formats) and hands it over here;
   // its parameter and response-header validators take the same options (coerceTypes).
   const customizeAjv = (ajv: Ajv, options: object) => pooled(`openapi-backend:${JSON.stringify(options)}`, () => addDocumentFormats(ajv, descriptor.formats));
   // Ajv's optimising pass over the code it generates costs ~110 ms of a cold start here and
   // buys no measurable validation speed (V8 optimises the generated functions either way).
-  const ajvOpts = { allErrors: true, strict: false, code: { optimize: false } };
+  const ajvOpts = { allErrors: true, strict: false, code: { optimize: false }, ...(recorded ? { validateSchema: false } : {}) };
   const backend = new OpenAPIBackend({
     definition: structuredClone(loaded.document) as any,
     strict: true,
@@ -405,16 +433,28 @@ export async function compileApi(
         })
         .sort((a, b) => LOCATION_ORDER[a.in as keyof typeof LOCATION_ORDER] - LOCATION_ORDER[b.in as keyof typeof LOCATION_ORDER]);
       const json = operation.requestBody?.content?.['application/json'];
-      let validators: ValidateFunction[] | null;
-      try {
-        validators = backend.validator.getRequestValidatorsForOperation(operation.operationId);
-      } catch (error) {
-        throw new DocumentLoadError(loaded.file, `${method.toUpperCase()} ${path}: ${(error as Error).message}`);
-      }
-      if (!validators || validators.length === 0) throw new DocumentLoadError(loaded.file, `${where}: no request validator was compiled`);
-      const bodyValidator = json?.schema ? validators[0] : undefined;
+      const content: Record<string, any> = operation.requestBody?.content ?? {};
+      const bodyRequired = operation.requestBody?.required === true;
+      const compileValidators = (): OperationValidators => {
+        let validators: ValidateFunction[] | null;
+        try {
+          validators = backend.validator.getRequestValidatorsForOperation(operation.operationId);
+        } catch (error) {
+          throw new DocumentLoadError(loaded.file, `${method.toUpperCase()} ${path}: ${(error as Error).message}`);
+        }
+        if (!validators || validators.length === 0) throw new DocumentLoadError(loaded.file, `${where}: no request validator was compiled`);
+        const bodyValidator = json?.schema ? validators[0] : undefined;
+        return {
+          bodyValidator,
+          parametersValidator: validators[validators.length - 1],
+          bodyMedia: bodyMediaValidators(content, bodyRequired, bodyValidator, requestBodyAjv, where),
+          responses: compileResponses(operation, responseAjv, headersAjv, where),
+        };
+      };
+      let compiled = recorded ? undefined : compileValidators();
+      const validators = () => (compiled ??= compileValidators());
       const security = securityOf(definition, operation, loaded.file, `${method.toUpperCase()} ${path}`);
-      operations.push({
+      const compiledOperation: CompiledOperation = {
         api: descriptor.name,
         operationId: operation.operationId,
         method: method.toUpperCase(),
@@ -424,21 +464,23 @@ export async function compileApi(
         dialect: descriptor.dialect,
         parameters,
         body: operation.requestBody
-          ? {
-              required: operation.requestBody.required === true,
-              schema: json?.schema ?? {},
-              mediaTypes: Object.keys(operation.requestBody.content ?? {}),
-              media: bodyMedia(operation.requestBody.content ?? {}, operation.requestBody.required === true, bodyValidator, requestBodyAjv, where),
-            }
+          ? { required: bodyRequired, schema: json?.schema ?? {}, mediaTypes: Object.keys(content), media: bodyMedia(content, () => validators().bodyMedia) }
           : undefined,
         requestProfile,
-        bodyValidator,
-        parametersValidator: validators[validators.length - 1],
+        get bodyValidator() {
+          return validators().bodyValidator;
+        },
+        get parametersValidator() {
+          return validators().parametersValidator;
+        },
         supportedVersions: supportedVersions(operation, parameters, loaded.file, `${method.toUpperCase()} ${path}`),
         security,
         requiresBearer: needsBearer(security),
-        responses: compileResponses(operation, responseAjv, headersAjv, where),
-      });
+        get responses() {
+          return validators().responses;
+        },
+      };
+      operations.push(compiledOperation);
     }
   }
   return {
@@ -450,6 +492,17 @@ export async function compileApi(
     backend,
     operations,
   };
+}
+
+/**
+ * Checks a document as a start-up without any record does (its OpenAPI meta-schema; every
+ * validator compiled, each schema checked against the JSON Schema meta-schema) and returns the
+ * digest `npm run generate` records for it, which lets later start-ups skip both checks (see
+ * {@link compileApi}). Throws what such a start-up would throw.
+ */
+export async function checkedDigest(descriptor: ApiDescriptor): Promise<string> {
+  const api = await compileApi(descriptor, undefined, undefined, {});
+  return api.loaded.digest;
 }
 
 /**
