@@ -151,6 +151,8 @@ parentPort.once('message', () => { clearTimeout(timer); db.close(); parentPort.c
 interface Checkpointer {
   worker: Worker;
   restarting: Int32Array;
+  /** Settles when the thread has ended, whether asked to or not. */
+  exited: Promise<void>;
 }
 
 function startCheckpointer(filePath: string, restartAfterFrames: number): Checkpointer {
@@ -168,11 +170,18 @@ function startCheckpointer(filePath: string, restartAfterFrames: number): Checkp
   });
   worker.unref();
   // A checkpointer that dies leaves the event loop's own checkpoints in charge: slower, never wrong.
-  worker.on('error', () => {
+  const released = () => {
     Atomics.store(restarting, 0, 0);
     Atomics.notify(restarting, 0);
-  });
-  return { worker, restarting };
+  };
+  worker.on('error', released);
+  const exited = new Promise<void>((resolve) =>
+    worker.once('exit', () => {
+      released();
+      resolve();
+    }),
+  );
+  return { worker, restarting, exited };
 }
 
 /** The longest a writer waits for the checkpointer's RESTART before trying anyway (SQLite's BUSY then says if it may). */
@@ -300,6 +309,12 @@ class SqliteTokenStore implements TokenStore {
   ) {
     this.db = db;
     this.rotations = new TurnGroups<PendingRotation>((group) => this.commitGroup(group), { holdMs: rotationHoldMs });
+    // A checkpointer that stops before the store closes (its thread crashed, or ran out of memory)
+    // leaves the checkpoints to the event loop: at the size it uses without one, not at the safety
+    // net far past the checkpointer's restarts (a checkpoint of that size would stall it for seconds).
+    void checkpointer?.exited.then(() => {
+      if (!this.closed) db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
+    });
     const statements = {
       insertSession: db.prepare(
         `INSERT INTO sessions (id, api, sub, organizations, organization_id, created_at, absolute_expires_at, state_hash)
@@ -628,12 +643,12 @@ class SqliteTokenStore implements TokenStore {
     await this.rotations.drain();
     this.closed = true;
     if (this.checkpointer) {
-      const { worker } = this.checkpointer;
-      const stopped = new Promise((resolve) => worker.once('exit', resolve));
-      // Unreferenced while it runs, so it never holds the process open; referenced while awaited, so the wait is not cut short.
+      const { worker, exited } = this.checkpointer;
+      // Unreferenced while it runs, so it never holds the process open; referenced while awaited, so
+      // the wait is not cut short. A thread that has already ended (crashed) is not waited for again.
       worker.ref();
       worker.postMessage('stop');
-      await stopped;
+      await exited;
     }
     this.db.close();
   }

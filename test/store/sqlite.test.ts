@@ -1,3 +1,4 @@
+import type { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -139,6 +140,23 @@ describe('sqlite store specifics', () => {
       expect(await rotateChain(store, 6000, 1)).toBe(6000);
       await new Promise((resolve) => setTimeout(resolve, 300));
       expect(statSync(`${file}-wal`).size).toBeLessThan(16 * 1024 * 1024);
+    } finally {
+      await store.close();
+    }
+  });
+
+  test('a checkpointer that stops before the store closes hands the checkpoints back to the event loop, at its usual size', async () => {
+    const store = openSqliteStore(file, { backgroundCheckpoints: true });
+    // Reaches into the store: nothing outside it can kill its thread or read its connection's pragma.
+    const internals = store as unknown as { checkpointer: { worker: Worker }; db: { pragma(source: string, options: { simple: true }): unknown } };
+    try {
+      const autocheckpoint = () => internals.db.pragma('wal_autocheckpoint', { simple: true });
+      expect(autocheckpoint()).toBe(40000);
+      const exited = new Promise((resolve) => internals.checkpointer.worker.once('exit', resolve));
+      await internals.checkpointer.worker.terminate();
+      await exited;
+      expect(autocheckpoint()).toBe(10000);
+      expect(await rotateChain(store, 10, 1)).toBe(10);
     } finally {
       await store.close();
     }
