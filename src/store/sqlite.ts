@@ -59,11 +59,6 @@ export interface SqliteStoreOptions {
   /** WAL frames after which the background checkpointer restarts the log. Default 16000 (about 64 MB). */
   walRestartFrames?: number;
   /**
-   * Under steady load, how long a lone rotation waits for others to share its commit, in ms
-   * (see TurnGroups). Default {@link ROTATION_HOLD_MS}; 0 commits every turn's rotations at the end of that turn.
-   */
-  rotationHoldMs?: number;
-  /**
    * `apply` (default): create the file if needed and bring its schema up to date. `require`:
    * change nothing, and refuse a missing file or one whose schema is not this refreshd's.
    */
@@ -83,7 +78,7 @@ const BACKGROUND_CHECKPOINT_INTERVAL_MS = 200;
  * written, the commit's own work): at a steady moderate rate, when requests arrive one per turn of
  * the event loop, holding a lone rotation up to 1 ms for company keeps the commits shared.
  */
-export const ROTATION_HOLD_MS = 1;
+const ROTATION_HOLD_MS = 1;
 
 /**
  * The checkpointer thread's nice value (Linux nice values are per thread): when it and the event
@@ -170,14 +165,12 @@ function startCheckpointer(filePath: string, restartAfterFrames: number): Checkp
   });
   worker.unref();
   // A checkpointer that dies leaves the event loop's own checkpoints in charge: slower, never wrong.
-  const released = () => {
-    Atomics.store(restarting, 0, 0);
-    Atomics.notify(restarting, 0);
-  };
-  worker.on('error', released);
+  // A thread's 'error' is followed by its 'exit', which lets a waiting writer go; listening keeps the error from throwing here.
+  worker.on('error', () => {});
   const exited = new Promise<void>((resolve) =>
     worker.once('exit', () => {
-      released();
+      Atomics.store(restarting, 0, 0);
+      Atomics.notify(restarting, 0);
       resolve();
     }),
   );
@@ -304,11 +297,10 @@ class SqliteTokenStore implements TokenStore {
   constructor(
     db: Database.Database,
     private readonly busyTimeoutMs: number,
-    rotationHoldMs: number,
     private readonly checkpointer?: Checkpointer,
   ) {
     this.db = db;
-    this.rotations = new TurnGroups<PendingRotation>((group) => this.commitGroup(group), { holdMs: rotationHoldMs });
+    this.rotations = new TurnGroups<PendingRotation>((group) => this.commitGroup(group), { holdMs: ROTATION_HOLD_MS });
     // A checkpointer that stops before the store closes (its thread crashed, or ran out of memory)
     // leaves the checkpoints to the event loop: at the size it uses without one, not at the safety
     // net far past the checkpointer's restarts (a checkpoint of that size would stall it for seconds).
@@ -686,7 +678,7 @@ export function openSqliteStore(filePath: string, options: SqliteStoreOptions = 
     migrateSqlite(db, options.migrations);
     db.pragma('busy_timeout = 0');
     const checkpointer = background ? startCheckpointer(filePath, restartAfterFrames) : undefined;
-    return new SqliteTokenStore(db, busyTimeoutMs, options.rotationHoldMs ?? ROTATION_HOLD_MS, checkpointer);
+    return new SqliteTokenStore(db, busyTimeoutMs, checkpointer);
   } catch (error) {
     db.close();
     throw error;

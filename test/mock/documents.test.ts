@@ -104,7 +104,7 @@ describe('the answers the mock keeps ready', () => {
     expect(violations.map((v) => v.reason)).toEqual(Array(3).fill('body does not match the schema: /text must NOT have fewer than 1 characters'));
   });
 
-  it('draws a dynamic body anew for each request, and keeps one static answer per Prefer', async () => {
+  it('draws a dynamic body anew for each request, and answers the same Prefer with the same bytes', async () => {
     const built = await buildMockApp({ documents: [writeDocument('notes-dynamic.json', NOTES)] });
     const http = request(built.handler);
     const bodies = new Set<string>();
