@@ -37,6 +37,8 @@ class Recorder {
   errors = 0;
   /** Paced runs: how late each request left after it was due (the load generator keeping up, or not). */
   sendLagsMs?: number[];
+  /** When asked for: [due (epoch ms), latency (ms)] of every answered request. */
+  timeline?: Array<[number, number]>;
 
   record(status: number, latencyMs: number): void {
     if (this.count === this.latencies.length) {
@@ -71,6 +73,7 @@ class Recorder {
       sendLagMs: this.sendLagsMs && this.sendLagsMs.length > 0 ? percentile(Float64Array.from(this.sendLagsMs).sort(), 0.9) : undefined,
       serverCpuSeconds: cpu.serverSeconds,
       foreignCpuPercent: cpu.foreignSeconds === undefined ? undefined : (100 * cpu.foreignSeconds) / elapsedSeconds,
+      timeline: this.timeline,
     };
   }
 }
@@ -251,7 +254,9 @@ function pacedWindow(connections: RawConnection[], workload: Workload, rate: num
       connection.send(
         workload.next(),
         (status, headers, body) => {
-          recorder.record(status, performance.now() - dueAt);
+          const latencyMs = performance.now() - dueAt;
+          recorder.record(status, latencyMs);
+          recorder.timeline?.push([performance.timeOrigin + dueAt, latencyMs]);
           workload.onResponse(status, headers, body);
           finishOne();
         },
@@ -291,6 +296,7 @@ async function runPaced(request: RunRequest, workload: Workload): Promise<RunRes
   try {
     if (request.pacedWarmupSeconds) await pacedWindow(connections, workload, rate, request.pacedWarmupSeconds, new Recorder());
     const recorder = new Recorder();
+    if (request.timeline) recorder.timeline = [];
     const exhaustedBefore = workload.exhausted;
     const cpuMeter = startCpuMeter(request.serverPid);
     const elapsedSeconds = await pacedWindow(connections, workload, rate, request.durationSeconds, recorder);

@@ -36,6 +36,8 @@ export interface RunRequest {
   pacedWarmupSeconds?: number;
   /** The server's process (a cluster primary counts with its workers): CPU time is read around the run. */
   serverPid?: number;
+  /** Paced runs: also return every request's due time and latency (`RunResult.timeline`). */
+  timeline?: boolean;
 }
 
 export interface RunResult {
@@ -68,6 +70,8 @@ export interface RunResult {
   loadGeneratorCpuPercent?: number;
   /** refreshd servers: how late their event loop ran (`refreshd_event_loop_delay_seconds`) over this run, in ms. */
   eventLoopDelayMs?: EventLoopDelay;
+  /** When asked for (`RunRequest.timeline`): [due (epoch ms), latency (ms)] of every answered request. */
+  timeline?: Array<[number, number]>;
 }
 
 /** Quantiles of the event-loop delay over one run, in ms. */

@@ -8,6 +8,8 @@
  *   npm run bench -- --only serve-session,baseline
  *   npm run bench -- --specs-dir <dir>    a `serve-<api>` row for every api of <dir> (default specs/)
  *   npm run bench -- --profile            also one serve run under --cpu-prof, summarised
+ *   npm run bench -- --stalls             also one serve run under stall-probe.js: what held up the
+ *                                         slow requests at half of peak (scripts/bench/stalls.ts)
  *
  * Options: --out <file> (default bench-results.json), --connections <n> (50), --warmup <s>,
  * --duration <s>, --half-duration <s>, --cold-repeats <n>, --server-log-level <level> (info,
@@ -23,6 +25,7 @@ import path from 'node:path';
 import { startEmbeddedPostgres, withPgClient } from '../embedded-postgres';
 import { cpuSeconds, machineBusySeconds, peakRssMiB, processTree, rssMiB } from './procfs';
 import { formatProfileSummary, summarizeProfile } from './profile-summary';
+import { attributeStalls, formatStallReport, readStallEvents } from './stalls';
 import { catalogueOf, type CatalogueEntry } from '../../src/spec/catalogue';
 import { SPECS_DIR } from '../../src/paths';
 import type { EventLoopDelay, LoadMessage, RunRequest, RunResult, SessionSeed, WorkloadSpec } from './protocol';
@@ -33,6 +36,7 @@ import {
   formatReport,
   loadBound,
   median,
+  P99_BUDGET_MS,
   rowIds,
   type BenchReport,
   type ColdStart,
@@ -77,6 +81,8 @@ interface Options {
   serverLogLevel: string;
   only?: string[];
   profile: boolean;
+  /** One more serve run, of `profileApi`, with stall-probe.js: slow requests at half of peak put down to their causes. */
+  stalls: boolean;
   profileApi: string;
   specsDir: string;
   build: boolean;
@@ -95,6 +101,7 @@ function parseOptions(argv: string[]): Options {
     coldRepeats: quick ? 1 : 3,
     serverLogLevel: 'info',
     profile: false,
+    stalls: false,
     profileApi: SESSION_API,
     specsDir: SPECS_DIR,
     build: true,
@@ -142,6 +149,9 @@ function parseOptions(argv: string[]): Options {
       case '--profile':
         options.profile = true;
         break;
+      case '--stalls':
+        options.stalls = true;
+        break;
       case '--profile-api':
         options.profileApi = value();
         break;
@@ -166,7 +176,7 @@ function parseOptions(argv: string[]): Options {
 }
 
 function readUsage(): string {
-  return 'usage: npm run bench -- [--quick] [--out file] [--only ids] [--profile] [--profile-api api] [--connections n] [--warmup s] [--duration s] [--half-duration s] [--cold-repeats n] [--server-log-level level] [--specs-dir dir] [--no-build] [--keep]';
+  return 'usage: npm run bench -- [--quick] [--out file] [--only ids] [--profile] [--stalls] [--profile-api api] [--connections n] [--warmup s] [--duration s] [--half-duration s] [--cold-repeats n] [--server-log-level level] [--specs-dir dir] [--no-build] [--keep]';
 }
 
 const progress = (message: string) => process.stderr.write(`[bench] ${message}\n`);
@@ -324,6 +334,7 @@ class Bench {
   readonly coldStarts = new Map<ColdStartId, ColdStart>();
   readonly notes: string[] = [];
   profile?: unknown;
+  stalls?: unknown;
   prismVersion?: string;
   private readonly workDir: string;
   /** The apis of `--specs-dir`, one `serve-<api>` row each. */
@@ -461,7 +472,7 @@ class Bench {
     return [process.execPath, ...nodeFlags, REFRESHD_BIN, ...args];
   }
 
-  private async startServe(name: string, cores: string, extraArgs: string[] = [], nodeFlags: string[] = []): Promise<StartedServer> {
+  private async startServe(name: string, cores: string, extraArgs: string[] = [], nodeFlags: string[] = [], env?: NodeJS.ProcessEnv): Promise<StartedServer> {
     const port = await freePort();
     const argv = this.refreshd(
       [
@@ -470,7 +481,7 @@ class Bench {
       ],
       nodeFlags,
     );
-    const server = startServer({ name, argv: pinned(this.pinning, cores, argv), port, logPath: this.logPath(name) });
+    const server = startServer({ name, argv: pinned(this.pinning, cores, argv), port, logPath: this.logPath(name), env });
     await firstOk(server, () => request(`${server.url}/healthz`), { what: 'GET /healthz' });
     return server;
   }
@@ -848,6 +859,43 @@ class Bench {
     }
   }
 
+  /**
+   * One serve process with stall-probe.js preloaded (never a measured row: the probe's 1 ms timer
+   * and its records cost the server CPU): warm-up, a closed-loop run to find the peak, then an
+   * open-loop run at half of it whose every request's wait is set against what the probe saw.
+   */
+  async stallReport(): Promise<void> {
+    if (!this.options.stalls) return;
+    const entry = this.apis.find((api) => api.name === this.options.profileApi) as CatalogueEntry;
+    const api = entry.name;
+    const eventsFile = path.join(this.workDir, `stalls-${api}.jsonl`);
+    try {
+      const plan = this.plans.get(api) as RefreshPlan | Error;
+      if (plan instanceof Error) throw plan;
+      const server = await this.startServe(`stalls-${api}`, this.pinning.server, [], ['--require', path.join(__dirname, 'stall-probe.js')], { REFRESHD_BENCH_STALLS: eventsFile });
+      const { connections } = this.options;
+      const base = { url: server.url, workloadKey: `stalls-${server.pid}`, workload: { kind: 'refresh', plan } as WorkloadSpec, connections, serverPid: server.pid } as const;
+      const seeds = () => mintSessions(server.url, entry, connections + SEED_MARGIN);
+      progress(`stalls: serve ${api} with stall-probe.js, ${this.options.durationSeconds} s at peak, ${this.options.halfRateSeconds} s at half of it`);
+      await this.load.run({ ...base, mode: 'closed', durationSeconds: this.options.warmupSeconds, seeds: await seeds() });
+      const peak = await this.load.run({ ...base, mode: 'closed', durationSeconds: this.options.durationSeconds, seeds: await seeds() });
+      const rate = peak.requestsPerSecond / 2;
+      const half = await this.load.run({ ...base, mode: 'paced', rate, durationSeconds: this.options.halfRateSeconds, seeds: await seeds(), timeline: true });
+      await stopServer(server);
+      const report = attributeStalls(half.timeline ?? [], readStallEvents(eventsFile), P99_BUDGET_MS);
+      const { timeline: _timeline, ...halfWithoutTimeline } = half;
+      this.stalls = { api, rate, half: halfWithoutTimeline, report };
+      process.stdout.write(
+        `\nstalls: serve ${api} at ${Math.round(rate)} req/s (half of ${Math.round(peak.requestsPerSecond)}), p99 ${half.latencyMs.p99.toFixed(2)} ms, CPU ${int(((half.serverCpuSeconds ?? Number.NaN) * 1e6) / half.responses)} µs per refresh\n${formatStallReport(report)}\n`,
+      );
+    } catch (error) {
+      progress(`FAILED stalls: ${(error as Error).message}`);
+      this.stalls = { error: (error as Error).message };
+    } finally {
+      killAllServers();
+    }
+  }
+
   finish(): void {
     if (this.options.keep) progress(`logs${this.options.profile ? ' and the CPU profile' : ''} kept in ${this.workDir}`);
     else rmSync(this.workDir, { recursive: true, force: true });
@@ -883,6 +931,7 @@ async function main(): Promise<void> {
     await bench.workers();
     await bench.postgres();
     await bench.cpuProfile();
+    await bench.stallReport();
   } finally {
     load.close();
   }
@@ -935,6 +984,7 @@ async function main(): Promise<void> {
     budget: budgetLines(rows, coldStarts),
     notes: bench.notes,
     profile: bench.profile,
+    stalls: bench.stalls,
   };
   const out = path.resolve(options.out);
   writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);

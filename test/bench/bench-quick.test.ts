@@ -30,7 +30,7 @@ describe('npm run bench -- --quick', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'refreshd-bench-test-'));
-    run = await runQuickBench(path.join(dir, 'bench.json'));
+    run = await runQuickBench(path.join(dir, 'bench.json'), ['--stalls']);
     report = JSON.parse(readFileSync(path.join(dir, 'bench.json'), 'utf8')) as BenchReport;
   }, 300_000);
 
@@ -64,6 +64,18 @@ describe('npm run bench -- --quick', () => {
     }
     expect(report.budget.length).toBeGreaterThan(0);
     expect(report.config.quick).toBe(true);
+  });
+
+  it('with --stalls, sets every request of a run at half of peak against what stall-probe.js saw in the server', () => {
+    const stalls = report.stalls as { api: string; half: { responses: number }; report: { requests: number; kinds: Array<{ kind: string; events: number }> } };
+    expect(stalls.api).toBe('session');
+    expect(stalls.report.requests).toBe(stalls.half.responses);
+    expect(stalls.report.requests).toBeGreaterThan(0);
+    // The checkpointer passes every 200 ms and the probe sees them from its thread; GC runs under any load.
+    const events = Object.fromEntries(stalls.report.kinds.map((kind) => [kind.kind, kind.events]));
+    expect(events['checkpoint-passive']).toBeGreaterThan(0);
+    expect(events['gc-scavenge']).toBeGreaterThan(0);
+    expect(run.stdout).toMatch(/requests \([\d.]+ %\) took over 5 ms/);
   });
 
   it("reports refreshd's event-loop delay over each run of a serve row, and none for the references", () => {
