@@ -860,40 +860,58 @@ class Bench {
   }
 
   /**
-   * One serve process with stall-probe.js preloaded (never a measured row: the probe's 1 ms timer
-   * and its records cost the server CPU): warm-up, a closed-loop run to find the peak, then an
-   * open-loop run at half of it whose every request's wait is set against what the probe saw.
+   * Two servers with stall-probe.js preloaded, never measured rows (the probe's 1 ms timer and its
+   * records cost CPU): serve of `profileApi`, and the bare Express route as the same method sees
+   * it. Each: warm-up, a closed-loop run to find its peak, then an open-loop run at half of it
+   * whose every request's wait is set against what the probe saw in that server.
    */
   async stallReport(): Promise<void> {
     if (!this.options.stalls) return;
     const entry = this.apis.find((api) => api.name === this.options.profileApi) as CatalogueEntry;
-    const api = entry.name;
-    const eventsFile = path.join(this.workDir, `stalls-${api}.jsonl`);
+    const probe = (name: string) => {
+      const eventsFile = path.join(this.workDir, `stalls-${name}.jsonl`);
+      return { eventsFile, env: { REFRESHD_BENCH_STALLS: eventsFile }, nodeFlags: ['--require', path.join(__dirname, 'stall-probe.js')] };
+    };
+    const reports: Record<string, unknown> = {};
     try {
-      const plan = this.plans.get(api) as RefreshPlan | Error;
+      const plan = this.plans.get(entry.name) as RefreshPlan | Error;
       if (plan instanceof Error) throw plan;
-      const server = await this.startServe(`stalls-${api}`, this.pinning.server, [], ['--require', path.join(__dirname, 'stall-probe.js')], { REFRESHD_BENCH_STALLS: eventsFile });
-      const { connections } = this.options;
-      const base = { url: server.url, workloadKey: `stalls-${server.pid}`, workload: { kind: 'refresh', plan } as WorkloadSpec, connections, serverPid: server.pid } as const;
-      const seeds = () => mintSessions(server.url, entry, connections + SEED_MARGIN);
-      progress(`stalls: serve ${api} with stall-probe.js, ${this.options.durationSeconds} s at peak, ${this.options.halfRateSeconds} s at half of it`);
-      await this.load.run({ ...base, mode: 'closed', durationSeconds: this.options.warmupSeconds, seeds: await seeds() });
-      const peak = await this.load.run({ ...base, mode: 'closed', durationSeconds: this.options.durationSeconds, seeds: await seeds() });
-      const rate = peak.requestsPerSecond / 2;
-      const half = await this.load.run({ ...base, mode: 'paced', rate, durationSeconds: this.options.halfRateSeconds, seeds: await seeds(), timeline: true });
+      const serve = probe(`serve-${entry.name}`);
+      const server = await this.startServe(`stalls-serve-${entry.name}`, this.pinning.server, [], serve.nodeFlags, serve.env);
+      const seeds = () => mintSessions(server.url, entry, this.options.connections + SEED_MARGIN);
+      reports.serve = await this.stallRun(`serve ${entry.name}`, server, { kind: 'refresh', plan }, seeds, serve.eventsFile);
       await stopServer(server);
-      const report = attributeStalls(half.timeline ?? [], readStallEvents(eventsFile), P99_BUDGET_MS);
-      const { timeline: _timeline, ...halfWithoutTimeline } = half;
-      this.stalls = { api, rate, half: halfWithoutTimeline, report };
-      process.stdout.write(
-        `\nstalls: serve ${api} at ${Math.round(rate)} req/s (half of ${Math.round(peak.requestsPerSecond)}), p99 ${half.latencyMs.p99.toFixed(2)} ms, CPU ${int(((half.serverCpuSeconds ?? Number.NaN) * 1e6) / half.responses)} µs per refresh\n${formatStallReport(report)}\n`,
-      );
+
+      const baseline = probe('baseline');
+      const port = await freePort();
+      const argv = [process.execPath, ...baseline.nodeFlags, '--import', 'tsx', path.join(__dirname, 'baseline-server.ts'), '--port', String(port)];
+      const express = startServer({ name: 'stalls-baseline', argv: pinned(this.pinning, this.pinning.server, argv), port, logPath: this.logPath('stalls-baseline'), env: baseline.env });
+      await firstOk(express, () => request(`${express.url}/healthz`), { what: 'GET /healthz' });
+      reports.baseline = await this.stallRun('the bare Express 5 POST route', express, BASELINE_WORKLOAD, async () => undefined, baseline.eventsFile);
+      await stopServer(express);
+      this.stalls = { api: entry.name, ...reports };
     } catch (error) {
       progress(`FAILED stalls: ${(error as Error).message}`);
-      this.stalls = { error: (error as Error).message };
+      this.stalls = { api: entry.name, ...reports, error: (error as Error).message };
     } finally {
       killAllServers();
     }
+  }
+
+  private async stallRun(label: string, server: StartedServer, workload: WorkloadSpec, seeds: () => Promise<SessionSeed[] | undefined>, eventsFile: string) {
+    const base = { url: server.url, workloadKey: `stalls-${server.pid}`, workload, connections: this.options.connections, serverPid: server.pid } as const;
+    progress(`stalls: ${label} with stall-probe.js, ${this.options.durationSeconds} s at peak, ${this.options.halfRateSeconds} s at half of it`);
+    await this.load.run({ ...base, mode: 'closed', durationSeconds: this.options.warmupSeconds, seeds: await seeds() });
+    const peak = await this.load.run({ ...base, mode: 'closed', durationSeconds: this.options.durationSeconds, seeds: await seeds() });
+    const rate = peak.requestsPerSecond / 2;
+    const half = await this.load.run({ ...base, mode: 'paced', rate, durationSeconds: this.options.halfRateSeconds, seeds: await seeds(), timeline: true });
+    const report = attributeStalls(half.timeline ?? [], readStallEvents(eventsFile), P99_BUDGET_MS);
+    const { timeline: _timeline, ...halfWithoutTimeline } = half;
+    const cpu = int(((half.serverCpuSeconds ?? Number.NaN) * 1e6) / half.responses);
+    process.stdout.write(
+      `\nstalls: ${label} at ${Math.round(rate)} req/s (half of ${Math.round(peak.requestsPerSecond)}), p99 ${half.latencyMs.p99.toFixed(2)} ms, CPU ${cpu} µs per request\n${formatStallReport(report)}\n`,
+    );
+    return { rate, peakRequestsPerSecond: peak.requestsPerSecond, half: halfWithoutTimeline, report };
   }
 
   finish(): void {

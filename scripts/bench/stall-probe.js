@@ -1,8 +1,9 @@
 'use strict';
 /**
- * Preloaded (`node --require`) into the one serve process of `npm run bench -- --stalls`, never into
- * a server that is measured for speed: it records, with wall-clock times, what can hold a request
- * up, and appends it as JSON lines to the file named by REFRESHD_BENCH_STALLS.
+ * Preloaded (`node --require`) into the servers of `npm run bench -- --stalls` (serve, and the bare
+ * Express route), never into a server that is measured for speed: it records, with wall-clock
+ * times, what can hold a request up, and appends it as JSON lines to the file named by
+ * REFRESHD_BENCH_STALLS.
  *
  * - Main thread: every garbage collection (perf_hooks 'gc' entries: kind, start, duration), and
  *   every gap of more than GAP_MS between two turns of a 1 ms interval timer, with how much of that
