@@ -907,11 +907,11 @@ class Bench {
     const half = await this.load.run({ ...base, mode: 'paced', rate, durationSeconds: this.options.halfRateSeconds, seeds: await seeds(), timeline: true });
     const report = attributeStalls(half.timeline ?? [], readStallEvents(eventsFile), P99_BUDGET_MS);
     const { timeline: _timeline, ...halfWithoutTimeline } = half;
-    const cpu = int(((half.serverCpuSeconds ?? Number.NaN) * 1e6) / half.responses);
+    const cpuMicros = (run: RunResult) => ((run.serverCpuSeconds ?? Number.NaN) * 1e6) / run.responses;
     process.stdout.write(
-      `\nstalls: ${label} at ${Math.round(rate)} req/s (half of ${Math.round(peak.requestsPerSecond)}), p99 ${half.latencyMs.p99.toFixed(2)} ms, CPU ${cpu} µs per request\n${formatStallReport(report)}\n`,
+      `\nstalls: ${label} at ${Math.round(rate)} req/s (half of ${Math.round(peak.requestsPerSecond)}), p99 ${half.latencyMs.p99.toFixed(2)} ms, CPU ${int(cpuMicros(half))} µs per request (${int(cpuMicros(peak))} at peak)\n${formatStallReport(report)}\n`,
     );
-    return { rate, peakRequestsPerSecond: peak.requestsPerSecond, half: halfWithoutTimeline, report };
+    return { rate, peakRequestsPerSecond: peak.requestsPerSecond, peakCpuMicrosPerRequest: cpuMicros(peak), half: halfWithoutTimeline, report };
   }
 
   finish(): void {
