@@ -7,6 +7,10 @@
  * waited through a WAL RESTART and a scavenge counts once, for the RESTART. A slow request
  * that overlaps none of them waited behind other requests (queueing), or for something the probe
  * does not see (the load generator, the network stack).
+ *
+ * Overlap is not proof of cause: a kind of event that covers much of the run collects slow requests
+ * by coincidence too, so the report gives each kind's share of the run's time next to its share
+ * of the slow requests.
  */
 import { readFileSync } from 'node:fs';
 
@@ -34,6 +38,8 @@ export interface StallKindSummary {
 
 export interface StallReport {
   budgetMs: number;
+  /** From the first request's due time to the last answer, ms. */
+  runMs: number;
   requests: number;
   slowRequests: number;
   kinds: StallKindSummary[];
@@ -107,6 +113,7 @@ export function attributeStalls(requests: ReadonlyArray<readonly [number, number
   const gaps = inRun.filter((event) => event.kind === 'loop-gap' || event.kind === 'loop-gap-waiting');
   return {
     budgetMs,
+    runMs: to - from,
     requests: requests.length,
     slowRequests,
     kinds,
@@ -145,7 +152,7 @@ export function formatStallReport(report: StallReport): string {
     'slow requests put down to the first event that overlaps their wait:',
     ...report.kinds.map(
       (k) =>
-        `  ${String(k.slowRequests).padStart(6)} (${pct(k.slowRequests).padStart(5)} % of all)  ${k.what}: ${k.events} events, ${k.totalMs.toFixed(0)} ms in all, median ${k.p50Ms.toFixed(1)} ms, max ${k.maxMs.toFixed(1)} ms`,
+        `  ${String(k.slowRequests).padStart(6)} (${pct(k.slowRequests).padStart(5)} % of all)  ${k.what}: ${k.events} events, ${k.totalMs.toFixed(0)} ms in all (${((100 * k.totalMs) / report.runMs).toFixed(1)} % of the run), median ${k.p50Ms.toFixed(1)} ms, max ${k.maxMs.toFixed(1)} ms`,
     ),
     `  ${String(report.unexplained).padStart(6)} (${pct(report.unexplained).padStart(5)} % of all)  none of these (queued behind other requests, or outside the server)`,
     `event-loop gaps over 2 ms: ${report.loopGaps.count}, ${report.loopGaps.totalMs.toFixed(0)} ms in all; the main thread ran ${report.loopGaps.onCpuMs.toFixed(0)} ms of them and waited ${report.loopGaps.waitingForCoreMs.toFixed(0)} ms for its core`,

@@ -107,3 +107,16 @@ describe('readStallEvents', () => {
     expect(gap).toBeDefined();
   });
 });
+
+test('the report gives the run length, so a kind of event reads against its share of the time', () => {
+  const report = attributeStalls(
+    [
+      [1000, 2],
+      [1500, 500],
+    ],
+    [{ kind: 'checkpoint-passive', start: 1100, ms: 250 }],
+    5,
+  );
+  expect(report.runMs).toBe(1000);
+  expect(report.kinds.find((kind) => kind.kind === 'checkpoint-passive')?.totalMs).toBe(250);
+});
