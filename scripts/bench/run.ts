@@ -8,8 +8,8 @@
  *   npm run bench -- --only serve-session,baseline
  *   npm run bench -- --specs-dir <dir>    a `serve-<api>` row for every api of <dir> (default specs/)
  *   npm run bench -- --profile            also one serve run under --cpu-prof, summarised
- *   npm run bench -- --stalls             also one serve run under stall-probe.js: what held up the
- *                                         slow requests at half of peak (scripts/bench/stalls.ts)
+ *   npm run bench -- --stalls             also serve and the Express baseline under stall-probe.js: what
+ *                                         held up their slow requests at half of peak (scripts/bench/stalls.ts)
  *
  * Options: --out <file> (default bench-results.json), --connections <n> (50), --warmup <s>,
  * --duration <s>, --half-duration <s>, --cold-repeats <n>, --server-log-level <level> (info,
@@ -81,7 +81,7 @@ interface Options {
   serverLogLevel: string;
   only?: string[];
   profile: boolean;
-  /** One more serve run, of `profileApi`, with stall-probe.js: slow requests at half of peak put down to their causes. */
+  /** Serve of `profileApi` and the Express baseline once more, with stall-probe.js: slow requests at half of peak put down to their causes. */
   stalls: boolean;
   profileApi: string;
   specsDir: string;
@@ -551,13 +551,19 @@ class Bench {
 
   async baseline(): Promise<void> {
     await this.scenario(['baseline'], async () => {
-      const port = await freePort();
-      const argv = [process.execPath, '--import', 'tsx', path.join(__dirname, 'baseline-server.ts'), '--port', String(port)];
-      const server = startServer({ name: 'baseline', argv: pinned(this.pinning, this.pinning.server, argv), port, logPath: this.logPath('baseline') });
-      await firstOk(server, () => request(`${server.url}/healthz`), { what: 'GET /healthz' });
+      const server = await this.startBaseline('baseline');
       await this.measure('baseline', server, BASELINE_WORKLOAD);
       await stopServer(server);
     });
+  }
+
+  /** The bare Express 5 route (`baseline-server.ts`) on the server's core, answering /healthz. */
+  private async startBaseline(name: string, nodeFlags: string[] = [], env?: NodeJS.ProcessEnv): Promise<StartedServer> {
+    const port = await freePort();
+    const argv = [process.execPath, ...nodeFlags, '--import', 'tsx', path.join(__dirname, 'baseline-server.ts'), '--port', String(port)];
+    const server = startServer({ name, argv: pinned(this.pinning, this.pinning.server, argv), port, logPath: this.logPath(name), env });
+    await firstOk(server, () => request(`${server.url}/healthz`), { what: 'GET /healthz' });
+    return server;
   }
 
   /** A refresh request of the session api with a token nobody checks (the mocks) or a real one (the cold start). */
@@ -883,10 +889,7 @@ class Bench {
       await stopServer(server);
 
       const baseline = probe('baseline');
-      const port = await freePort();
-      const argv = [process.execPath, ...baseline.nodeFlags, '--import', 'tsx', path.join(__dirname, 'baseline-server.ts'), '--port', String(port)];
-      const express = startServer({ name: 'stalls-baseline', argv: pinned(this.pinning, this.pinning.server, argv), port, logPath: this.logPath('stalls-baseline'), env: baseline.env });
-      await firstOk(express, () => request(`${express.url}/healthz`), { what: 'GET /healthz' });
+      const express = await this.startBaseline('stalls-baseline', baseline.nodeFlags, baseline.env);
       reports.baseline = await this.stallRun('the bare Express 5 POST route', express, BASELINE_WORKLOAD, async () => undefined, baseline.eventsFile);
       await stopServer(express);
       this.stalls = { api: entry.name, ...reports };

@@ -87,19 +87,19 @@ export function attributeStalls(requests: ReadonlyArray<readonly [number, number
     to = Math.max(to, due + latency);
   }
   const inRun = events.filter((event) => event.start <= to && event.start + event.ms >= from);
-  const byKind = new Map(STALL_KINDS.map(({ kind }) => [kind, inRun.filter((event) => event.kind === kind).sort((a, b) => a.start - b.start)]));
+  const byKind = new Map(STALL_KINDS.map(({ kind }) => [kind, sortedByStart(inRun.filter((event) => event.kind === kind))]));
   const slowBy = new Map<string, number>();
   let slowRequests = 0;
   let unexplained = 0;
   for (const [due, latency] of requests) {
     if (latency <= budgetMs) continue;
     slowRequests += 1;
-    const culprit = STALL_KINDS.find(({ kind }) => overlapsAny(byKind.get(kind) ?? [], due, due + latency));
+    const culprit = STALL_KINDS.find(({ kind }) => overlapsAny(byKind.get(kind) as SortedEvents, due, due + latency));
     if (culprit) slowBy.set(culprit.kind, (slowBy.get(culprit.kind) ?? 0) + 1);
     else unexplained += 1;
   }
   const kinds = STALL_KINDS.map(({ kind, what }) => {
-    const durations = (byKind.get(kind) ?? []).map((event) => event.ms).sort((a, b) => a - b);
+    const durations = (byKind.get(kind) as SortedEvents).events.map((event) => event.ms).sort((a, b) => a - b);
     return {
       kind,
       what,
@@ -127,20 +127,27 @@ export function attributeStalls(requests: ReadonlyArray<readonly [number, number
   };
 }
 
-/** Whether any event of `sorted` (by start) overlaps [from, to]. */
-function overlapsAny(sorted: readonly StallEvent[], from: number, to: number): boolean {
-  // The events are short and few: a binary search to the first starting after `to`, then look back.
+interface SortedEvents {
+  events: StallEvent[];
+  /** The longest of them: none that starts earlier than `from - longestMs` can reach `from`. */
+  longestMs: number;
+}
+
+function sortedByStart(events: StallEvent[]): SortedEvents {
+  return { events: events.sort((a, b) => a.start - b.start), longestMs: events.reduce((longest, event) => Math.max(longest, event.ms), 0) };
+}
+
+/** Whether any of the events overlaps [from, to]: a binary search to the first starting after `to`, then back as far as the longest reaches. */
+function overlapsAny({ events, longestMs }: SortedEvents, from: number, to: number): boolean {
   let low = 0;
-  let high = sorted.length;
+  let high = events.length;
   while (low < high) {
     const middle = (low + high) >> 1;
-    if (sorted[middle].start <= to) low = middle + 1;
+    if (events[middle].start <= to) low = middle + 1;
     else high = middle;
   }
-  for (let i = low - 1; i >= 0; i -= 1) {
-    if (sorted[i].start + sorted[i].ms >= from) return true;
-    // Events of one kind do not nest for long: 5 s back is far beyond any of them.
-    if (sorted[i].start < from - 5000) return false;
+  for (let i = low - 1; i >= 0 && events[i].start >= from - longestMs; i -= 1) {
+    if (events[i].start + events[i].ms >= from) return true;
   }
   return false;
 }
